@@ -1,0 +1,40 @@
+# Pantau: two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.pantau-installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test test-fast lint bench-ingest bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Pantau needs Python 3.11 ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==26.3" "setuptools==80.9.0" "wheel==0.45.1"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the pinned dependencies
+
+demo: $(STAMP) ## Generate a world, start the simulators and run every DAG through Airflow
+	$(BIN)/pantau demo
+
+test: $(STAMP) ## Run the whole test suite (unit, simulator contract, DAG integrity, end to end)
+	$(BIN)/pytest
+
+test-fast: $(STAMP) ## Run the suite without the slow integration tier
+	$(BIN)/pytest -m "not integration"
+
+lint: $(STAMP) ## ruff (including the Airflow AIR rules)
+	$(BIN)/ruff check .
+	$(BIN)/ruff check --select AIR .
+
+bench-ingest: $(STAMP) ## Ingestion throughput: 100k Bawaslu cases and a 6M-person registry
+	$(BIN)/pantau bench ingest
+
+clean: ## Remove PANTAU_HOME (.pantau/); keeps .venv
+	rm -rf .pantau

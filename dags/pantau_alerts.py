@@ -1,0 +1,56 @@
+"""
+### Alert PPK offices
+
+Runs when a new version of the overdue recommendations is published. Sends one digest e-mail per
+PPK office (Bahasa Indonesia, HTML and plain text) listing its overdue and soon-due
+recommendations, and one escalation digest to BKN/Kemendagri (contacts from the directory named by
+the Variable `pantau_contacts`). An alert already sent for the same state is never sent again; when
+the mail server is down the task fails and its retry sends only what is left.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+from pantau_airflow.assets import OVERDUE
+
+DEFAULT_ARGS = {"owner": "pantau-data", "retries": 3, "retry_delay": timedelta(minutes=5)}
+
+
+@dag(
+    dag_id="pantau_alerts",
+    schedule=[OVERDUE],
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["pantau", "alerts"],
+    doc_md=__doc__,
+)
+def pantau_alerts() -> None:
+    @task
+    def send_alerts() -> dict:
+        from airflow.sdk import Variable
+
+        from pantau.pipeline.service import send_alerts as run
+        from pantau.settings import CONTACTS_VARIABLE, FollowUpPolicy
+        from pantau_airflow.context import as_of_date, task_run_key
+        from pantau_airflow.hooks import MailHook, ObjectStoreHook
+
+        context = get_current_context()
+        with ObjectStoreHook() as store, MailHook() as smtp:
+            result = run(store, smtp, Variable.get(CONTACTS_VARIABLE), task_run_key(context),
+                         as_of_date(context), FollowUpPolicy.from_env())
+        print(f"alerts: {result}")
+        if result["failed"]:
+            raise RuntimeError(f"{len(result['failed'])} digests could not be sent (mail server down?); "
+                               "the retry will send only those")
+        return result
+
+    send_alerts()
+
+
+pantau_alerts()

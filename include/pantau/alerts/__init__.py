@@ -1,0 +1,1 @@
+"""Digest e-mails to PPK offices and escalations to BKN/Kemendagri."""

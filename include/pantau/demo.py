@@ -1,0 +1,208 @@
+"""``pantau demo``: the whole job on embedded defaults, through Airflow, on 127.0.0.1 only.
+
+1. generates a seeded world (unless ``PANTAU_HOME/world`` already holds one for the same options);
+2. starts the simulators (Bawaslu API, recommendation exports), an embedded S3 server persisted to
+   ``PANTAU_HOME/objectstore`` and an SMTP sink writing ``PANTAU_HOME/outbox/*.eml``;
+3. points Airflow Connections/Variables at them (``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*``), migrates an
+   SQLite metadata DB in ``PANTAU_HOME/airflow`` and runs every DAG with ``dag.test()`` in order;
+4. stops what it started and prints where the outputs are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pantau
+
+SIM_TOKEN = "pantau-demo-token"  # only ever checked by the local simulator
+S3_BUCKET = "pantau"
+
+
+def repo_root() -> Path:
+    return Path(pantau.__file__).resolve().parents[2]
+
+
+def dags_folder() -> Path:
+    return Path(os.environ.get("PANTAU_DAGS_FOLDER") or repo_root() / "dags")
+
+
+@dataclass
+class LocalStack:
+    """The embedded services of one demo or test run, and the environment that points Airflow at them."""
+
+    home: Path
+    world: Path
+    env: dict[str, str]
+    bawaslu: Any
+    exports: Any
+    store: Any
+    smtp: Any
+
+
+def airflow_env(home: Path) -> dict[str, str]:
+    airflow_home = home / "airflow"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PANTAU_HOME": str(home),
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(repo_root() / "plugins"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "True",
+        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "120",
+        "GX_ANALYTICS_ENABLED": "False",
+        "NO_COLOR": "1",
+    }
+
+
+def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int) -> dict[str, str]:
+    """Connections and Variables as environment variables, exactly as a deployment would set them."""
+    from urllib.parse import urlsplit
+
+    def http_conn(url: str, token: str | None) -> str:
+        parts = urlsplit(url)
+        conn: dict[str, Any] = {"conn_type": "http", "host": parts.hostname, "port": parts.port,
+                                "schema": parts.scheme}
+        if token:
+            conn["password"] = token
+        return json.dumps(conn)
+
+    host, port = store.endpoint.split(":")
+    env = {
+        "AIRFLOW_CONN_BAWASLU_API": http_conn(bawaslu_url, SIM_TOKEN),
+        "AIRFLOW_CONN_RECOMMENDATIONS_FEED": http_conn(exports_url, None),
+        "AIRFLOW_CONN_PANTAU_OBJECT_STORE": json.dumps({
+            "conn_type": "generic", "host": host, "port": int(port), "login": store.access_key,
+            "password": store.secret_key, "extra": {"bucket": S3_BUCKET, "secure": False}}),
+        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps({
+            "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
+            "extra": {"from_email": "pantau@pantau.local", "starttls": False}}),
+        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json"),
+    }
+    conn_ids = []
+    for bkd in json.loads((world / "bkd" / "bkds.json").read_text(encoding="utf-8")):
+        conn_id = f"bkd_{bkd['code']}".lower()
+        url = bkd["url"]
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{(world / url.removeprefix('sqlite:///')).resolve()}"
+        env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({
+            "conn_type": "generic", "extra": {"sqlalchemy_url": url, "code": bkd["code"],
+                                              "pegawai_table": bkd.get("pegawai_table", "pegawai"),
+                                              "tindak_lanjut_table": bkd.get("tindak_lanjut_table", "tindak_lanjut")}})
+        conn_ids.append(conn_id)
+    env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
+    return env
+
+
+@contextmanager
+def local_stack(home: Path, world: Path, faults: Any = None) -> Iterator[LocalStack]:
+    from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
+
+    with ExitStack() as stack:
+        store = stack.enter_context(EmbeddedObjectStore(home / "objectstore"))
+        smtp = stack.enter_context(SmtpSink(home / "outbox"))
+        bawaslu = stack.enter_context(BawasluApiServer(world, SIM_TOKEN, faults))
+        exports = stack.enter_context(ExportsServer(world, faults))
+        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, store, smtp.port)}
+        as_of = _world_as_of(world)
+        if as_of:
+            env["PANTAU_AS_OF"] = as_of
+        yield LocalStack(home, world, env, bawaslu, exports, store, smtp)
+
+
+def _world_as_of(world: Path) -> str | None:
+    """The simulated world's "today", so deadlines in the demo are judged inside its timeline."""
+    manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
+    value = manifest.get("as_of") or manifest.get("today")
+    return str(value) if value else None
+
+
+def run_airflow(env: dict[str, str], args: list[str], log_path: Path, echo_prefix: str = "==>") -> int:
+    """Run an Airflow-side command with ``env``; full output to ``log_path``, progress lines to stdout."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, **env}
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(f"\n$ {' '.join(args)}\n")
+        log.flush()
+        process = subprocess.Popen(args, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            if line.startswith(echo_prefix) or "staged +" in line or line.startswith(("published:", "alerts:")):
+                print("   " + line.rstrip()[:300], flush=True)
+        return process.wait()
+
+
+def migrate(env: dict[str, str], log_path: Path) -> None:
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    if run_airflow(env, [airflow, "db", "migrate"], log_path) != 0:
+        raise SystemExit(f"airflow db migrate failed; see {log_path}")
+
+
+def run_pipeline(stack: LocalStack, dag_ids: list[str] | None = None) -> int:
+    log_path = stack.home / "logs" / "airflow.log"
+    migrate(stack.env, log_path)
+    args = [sys.executable, "-m", "pantau_airflow.run", "--dags-folder", str(dags_folder()), *(dag_ids or [])]
+    return run_airflow(stack.env, args, log_path)
+
+
+def ensure_world(world: Path, options: dict[str, Any], progress: bool = True) -> dict[str, Any]:
+    """Generate the world unless one generated with the same options is already there."""
+    from pantau.simulate.cli_generate import GenerateOptions, generate_world
+
+    manifest_path = world / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        recorded = manifest.get("options", {})
+        if all(recorded.get(k) == v for k, v in options.items()):
+            return manifest
+    return generate_world(world, GenerateOptions(**options), progress)
+
+
+def demo(seed: int, registry_size: int, cases: int) -> int:
+    from pantau.settings import pantau_home
+
+    home = pantau_home()
+    world = home / "world"
+    started = time.monotonic()
+    print(f"Pantau demo in {home}")
+    print(f"1/3 world: seed {seed}, {registry_size:,} registry persons, {cases:,} cases")
+    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases})
+    print("2/3 starting simulators, embedded S3 and SMTP sink on 127.0.0.1")
+    with local_stack(home, world) as stack:
+        print(f"    bawaslu {stack.bawaslu.url}  exports {stack.exports.url}  s3 {stack.store.url}  "
+              f"smtp 127.0.0.1:{stack.smtp.port}")
+        print("3/3 running the DAGs with dag.test() (full log: .pantau/logs/airflow.log)")
+        status = run_pipeline(stack)
+    if status != 0:
+        print(f"demo FAILED (exit {status}); see {home / 'logs' / 'airflow.log'}", file=sys.stderr)
+        return status
+    _print_outputs(home, time.monotonic() - started)
+    return 0
+
+
+def _print_outputs(home: Path, seconds: float) -> None:
+    bucket = home / "objectstore" / S3_BUCKET
+    print(f"\nDone in {seconds:.0f} s. Outputs:")
+    print(f"  object store (bucket '{S3_BUCKET}'): {bucket}")
+    for label, sub in (("published datasets", "published"), ("staged tables", "staging"),
+                       ("quarantine", "quarantine"), ("raw zone", "raw"), ("run summaries", "runs"),
+                       ("data docs", "published/data_docs")):
+        if (bucket / sub).exists():
+            print(f"    {label:20} {bucket / sub}")
+    outbox = home / "outbox"
+    print(f"  alert e-mails (.eml): {outbox} ({len(list(outbox.glob('*.eml')))} files)")
+    print(f"  simulated sources:    {home / 'world'} (ground truth in world/truth)")
+    print(f"  Airflow home:         {home / 'airflow'}; log {home / 'logs' / 'airflow.log'}")

@@ -1,0 +1,205 @@
+"""Split Indonesian names into titles and core, and build a matching key.
+
+Names arrive with academic and religious titles (``Drs. H. Syafrizal, M.Si``), in old or new
+spelling (*Soekarno*/*Sukarno*), and with variants of Muhammad. The *key* folds all of that away
+so that the same person written two ways compares equal; the fuzzy matcher works on keys.
+
+Decisions (see the tests for the table of cases):
+
+* Front titles are recognised only as the abbreviations in :data:`FRONT_TITLES` followed by a dot
+  or a space and more text. ``Haji Ahmad`` keeps *Haji* in the name (written out, it is how the
+  person is called), while ``H. Ahmad`` and ``H Ahmad`` lose the *H*. A bare ``Ir`` with nothing
+  after it is a name, not a title; ``Hendra`` is never touched.
+* Back titles are stripped when they follow a comma (any known title, or anything shaped like a
+  degree abbreviation, e.g. ``S.Tr.Keb``) or end the name after a space (known titles written with
+  dots, or the dot-less forms in :data:`_SAFE_DOTLESS` that are not plausible name parts).
+* Spelling reform folds (key only). The 1947 and 1972 (EYD) reforms replaced ``oe`` by ``u``,
+  ``dj`` by ``j``, ``tj`` by ``c``, ``sj`` by ``sy`` and ``ch`` by ``kh``. ``ch`` is the delicate
+  one: in Arabic-origin names it stood for /x/ and before a consonant modern spelling drops it to
+  ``h`` (*Achmad* → *Ahmad*, *Rachmat* → *Rahmat*), so ``ch``/``kh`` before a consonant become
+  ``h``; ``Chr-`` is Greek/European (*Christina* → *Kristina*) and ``Chandr-`` is Sanskrit
+  (*Candra*); every other ``ch`` becomes ``kh`` (*Chairul* → *Khairul*). The old ``j`` = ``y``
+  (*Jusuf*/*Yusuf*) is *not* folded: after ``dj`` → ``j`` the two ``j`` can no longer be told apart,
+  so that variant is left to fuzzy matching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["BACK_TITLES", "FRONT_TITLES", "NameParts", "name_key_series", "split_name"]
+
+FRONT_TITLES: tuple[str, ...] = (
+    "Prof.", "Dr.", "Drs.", "Dra.", "Drg.", "dr.", "Hj.", "H.", "Ir.", "K.H.", "KH.", "Ust.", "Ustadz", "Ustazah",
+)  # fmt: skip
+BACK_TITLES: tuple[str, ...] = (
+    "S.Pd.I.", "S.Pd.", "M.Pd.I.", "M.Pd.", "M.Si.", "S.Si.", "S.H.", "M.H.", "M.M.", "S.Kom.", "M.Kom.",
+    "A.Md.Kep.", "A.Md.Keb.", "A.Md.", "Ph.D.", "S.E.", "M.E.", "S.Sos.", "S.Kep.", "Ns.", "S.T.", "M.T.",
+    "S.IP.", "M.A.P.", "M.AP.", "S.Ag.", "M.Ag.", "Lc.", "S.Psi.", "M.Psi.", "S.Farm.", "Apt.", "M.Kes.",
+    "S.K.M.", "S.KM.", "S.Hut.", "S.P.", "S.Pt.", "S.Sn.", "S.Th.", "M.Sc.", "M.A.", "S.Stp.", "M.Ak.",
+    "Ak.", "S.Ked.", "Sp.A.", "Sp.PD.", "Sp.OG.", "S.Tr.Keb.", "S.Gz.", "M.Eng.", "MBA.",
+)  # fmt: skip
+
+_FRONT_WORDS = sorted({t.lower().rstrip(".") for t in FRONT_TITLES}, key=len, reverse=True)
+_KNOWN_BACK = sorted({t.lower().rstrip(".") for t in BACK_TITLES}, key=len, reverse=True)
+# Dot-less spellings accepted at the very end of a name without a comma ("Budi Santoso SE"):
+# only those that are not plausible name parts ("Ns", "Lc", "Ak", "Apt", "Ma" ... are left out).
+_SAFE_DOTLESS = ("spdi", "spd", "mpd", "msi", "ssi", "sh", "mh", "mm", "skom", "mkom", "amd", "phd",
+                 "se", "ssos", "skep", "st", "mt", "sip", "sag", "spsi", "sfarm", "mkes", "skm")  # fmt: skip
+
+
+def _title_regex(title: str) -> str:
+    # "s.pd.i" -> "s\.?\s?pd\.?\s?i": dots and a space after them are optional as people type them.
+    parts = [re.escape(p) for p in title.split(".") if p]
+    return r"\.?\s?".join(parts)
+
+
+def _dotted_regex(title: str) -> str:
+    # Without a comma only the dotted spelling counts; a one-part title ("Ns.", "Lc.") needs its
+    # dot, or a name ending in a word like "Ak" or "Apt" would lose it.
+    parts = [re.escape(p) for p in title.split(".") if p]
+    return r"\.\s?".join(parts) if len(parts) > 1 else parts[0] + r"\."
+
+
+_KNOWN_DOTTED_RE = "|".join(_dotted_regex(t) for t in _KNOWN_BACK)
+_KNOWN_RE = "|".join(_title_regex(t) for t in _KNOWN_BACK)
+_GENERIC_RE = r"(?:[a-z]{1,4}\.\s?){1,4}[a-z]{0,5}"
+# One back title at the end: after a comma (any known or degree-shaped), or after a space (dotted
+# known, or safe dot-less). Applied repeatedly, so "X, S.Pd., M.Si." loses both. RE2-compatible
+# (no look-around) because the vectorised path runs it in Arrow.
+_BACK_PATTERN = (
+    rf"(?:\s*,\s*(?:{_KNOWN_RE}|{_GENERIC_RE})|\s+(?:{_KNOWN_DOTTED_RE}|{'|'.join(_SAFE_DOTLESS)}))[\s.,]*$"
+)
+_FRONT_PATTERN = r"^(?:" + "|".join(_title_regex(t) for t in _FRONT_WORDS) + r")(?:\.\s*|\s+)"
+_MAX_TITLE_PASSES = 6
+
+_BACK_RE = re.compile(_BACK_PATTERN, re.IGNORECASE)
+_FRONT_RE = re.compile(_FRONT_PATTERN, re.IGNORECASE)
+
+_MUHAMMAD_VARIANTS = (
+    "muhammad", "muhammat", "muhamad", "muhammed", "mohammad", "mohamad", "mohammed", "mohamed",
+    "mochammad", "mochamad", "mochamat", "muchammad", "muchamad", "mukhammad", "mohd", "moch", "moh",
+    "muh", "mhd", "m",
+)  # fmt: skip
+
+# The key folds, in order. Each is (pattern, replacement) valid for both Python `re` and RE2.
+_KEY_FOLDS: tuple[tuple[str, str], ...] = (
+    (r"['`]", ""),  # Ma'ruf, Nu'man: the apostrophe is often omitted
+    (r"\b(?:" + "|".join(_MUHAMMAD_VARIANTS) + r")\b\.?", " muhammad "),
+    (r"[^a-z]+", " "),
+    (r"sj", "sy"),
+    (r"dj", "j"),
+    (r"\bchr", "kr"),
+    (r"\bchandr", "candr"),
+    (r"[ck]h([bcdfgjklmnpqrstvwxyz])", r"h\1"),
+    (r"ch", "kh"),
+    (r"tj", "c"),
+    (r"oe", "u"),
+    (r"\s+", " "),
+    (r"^ | $", ""),
+)
+_KEY_FOLDS_RE = tuple((re.compile(p), r) for p, r in _KEY_FOLDS)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """A name split into titles and core, plus its matching key."""
+
+    raw: str
+    front_titles: tuple[str, ...]
+    core: str
+    back_titles: tuple[str, ...]
+    key: str
+
+
+def _ascii_lower(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text)
+    return _SPACES.sub(" ", _NON_ASCII.sub("", folded).lower()).strip()
+
+
+def _fold_key(lowered: str) -> str:
+    for pattern, repl in _KEY_FOLDS_RE:
+        lowered = pattern.sub(repl, lowered)
+    return lowered
+
+
+def _title_case(text: str) -> str:
+    # str.title() would give "Ma'Ruf"; capitalise only after spaces and hyphens.
+    return re.sub(r"(^|[\s\-])([a-z])", lambda m: m.group(1) + m.group(2).upper(), text.lower())
+
+
+def _clean_title(text: str) -> str:
+    return _SPACES.sub(" ", text.strip(" ,"))
+
+
+def split_name(raw: object) -> NameParts:
+    """Split ``raw`` into front titles, core name and back titles; never raises.
+
+    ``None`` and NaN give empty parts and an empty key (the caller quarantines ``empty_name``).
+    """
+    text = "" if raw is None or (isinstance(raw, float) and raw != raw) else str(raw)
+    work = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+    back: list[str] = []
+    for _ in range(_MAX_TITLE_PASSES):
+        m = _BACK_RE.search(work)
+        if not m:
+            break
+        back.insert(0, _clean_title(m.group(0)))
+        work = work[: m.start()]
+    front: list[str] = []
+    for _ in range(_MAX_TITLE_PASSES):
+        m = _FRONT_RE.match(work)
+        if not m:
+            break
+        front.append(_clean_title(m.group(0)))
+        work = work[m.end() :]
+
+    core = _title_case(_SPACES.sub(" ", work).strip(" ,"))
+    return NameParts(
+        raw=text,
+        front_titles=tuple(front),
+        core=core,
+        back_titles=tuple(back),
+        key=_fold_key(_ascii_lower(work)),
+    )
+
+
+def _repeat(arr: pa.Array, step: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    for _ in range(_MAX_TITLE_PASSES):
+        new = step(arr)
+        if new.equals(arr):
+            break
+        arr = new
+    return arr
+
+
+def name_key_series(s: pd.Series) -> pd.Series:
+    """Vectorised ``split_name(x).key`` over a Series (``str`` dtype, same index).
+
+    Runs the same RE2-compatible patterns as :func:`split_name` in Arrow over the whole column;
+    missing values give an empty key, as in the scalar function.
+    """
+    if isinstance(s.dtype, pd.StringDtype):
+        arr = pa.array(s.array, from_pandas=True)
+    else:
+        arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arr = pc.fill_null(arr.cast(pa.large_string()), "")
+    arr = pc.utf8_normalize(arr, form="NFKD")
+    arr = pc.replace_substring_regex(arr, r"[^\x00-\x7f]", "")
+    arr = pc.replace_substring_regex(pc.utf8_lower(arr), r"\s+", " ")
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = _repeat(arr, lambda a: pc.replace_substring_regex(a, _BACK_PATTERN, "", max_replacements=1))
+    arr = _repeat(arr, lambda a: pc.replace_substring_regex(a, _FRONT_PATTERN, "", max_replacements=1))
+    for pattern, repl in _KEY_FOLDS:
+        arr = pc.replace_substring_regex(arr, pattern, repl)
+    return pd.Series(arr, index=s.index, dtype="str", name=s.name)

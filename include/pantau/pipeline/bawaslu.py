@@ -1,0 +1,218 @@
+"""Bawaslu cases: land pages in the raw zone, then stage them from raw (so replay is the same code)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+
+from pantau.exceptions import SourceError
+from pantau.normalize.agencies import normalize_agency, normalize_region_code
+from pantau.normalize.dates import parse_date_detailed, parse_timestamp
+from pantau.normalize.names import split_name
+from pantau.normalize.nip import parse_nip
+from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
+from pantau.sources.bawaslu import BawasluClient
+from pantau.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+SOURCE = "bawaslu"
+WATERMARK_KEY = "state/bawaslu/watermark.json"
+CURRENT_KEY = "staging/bawaslu_cases/_current.json"
+MAX_SCANS = 5
+STATUSES = {"diregistrasi", "diteruskan", "dihentikan"}
+JENIS = {"laporan", "temuan"}
+REQUIRED = ("nomor_register", "jenis", "tanggal_register", "terlapor", "status", "updated_at")
+
+CASE_COLUMNS = [
+    "nomor_register", "jenis", "tanggal_register", "pemilihan", "kode_wilayah", "provinsi", "kabupaten_kota",
+    "nama_raw", "nama", "gelar_depan", "gelar_belakang", "name_key", "nip_raw", "nip", "nip_valid",
+    "nip_reason", "nip_excel_damaged", "jabatan", "instansi_raw", "instansi", "uraian", "kategori", "status",
+    "tanggal_diteruskan", "nomor_surat_penerusan", "updated_at", "raw_key",
+]
+
+
+def raw_prefix(run_key: str) -> str:
+    return f"raw/{SOURCE}/{run_key}/"
+
+
+def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int) -> dict[str, Any]:
+    """Pull every page changed since the watermark into the raw zone; returns the landing manifest.
+
+    Offset paging drifts when data changes mid-scan (a record repeated or skipped). Repeats are
+    harmless (deduplicated when staging); a skip shows up as fewer distinct records than the API's
+    ``total``, so the scan is repeated until the union covers the total, up to ``MAX_SCANS`` times.
+    """
+    watermark = (store.get_json(WATERMARK_KEY) or {}).get("updated_since")
+    landing = uuid.uuid4().hex[:12]
+    keys: list[str] = []
+    seen: set[str] = set()
+    total = 0
+    for scan_no in range(1, MAX_SCANS + 1):
+        for page in client.scan(watermark, per_page):
+            key = f"{raw_prefix(run_key)}{landing}/scan{scan_no}-page{page.number:05d}.json"
+            store.put_once(key, page.body, "application/json")
+            keys.append(key)
+            total = page.total
+            seen.update(_identity(r) for r in page.records)
+        if len(seen) >= total:
+            break
+        log.warning("scan %s saw %s distinct records of %s; paging drifted, scanning again", scan_no, len(seen), total)
+    else:
+        raise SourceError(
+            f"Bawaslu API reported {total} records but {MAX_SCANS} scans found only {len(seen)}; the data is "
+            "changing faster than it can be paged. Nothing was staged; retry later."
+        )
+    manifest = {"source": SOURCE, "landing": landing, "updated_since": watermark, "pages": keys,
+                "api_total": total, "landed_at": datetime.now(UTC).isoformat()}
+    store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
+    return manifest
+
+
+def _identity(record: Any) -> str:
+    if isinstance(record, dict):
+        return f"{record.get('nomor_register')}|{record.get('updated_at')}"
+    return json.dumps(record, sort_keys=True, default=str)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _check_record(record: Any) -> tuple[str, str] | None:
+    """The first reason this record cannot be staged, as (reason code, detail), or None."""
+    if not isinstance(record, dict):
+        return "wrong_type", f"record is a {type(record).__name__}, not an object"
+    for key in REQUIRED:
+        if record.get(key) in (None, ""):
+            return "missing_field", f"missing {key}"
+    terlapor = record["terlapor"]
+    if not isinstance(terlapor, dict):
+        return "wrong_type", "terlapor is not an object"
+    for key in ("nomor_register", "jenis", "status", "tanggal_register", "updated_at"):
+        if not isinstance(record[key], str):
+            return "wrong_type", f"{key} is a {type(record[key]).__name__}, not text"
+    if terlapor.get("nip") is not None and not isinstance(terlapor.get("nip"), str):
+        return "wrong_type", f"terlapor.nip is a {type(terlapor.get('nip')).__name__}, not text"
+    if not _text(terlapor.get("nama")):
+        return "empty_name", "terlapor.nama is empty"
+    if record["status"] not in STATUSES:
+        return "unknown_status", f"status {record['status']!r}"
+    if record["jenis"] not in JENIS:
+        return "unknown_jenis", f"jenis {record['jenis']!r}"
+    return None
+
+
+def _stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    problem = _check_record(record)
+    if problem:
+        return None, problem
+    registered, why = parse_date_detailed(record["tanggal_register"])
+    if registered is None:
+        return None, (why or "unparseable_date", f"tanggal_register {record['tanggal_register']!r}")
+    forwarded: date | None = None
+    if record.get("tanggal_diteruskan"):
+        forwarded, why = parse_date_detailed(record["tanggal_diteruskan"])
+        if forwarded is None:
+            return None, (why or "unparseable_date", f"tanggal_diteruskan {record['tanggal_diteruskan']!r}")
+    updated = parse_timestamp(record["updated_at"])
+    if updated is None:
+        return None, ("unparseable_date", f"updated_at {record['updated_at']!r}")
+    terlapor = record["terlapor"]
+    name = split_name(terlapor["nama"])
+    nip = parse_nip(terlapor.get("nip"))
+    return {
+        "nomor_register": record["nomor_register"].strip(),
+        "jenis": record["jenis"],
+        "tanggal_register": registered,
+        "pemilihan": _text(record.get("pemilihan")),
+        "kode_wilayah": normalize_region_code(record.get("kode_wilayah")),
+        "provinsi": _text(record.get("provinsi")),
+        "kabupaten_kota": _text(record.get("kabupaten_kota")),
+        "nama_raw": terlapor["nama"],
+        "nama": name.core,
+        "gelar_depan": " ".join(name.front_titles) or None,
+        "gelar_belakang": ", ".join(name.back_titles) or None,
+        "name_key": name.key,
+        "nip_raw": nip.raw,
+        "nip": nip.nip,
+        "nip_valid": nip.valid,
+        "nip_reason": nip.reason,
+        "nip_excel_damaged": nip.excel_damaged,
+        "jabatan": _text(terlapor.get("jabatan")),
+        "instansi_raw": _text(terlapor.get("instansi")),
+        "instansi": normalize_agency(terlapor.get("instansi") or ""),
+        "uraian": _text(record.get("uraian")),
+        "kategori": _text(record.get("kategori")),
+        "status": record["status"],
+        "tanggal_diteruskan": forwarded,
+        "nomor_surat_penerusan": _text(record.get("nomor_surat_penerusan")),
+        "updated_at": updated,
+        "raw_key": raw_key,
+    }, None
+
+
+def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
+    """Turn one run's landed pages into (new staged rows, quarantine, counts). Pure over raw."""
+    manifest = store.get_json(f"{raw_prefix(run_key)}manifest.json")
+    if manifest is None:
+        raise SourceError(f"no landed Bawaslu pages for run {run_key}: run the landing step first")
+    count = SourceCount(SOURCE)
+    staged: dict[str, dict[str, Any]] = {}
+    quarantined: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for key in manifest["pages"]:
+        for record in json.loads(store.get_bytes(key))["data"]:
+            identity = _identity(record)
+            if identity in seen:
+                # The same version of a record on two pages (drift or a re-scan): one record, not two.
+                count.duplicates_collapsed += 1
+                continue
+            seen.add(identity)
+            count.records_in += 1
+            row, problem = _stage_record(record, key)
+            if row is None:
+                assert problem is not None
+                code, detail = problem
+                record_key = record.get("nomor_register") if isinstance(record, dict) else None
+                quarantined.append(quarantine_row(SOURCE, run_key, _text(record_key), code, detail, record))
+                count.by_reason[code] = count.by_reason.get(code, 0) + 1
+                continue
+            previous = staged.get(row["nomor_register"])
+            if previous is None or row["updated_at"] >= previous["updated_at"]:
+                staged[row["nomor_register"]] = row
+            count.staged += 1
+    count.quarantined = len(quarantined)
+    count.check()
+    frame = pd.DataFrame(list(staged.values()), columns=CASE_COLUMNS)
+    return frame, quarantine_frame(quarantined), count
+
+
+def merge_current(previous: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """The current state of every case: the newest version of each register number wins."""
+    frame = new if previous is None or previous.empty else pd.concat([previous, new], ignore_index=True)
+    frame = frame.sort_values(["nomor_register", "updated_at"], kind="stable")
+    return frame.drop_duplicates("nomor_register", keep="last").reset_index(drop=True)
+
+
+def publish_staging(store: ObjectStore, run_key: str, new: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, Any]:
+    """Write the merged current state and the quarantine; move the pointer; then the watermark."""
+    pointer = store.get_json(CURRENT_KEY)
+    previous = store.get_parquet(pointer["key"]) if pointer else None
+    current = merge_current(previous, new)
+    key = store.put_parquet(f"staging/bawaslu_cases/{run_key}.parquet", current)
+    quarantine_key = store.put_parquet(f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
+    store.put_json(CURRENT_KEY, {"key": key, "run_key": run_key, "rows": len(current)})
+    if not new.empty:
+        # Inclusive on the next pull: records sharing the newest timestamp come again and dedupe.
+        newest = max(new["updated_at"])
+        store.put_json(WATERMARK_KEY, {"updated_since": newest.isoformat(), "run_key": run_key})
+    return {"staged_key": key, "quarantine_key": quarantine_key, "current_rows": len(current)}

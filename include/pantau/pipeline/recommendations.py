@@ -1,0 +1,167 @@
+"""Recommendation exports: fetch new or changed files into raw, parse them, stage recommendations."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from pantau.exceptions import SourceError
+from pantau.normalize.agencies import normalize_agency
+from pantau.normalize.dates import parse_date_detailed
+from pantau.normalize.names import split_name
+from pantau.normalize.nip import parse_nip
+from pantau.normalize.spreadsheet import read_table
+from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
+from pantau.sources.recommendations import RecommendationsClient
+from pantau.storage import ObjectStore, sha256_hex
+
+log = logging.getLogger(__name__)
+
+SOURCE = "recommendations"
+LEDGER_KEY = "state/recommendations/files.json"
+CURRENT_KEY = "staging/recommendations/_current.json"
+
+REC_COLUMNS = [
+    "nomor_rekomendasi", "tanggal_rekomendasi", "nama_raw", "nama", "gelar_depan", "gelar_belakang", "name_key",
+    "nip_raw", "nip", "nip_valid", "nip_reason", "nip_excel_damaged", "jabatan", "instansi_raw", "instansi",
+    "ppk", "jenis_pelanggaran", "rekomendasi_sanksi", "referensi_bawaslu", "terbukti", "source_file",
+    "source_sha256", "source_row", "published_at",
+]
+TRUTHY = {"ya": True, "y": True, "terbukti": True, "tidak": False, "t": False, "tidak terbukti": False}
+
+
+def raw_prefix(run_key: str) -> str:
+    return f"raw/{SOURCE}/{run_key}/"
+
+
+def land(client: RecommendationsClient, store: ObjectStore, run_key: str) -> dict[str, Any]:
+    """Fetch the files whose sha256 is new since the last run; keep the index and each file in raw."""
+    index_body = client.index_bytes()
+    store.put_once(f"{raw_prefix(run_key)}index.json", index_body, "application/json")
+    ledger: dict[str, str] = store.get_json(LEDGER_KEY) or {}
+    files: list[dict[str, Any]] = []
+    for entry in client.parse_index(index_body):
+        if ledger.get(entry.name) == entry.sha256:
+            continue
+        body = client.fetch(entry.name)
+        actual = sha256_hex(body)
+        if actual != entry.sha256:
+            raise SourceError(
+                f"{entry.name}: index.json says sha256 {entry.sha256[:12]}… but the file has {actual[:12]}…; "
+                "the feed is mid-publication or corrupt. Nothing staged; retry later."
+            )
+        key = f"{raw_prefix(run_key)}files/{actual[:16]}/{entry.name}"
+        store.put_once(key, body)
+        files.append({"name": entry.name, "sha256": actual, "updated_at": entry.updated_at, "key": key})
+    manifest = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat()}
+    store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
+    return manifest
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    number = _text(row.get("nomor_rekomendasi"))
+    if not number:
+        return None, ("missing_field", "Nomor Rekomendasi is empty")
+    if not _text(row.get("nama")):
+        return None, ("empty_name", "Nama is empty")
+    issued, why = parse_date_detailed(row.get("tanggal_rekomendasi"))
+    if issued is None:
+        return None, (why or "unparseable_date", f"Tanggal Rekomendasi {row.get('tanggal_rekomendasi')!r}")
+    name = split_name(row["nama"])
+    nip = parse_nip(row.get("nip"))
+    proven_text = (_text(row.get("terbukti")) or "").lower()
+    return {
+        "nomor_rekomendasi": number,
+        "tanggal_rekomendasi": issued,
+        "nama_raw": row["nama"],
+        "nama": name.core,
+        "gelar_depan": " ".join(name.front_titles) or None,
+        "gelar_belakang": ", ".join(name.back_titles) or None,
+        "name_key": name.key,
+        "nip_raw": nip.raw,
+        "nip": nip.nip,
+        "nip_valid": nip.valid,
+        "nip_reason": nip.reason,
+        "nip_excel_damaged": nip.excel_damaged,
+        "jabatan": _text(row.get("jabatan")),
+        "instansi_raw": _text(row.get("instansi")),
+        "instansi": normalize_agency(row.get("instansi") or ""),
+        "ppk": _text(row.get("pejabat_pembina_kepegawaian")),
+        "jenis_pelanggaran": _text(row.get("jenis_pelanggaran")),
+        "rekomendasi_sanksi": _text(row.get("rekomendasi_sanksi")),
+        "referensi_bawaslu": _text(row.get("referensi_bawaslu")),
+        "terbukti": TRUTHY.get(proven_text),
+        "source_file": meta["name"],
+        "source_sha256": meta["sha256"],
+        "source_row": int(row.get("_row", 0)),
+        "published_at": meta["updated_at"],
+    }, None
+
+
+def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
+    manifest = store.get_json(f"{raw_prefix(run_key)}manifest.json")
+    if manifest is None:
+        raise SourceError(f"no landed recommendation files for run {run_key}: run the landing step first")
+    count = SourceCount(SOURCE)
+    rows: list[dict[str, Any]] = []
+    quarantined: list[dict[str, Any]] = []
+
+    def reject(meta: dict[str, Any], row_no: int | None, code: str, detail: str, raw: Any) -> None:
+        quarantined.append(quarantine_row(SOURCE, run_key, f"{meta['name']}#{row_no}", code, detail, raw))
+        count.by_reason[code] = count.by_reason.get(code, 0) + 1
+
+    for meta in manifest["files"]:
+        count_before = count.records_in
+        try:
+            sheet = read_table(store.get_bytes(meta["key"]), meta["name"])
+        except Exception as exc:  # a file we cannot read at all is one quarantined record, not a crash
+            count.records_in += 1
+            reject(meta, None, "header_not_found", f"cannot read {meta['name']}: {exc}", meta["key"])
+            continue
+        for row_no, code, raw_values in sheet.skipped:
+            count.records_in += 1
+            reject(meta, row_no, code, f"row {row_no} of {meta['name']}", raw_values)
+        for row in sheet.rows:
+            count.records_in += 1
+            staged, problem = _stage_row(row, meta)
+            if staged is None:
+                assert problem is not None
+                reject(meta, row.get("_row"), problem[0], problem[1], row)
+            else:
+                rows.append(staged)
+                count.staged += 1
+        log.info("%s: %s rows read", meta["name"], count.records_in - count_before)
+    count.quarantined = len(quarantined)
+    count.check()
+    return pd.DataFrame(rows, columns=REC_COLUMNS), quarantine_frame(quarantined), count
+
+
+def merge_current(previous: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """A corrected re-publication supersedes the earlier version of the same recommendation."""
+    frame = new if previous is None or previous.empty else pd.concat([previous, new], ignore_index=True)
+    frame = frame.sort_values(["nomor_rekomendasi", "published_at", "source_row"], kind="stable")
+    return frame.drop_duplicates("nomor_rekomendasi", keep="last").reset_index(drop=True)
+
+
+def publish_staging(store: ObjectStore, run_key: str, manifest_files: list[dict[str, Any]], new: pd.DataFrame,
+                    quarantine: pd.DataFrame) -> dict[str, Any]:
+    pointer = store.get_json(CURRENT_KEY)
+    previous = store.get_parquet(pointer["key"]) if pointer else None
+    current = merge_current(previous, new)
+    key = store.put_parquet(f"staging/recommendations/{run_key}.parquet", current)
+    quarantine_key = store.put_parquet(f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
+    store.put_json(CURRENT_KEY, {"key": key, "run_key": run_key, "rows": len(current)})
+    ledger: dict[str, str] = store.get_json(LEDGER_KEY) or {}
+    ledger.update({f["name"]: f["sha256"] for f in manifest_files})
+    store.put_json(LEDGER_KEY, ledger)
+    return {"staged_key": key, "quarantine_key": quarantine_key, "current_rows": len(current)}

@@ -1,0 +1,191 @@
+"""The one registry of quarantine reason codes.
+
+Every record that cannot be used is quarantined with one of these codes, so a data engineer reads
+the same sentence and the same advice wherever the record came from. Codes are stable strings:
+they are stored in the quarantine datasets, so rename one only with a migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A quarantine reason: a stable code, what is wrong, and what to do about it."""
+
+    code: str
+    sentence: str
+    action: str
+
+
+_ALL: tuple[Reason, ...] = (
+    # --- record shape (any source) -------------------------------------------------------------
+    Reason(
+        "missing_field",
+        "A required field is missing or empty.",
+        "Ask the source to fill the field, or correct the raw record and replay the run.",
+    ),
+    Reason(
+        "wrong_type",
+        "A field has the wrong type (for example a number where text or an object was expected).",
+        "Check whether the source changed its contract; fix the record or adapt the parser.",
+    ),
+    Reason(
+        "unknown_column",
+        "The record carries a field or column the contract does not know.",
+        "Check whether the source added a field; extend the mapping if the field is wanted.",
+    ),
+    Reason(
+        "invalid_json",
+        "The response body or record is not valid JSON.",
+        "Inspect the raw payload in the raw zone; re-extract the window once the source is fixed.",
+    ),
+    Reason(
+        "duplicate_record",
+        "The same record key appears more than once with conflicting content.",
+        "Decide which version is right with the source; the newest by updated_at is kept meanwhile.",
+    ),
+    Reason(
+        "unknown_status",
+        "The status value is not one of the documented values.",
+        "Check the source's status list; map the new value in the parser if it is legitimate.",
+    ),
+    Reason(
+        "unknown_jenis",
+        "The case type (jenis) is neither 'laporan' nor 'temuan' (or the ASN type is neither PNS nor PPPK).",
+        "Confirm the value with the source and map it, or correct the record.",
+    ),
+    Reason(
+        "unknown_category",
+        "The violation category code is not in the category list and no rule matched the description.",
+        "Add the code to the category list or a rule for the description, then replay.",
+    ),
+    Reason(
+        "unknown_agency",
+        "The agency or region could not be resolved to a known agency code.",
+        "Add the spelling to the agency aliases or correct the record at the source.",
+    ),
+    # --- dates ---------------------------------------------------------------------------------
+    Reason(
+        "unparseable_date",
+        "A date or timestamp could not be read in any accepted format.",
+        "Correct the value at the source; accepted forms are ISO, dd/mm/yyyy, '14 Maret 2024' or an Excel serial.",
+    ),
+    Reason(
+        "impossible_date",
+        "A date names a day that does not exist (for example 30 Februari) or is out of plausible range.",
+        "Ask the source for the intended date and correct the record.",
+    ),
+    Reason(
+        "future_date",
+        "A date lies in the future relative to the run's data interval.",
+        "Check for a typo in the year or a wrong clock at the source; correct and replay.",
+    ),
+    Reason(
+        "date_order",
+        "Dates contradict each other (for example forwarded before registered).",
+        "Check both dates with the source; one of them is probably mistyped.",
+    ),
+    # --- names ---------------------------------------------------------------------------------
+    Reason(
+        "empty_name",
+        "The person's name is empty once titles and punctuation are removed.",
+        "Fill in the name at the source; without a name or a valid NIP the record cannot be linked.",
+    ),
+    # --- NIP -----------------------------------------------------------------------------------
+    Reason(
+        "nip_missing",
+        "The NIP is empty.",
+        "The record will be matched by name and agency; ask the source for the NIP if matching fails.",
+    ),
+    Reason(
+        "nip_excel_damaged",
+        "The NIP went through a spreadsheet as a number and lost digits (1.98E+17, a trailing .0, or a 000 sequence).",
+        "Do not trust the digits; the record is matched by name and agency. Ask the source to format the column as text.",
+    ),
+    Reason(
+        "nip_bad_length",
+        "The NIP does not have 18 digits after removing spaces and dots, or contains other characters.",
+        "Look for a dropped or doubled digit; repair candidates are checked against the registry.",
+    ),
+    Reason(
+        "nip_bad_birth_date",
+        "Digits 1-8 of the NIP are not a real birth date between 1940 and 2010.",
+        "Check the NIP for a typo against the person's registry record.",
+    ),
+    Reason(
+        "nip_bad_appointment",
+        "Digits 9-14 of the NIP are not a plausible appointment (PNS month 01-12 at least 17 years after birth, or a PPPK intake code).",
+        "Check the NIP for a typo against the person's registry record.",
+    ),
+    Reason(
+        "nip_bad_gender",
+        "Digit 15 of the NIP is neither 1 (male) nor 2 (female).",
+        "Check the NIP for a typo against the person's registry record.",
+    ),
+    Reason(
+        "nip_bad_sequence",
+        "Digits 16-18 of the NIP are not a sequence number 001-999.",
+        "Check the NIP for a typo; a 000 sequence usually means spreadsheet damage.",
+    ),
+    Reason(
+        "nip_not_in_registry",
+        "The NIP is structurally valid but no BKD registry holds it.",
+        "Check for a typo (repair candidates are tried) or a registry that has not been loaded yet.",
+    ),
+    # --- spreadsheets --------------------------------------------------------------------------
+    Reason(
+        "header_not_found",
+        "No row in the first rows of the sheet looks like the expected header.",
+        "Open the file, check its columns against the recommendation-export contract, and extend the header aliases.",
+    ),
+    Reason(
+        "title_row",
+        "A row above the header (a title or a note) was skipped.",
+        "Nothing to do unless the row holds data; then the header detection picked the wrong row.",
+    ),
+    Reason(
+        "total_row",
+        "A trailing total row (Jumlah, Total, or only a number) was skipped.",
+        "Nothing to do; check the file if the row actually holds a recommendation.",
+    ),
+    Reason(
+        "blank_row",
+        "A row with no values was skipped.",
+        "Nothing to do; listed so that row counts reconcile.",
+    ),
+    Reason(
+        "unreadable_file",
+        "The file could not be opened as .xlsx or .csv.",
+        "Download the file from the raw zone and check its format; ask the source to re-publish it.",
+    ),
+    # --- matching ------------------------------------------------------------------------------
+    Reason(
+        "no_match",
+        "No case, recommendation or person could be linked to this record.",
+        "Review the record in the review queue; add a manual link if you know the match.",
+    ),
+    Reason(
+        "ambiguous_match",
+        "More than one candidate matched with similar confidence.",
+        "Choose the right candidate in the review queue; the decision is kept for later runs.",
+    ),
+)
+
+REASONS: dict[str, Reason] = {r.code: r for r in _ALL}
+if len(REASONS) != len(_ALL):  # pragma: no cover - guards against a copy-paste duplicate code
+    raise RuntimeError("duplicate reason code in pantau.reasons")
+
+
+def reason(code: str) -> Reason:
+    """Return the registered :class:`Reason` for ``code``.
+
+    Raises:
+        KeyError: ``code`` is not registered; the message lists the known codes.
+    """
+    try:
+        return REASONS[code]
+    except KeyError:
+        known = ", ".join(sorted(REASONS))
+        raise KeyError(f"unknown quarantine reason code {code!r}; known codes: {known}") from None

@@ -1,0 +1,110 @@
+"""Every Pantau setting, read in one place, each with a documented default.
+
+Settings are read from the environment when asked for (never at import time), so DAG files can
+import this module without side effects. Secrets are not settings: they come from Airflow
+Connections (see README, "Pointing Pantau at real sources").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pantau.exceptions import ConfigError
+
+#: Connection ids, following the provider convention ``<system>_default`` where one exists.
+BAWASLU_CONN_ID = "bawaslu_api"
+RECOMMENDATIONS_CONN_ID = "recommendations_feed"
+OBJECT_STORE_CONN_ID = "pantau_object_store"
+SMTP_CONN_ID = "smtp_default"
+#: Airflow Variable holding the JSON list of BKD connection ids (one mapped task each).
+BKD_CONNECTIONS_VARIABLE = "pantau_bkd_connections"
+#: Airflow Variable holding the path or object key of the alert-contacts directory (DESIGN §4.4).
+CONTACTS_VARIABLE = "pantau_contacts"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def pantau_home() -> Path:
+    """Folder for all local state (``PANTAU_HOME``, default ``.pantau`` in the working directory)."""
+    return Path(os.environ.get("PANTAU_HOME") or Path.cwd() / ".pantau").resolve()
+
+
+@dataclass(frozen=True)
+class FollowUpPolicy:
+    """When a recommendation's follow-up is due, and when it escalates.
+
+    Deadlines are policy, not physics (DESIGN §2.4): the defaults follow the brief's suggestion of
+    14 working days for the PPK to act and a further 14 working days before BKN/Kemendagri are told.
+    """
+
+    follow_up_days: int = 14
+    escalation_days: int = 14
+    reminder_days_before: int = 3
+    working_days: bool = True
+
+    @classmethod
+    def from_env(cls) -> FollowUpPolicy:
+        return cls(
+            follow_up_days=_env_int("PANTAU_FOLLOW_UP_DAYS", cls.follow_up_days),
+            escalation_days=_env_int("PANTAU_ESCALATION_DAYS", cls.escalation_days),
+            reminder_days_before=_env_int("PANTAU_REMINDER_DAYS_BEFORE", cls.reminder_days_before),
+            working_days=os.environ.get("PANTAU_DEADLINE_CALENDAR", "working").lower() != "calendar",
+        )
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """Knobs for pulling the sources."""
+
+    bawaslu_per_page: int = 500
+    http_timeout_s: float = 10.0
+    http_retries: int = 6
+    bkd_chunk_rows: int = 200_000
+
+    @classmethod
+    def from_env(cls) -> IngestSettings:
+        return cls(
+            bawaslu_per_page=_env_int("PANTAU_BAWASLU_PER_PAGE", cls.bawaslu_per_page),
+            http_timeout_s=_env_float("PANTAU_HTTP_TIMEOUT_S", cls.http_timeout_s),
+            http_retries=_env_int("PANTAU_HTTP_RETRIES", cls.http_retries),
+            bkd_chunk_rows=_env_int("PANTAU_BKD_CHUNK_ROWS", cls.bkd_chunk_rows),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    bucket: str = "pantau"
+    timezone: str = "Asia/Jakarta"
+    policy: FollowUpPolicy = field(default_factory=FollowUpPolicy)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            home=pantau_home(),
+            bucket=os.environ.get("PANTAU_BUCKET", "pantau"),
+            timezone=os.environ.get("PANTAU_TIMEZONE", "Asia/Jakarta"),
+            policy=FollowUpPolicy.from_env(),
+            ingest=IngestSettings.from_env(),
+        )

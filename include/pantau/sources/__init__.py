@@ -1,0 +1,1 @@
+"""Clients for the three source systems (DESIGN §4); plain Python, no Airflow."""

@@ -1,0 +1,119 @@
+"""The object store (S3 protocol, through the ``minio`` client): raw zone, staging, published data.
+
+Keys, not DataFrames, travel between tasks: every task reads what it needs from here.
+
+Layout inside the bucket::
+
+    raw/<source>/<run_id>/...            payloads exactly as received (written once)
+    staging/<table>/<run_id>.parquet     canonical staged tables, one immutable file per run
+    staging/<table>/_current.json        pointer to the newest staged file
+    quarantine/<source>/<run_id>.parquet rejected records with reason codes
+    state/...                            watermarks, fetched-file ledgers, alert ledger
+    runs/<dag_id>/<run_id>.json          run summaries
+    published/<dataset>/v=<version>/...  immutable dataset versions + manifest.json
+    published/<dataset>/_current.json    the one pointer readers follow
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from minio import Minio
+from minio.error import S3Error
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class ObjectStore:
+    """A bucket on an S3-protocol server (MinIO in production, moto's server in tests)."""
+
+    client: Minio
+    bucket: str
+
+    @classmethod
+    def connect(
+        cls, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool = False
+    ) -> ObjectStore:
+        store = cls(Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure), bucket)
+        store.ensure_bucket()
+        return store
+
+    def ensure_bucket(self) -> None:
+        if not self.client.bucket_exists(self.bucket):
+            self.client.make_bucket(self.bucket)
+
+    # -- bytes ------------------------------------------------------------------------------
+    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+        self.client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+        return key
+
+    def put_once(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
+        """Write ``key`` unless it already holds these exact bytes; returns True when written.
+
+        The raw zone is write-once: a replayed run finds its payloads already there and must not
+        rewrite them (nor silently replace them with different bytes).
+        """
+        if self.exists(key):
+            if sha256_hex(self.get_bytes(key)) == sha256_hex(data):
+                return False
+            raise FileExistsError(f"raw object {key} already exists with different content")
+        self.put_bytes(key, data, content_type)
+        return True
+
+    def get_bytes(self, key: str) -> bytes:
+        response = self.client.get_object(self.bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return False
+            raise
+        return True
+
+    def list(self, prefix: str) -> Iterator[str]:
+        for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
+            if obj.object_name is not None:
+                yield obj.object_name
+
+    def delete(self, key: str) -> None:
+        self.client.remove_object(self.bucket, key)
+
+    # -- JSON -------------------------------------------------------------------------------
+    def put_json(self, key: str, value: Any) -> str:
+        data = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str).encode()
+        return self.put_bytes(key, data, "application/json")
+
+    def get_json(self, key: str, default: Any = None) -> Any:
+        if not self.exists(key):
+            return default
+        return json.loads(self.get_bytes(key))
+
+    # -- tables -----------------------------------------------------------------------------
+    def put_parquet(self, key: str, frame: pd.DataFrame) -> str:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False, engine="pyarrow")
+        return self.put_bytes(key, buffer.getvalue(), "application/vnd.apache.parquet")
+
+    def get_parquet(self, key: str) -> pd.DataFrame:
+        return pd.read_parquet(io.BytesIO(self.get_bytes(key)), engine="pyarrow")
+
+    def put_csv(self, key: str, frame: pd.DataFrame) -> str:
+        # UTF-8 with BOM so that Excel (what most agency staff open CSVs with) shows names right.
+        data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+        return self.put_bytes(key, data, "text/csv; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Airflow-facing pieces of Pantau: hooks that turn Connections into the library's clients."""
