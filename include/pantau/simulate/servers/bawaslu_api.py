@@ -14,7 +14,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
 # Bawaslu works in WIB; a timestamp without an offset is read as WIB (DESIGN.md §2).
 WIB = timezone(timedelta(hours=7))
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -233,8 +233,10 @@ class SimulatorHttpServer:
         handler = type("BoundHandler", (_Handler,), {"sim": self})
         self._stopping.clear()
         self._httpd = ThreadingHTTPServer((self._host, self._requested_port), handler)
+        # A short poll interval keeps stop() fast (shutdown waits for the next poll).
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=type(self).__name__, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -132,7 +132,7 @@ class SmtpSink:
         envelope = f"X-MailFrom: {mail_from}\r\nX-RcptTo: {', '.join(rcpt_tos)}\r\n".encode()
         with self._lock:
             self._counter += 1
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             path = self.outbox / f"{self._counter:06d}-{stamp}-{sanitize_message_id(message_id)}.eml"
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(envelope + content)
