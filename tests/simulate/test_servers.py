@@ -7,6 +7,7 @@ generator, so these tests pin the servers' contract on their own.
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import signal
 import smtplib
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 import requests
+from minio import Minio
 
 from pantau.simulate.servers import BawasluApiServer, ExportsServer, FaultConfig, SmtpSink
 from pantau.simulate.servers.faults import FaultInjector
@@ -351,7 +353,8 @@ def test_cli_serve_prints_urls_serves_and_stops_on_sigterm(world: Path, tmp_path
     urls_file = tmp_path / "urls.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "pantau.simulate.cli_serve", "serve", "--data", str(world), "--token", TOKEN,
-         "--phase", "1", "--rate-429", "0", "--urls-file", str(urls_file)],
+         "--phase", "1", "--rate-429", "0", "--urls-file", str(urls_file),
+         "--smtp-outbox", str(tmp_path / "outbox"), "--s3-persist", str(tmp_path / "s3")],
         stdout=subprocess.PIPE, text=True,
     )
     try:
@@ -362,11 +365,27 @@ def test_cli_serve_prints_urls_serves_and_stops_on_sigterm(world: Path, tmp_path
         response = requests.get(urls["bawaslu"] + API, headers=AUTH, timeout=5)
         assert response.json()["meta"]["total"] == 3  # --phase 1
         assert requests.get(urls["exports"] + "/exports/index.json", timeout=5).status_code == 200
+        smtp_port = int(urls["smtp"].rsplit(":", 1)[1])
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=5) as client:
+            client.send_message(mail("Lewat CLI", "<cli@pantau>"))
+        store = Minio(urls["s3"].removeprefix("http://"), "k", "s", secure=False)
+        store.make_bucket("cli-bucket")
+        store.put_object("cli-bucket", "a.txt", io.BytesIO(b"x"), 1)
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 0
     assert urls["bawaslu"] in out and "simulators stopped" in out
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    assert (tmp_path / "s3" / "cli-bucket" / "a.txt").read_bytes() == b"x"  # mirrored on SIGTERM
+
+
+def test_cli_serve_reports_unusable_options(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pantau.simulate.cli_serve", "serve", "--data", str(tmp_path)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2 and "no phase data" in result.stderr
 
 
 def test_cli_help_documents_every_option() -> None:

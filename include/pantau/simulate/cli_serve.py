@@ -38,7 +38,6 @@ def register(subparsers: Any) -> None:
             "Fault rates are probabilities in [0, 1] per API request, drawn from --fault-seed; at most "
             "--max-consecutive-faults failures in a row are served for one URL."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_arguments(parser)
     parser.set_defaults(func=run_serve)
@@ -46,38 +45,54 @@ def register(subparsers: Any) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, metavar="DIR", help="world directory to serve")
-    parser.add_argument("--host", default="127.0.0.1", help="address every server binds to")
-    parser.add_argument("--bawaslu-port", type=int, default=0, help="Bawaslu API port (0: any free port)")
-    parser.add_argument("--exports-port", type=int, default=0, help="exports server port (0: any free port)")
-    parser.add_argument(
-        "--token",
-        default=os.environ.get(DEFAULT_TOKEN_ENV, DEFAULT_TOKEN),
-        help=f"bearer token the Bawaslu API requires (default: ${DEFAULT_TOKEN_ENV} or a fixed dev value)",
-    )
-    parser.add_argument("--exports-token", default=None, help="bearer token for the exports (default: open)")
-    parser.add_argument("--phase", type=int, default=None, help="phase to serve first (default: the newest)")
-    faults = parser.add_argument_group("runtime faults")
+    parser.add_argument("--host", default="127.0.0.1", help="address every server binds to (default: %(default)s)")
+    parser.add_argument("--bawaslu-port", type=int, default=0, metavar="PORT",
+                        help="Bawaslu API port (default: 0, any free port)")
+    parser.add_argument("--exports-port", type=int, default=0, metavar="PORT",
+                        help="exports server port (default: 0, any free port)")
+    # Resolved at run time so --help never prints a token taken from the environment.
+    parser.add_argument("--token", default=None,
+                        help=f"bearer token the Bawaslu API requires (default: ${DEFAULT_TOKEN_ENV}, "
+                             f"else {DEFAULT_TOKEN!r})")
+    parser.add_argument("--exports-token", default=None, metavar="TOKEN",
+                        help="bearer token the exports require (default: none, open)")
+    parser.add_argument("--phase", type=int, default=None, metavar="N",
+                        help="phase to serve first (default: the newest present); POST /_sim/phase switches")
+    faults = parser.add_argument_group("runtime faults (rates are probabilities in [0, 1], default 0)")
     for flag, dest, text in _FAULT_OPTIONS:
-        faults.add_argument(flag, dest=dest, type=float, default=0.0, help=text)
-    faults.add_argument("--retry-after", dest="retry_after_s", type=int, default=1,
-                        help="seconds announced in Retry-After on 429 answers")
-    faults.add_argument("--timeout-delay", dest="timeout_delay_s", type=float, default=3.0,
-                        help="seconds a timeout fault holds the answer back")
-    faults.add_argument("--fault-seed", dest="fault_seed", type=int, default=0, help="seed of the fault draws")
-    faults.add_argument("--max-consecutive-faults", type=int, default=3,
-                        help="failing faults served in a row for one URL before a clean answer")
+        faults.add_argument(flag, dest=dest, type=float, default=0.0, metavar="RATE", help=text)
+    faults.add_argument("--retry-after", dest="retry_after_s", type=int, default=1, metavar="SECONDS",
+                        help="seconds announced in Retry-After on 429 answers (default: %(default)s)")
+    faults.add_argument("--timeout-delay", dest="timeout_delay_s", type=float, default=3.0, metavar="SECONDS",
+                        help="seconds a timeout fault holds the answer back (default: %(default)s)")
+    faults.add_argument("--fault-seed", dest="fault_seed", type=int, default=0, metavar="SEED",
+                        help="seed of the fault draws; same seed and requests, same faults (default: %(default)s)")
+    faults.add_argument("--max-consecutive-faults", type=int, default=3, metavar="N",
+                        help="failing faults served in a row for one URL before a clean answer "
+                             "(default: %(default)s)")
     extras = parser.add_argument_group("optional extra servers")
     extras.add_argument("--smtp-outbox", type=Path, default=None, metavar="DIR",
-                        help="start an SMTP sink writing .eml files here")
-    extras.add_argument("--smtp-port", type=int, default=0, help="SMTP sink port (0: any free port)")
+                        help="start an SMTP sink writing every message as an .eml file in DIR")
+    extras.add_argument("--smtp-port", type=int, default=0, metavar="PORT",
+                        help="SMTP sink port (default: 0, any free port)")
     extras.add_argument("--s3-persist", type=Path, default=None, metavar="DIR",
-                        help="start an embedded S3 store persisted to DIR/<bucket>/<key>")
-    extras.add_argument("--s3-port", type=int, default=0, help="embedded S3 port (0: any free port)")
+                        help="start an embedded S3 store (moto) restored from and mirrored to DIR/<bucket>/<key>")
+    extras.add_argument("--s3-port", type=int, default=0, metavar="PORT",
+                        help="embedded S3 port (default: 0, any free port)")
     extras.add_argument("--urls-file", type=Path, default=None, metavar="FILE",
-                        help="also write the URLs as JSON to FILE (for scripts)")
+                        help="also write the URLs as JSON to FILE, for scripts")
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM; exit code 2 when the options or the world are unusable."""
+    try:
+        return _serve(args)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        print(f"pantau simulate serve: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
     # Imported here so 'pantau --help' does not load the servers' dependencies.
     from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
     from pantau.simulate.servers.faults import FaultConfig
@@ -88,9 +103,10 @@ def run_serve(args: argparse.Namespace) -> int:
         retry_after_s=args.retry_after_s, timeout_delay_s=args.timeout_delay_s, seed=args.fault_seed,
         max_consecutive_faults=args.max_consecutive_faults,
     )
+    token = args.token or os.environ.get(DEFAULT_TOKEN_ENV) or DEFAULT_TOKEN
     stop = threading.Event()
     with ExitStack() as stack:
-        bawaslu = BawasluApiServer(args.data, args.token, fault_config, args.host, args.bawaslu_port)
+        bawaslu = BawasluApiServer(args.data, token, fault_config, args.host, args.bawaslu_port)
         exports = ExportsServer(args.data, fault_config, args.host, args.exports_port, token=args.exports_token)
         for server in (bawaslu, exports):
             if args.phase is not None:

@@ -99,7 +99,7 @@ STYLES = ("jawa", "umum", "sunda", "batak", "minang", "bugis", "manado", "bali",
 # Styles in which a two-part name is the rule; elsewhere single names are common (Java).
 _SINGLE_SHARE = {"jawa": 0.35, "umum": 0.1, "sunda": 0.25, "batak": 0.02, "minang": 0.45, "bugis": 0.3,
                  "manado": 0.02, "bali": 0.0, "timur": 0.0}
-_CATALOG_COMBOS = 2500  # combined names per (style, gender): plenty of rare names
+_CATALOG_COMBOS = 6000  # combined names per (style, gender): plenty of rare names
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,10 @@ def _build_style(rng: np.random.Generator, style: str, gender: int) -> list[str]
     lasts = [s.replace("_", " ") for s in _PARTS[(style, gender)][2].split()]
     common = [c.strip() for c in _COMMON[(style, gender)].split(",")]
     combos: list[str] = []
-    n_combo = min(_CATALOG_COMBOS, len(firsts) * len(lasts) * 3)
+    n_combo = min(_CATALOG_COMBOS, len(firsts) * len(lasts) * 6)
     fi = rng.integers(0, len(firsts), n_combo)
     la = rng.integers(0, len(lasts), n_combo)
-    three = rng.random(n_combo) < 0.15
+    three = rng.random(n_combo) < 0.35
     mid = rng.integers(0, len(lasts), n_combo)
     for i in range(n_combo):
         parts = [firsts[fi[i]], lasts[la[i]]]
@@ -134,7 +134,7 @@ def _build_style(rng: np.random.Generator, style: str, gender: int) -> list[str]
 
 def _weights(style: str, names: list[str], n_common: int) -> np.ndarray:
     ranks = np.arange(len(names), dtype=np.float64)
-    w = 1.0 / (ranks + 8.0) ** 0.9
+    w = 1.0 / (ranks + 30.0) ** 0.75
     w[:n_common] *= 2.0
     single = np.array([" " not in n for n in names])
     share = _SINGLE_SHARE[style]
