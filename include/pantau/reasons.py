@@ -156,6 +156,11 @@ _ALL: tuple[Reason, ...] = (
         "Nothing to do; listed so that row counts reconcile.",
     ),
     Reason(
+        "repeated_header",
+        "A copy of the header row inside the data (a page break in the export) was skipped.",
+        "Nothing to do; listed so that row counts reconcile.",
+    ),
+    Reason(
         "unreadable_file",
         "The file could not be opened as .xlsx or .csv.",
         "Download the file from the raw zone and check its format; ask the source to re-publish it.",

@@ -46,7 +46,9 @@ _ABBREVIATIONS: dict[str, str] = {
     "kemenag": "Kementerian Agama",
 }
 _ABBREVIATION_RE = re.compile(
-    r"\b(" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")\b\.?",
+    r"\b("
+    + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_ABBREVIATIONS, key=len, reverse=True))
+    + r")\b\.?",
     re.IGNORECASE,
 )
 # Words kept in capitals when re-casing (acronyms that stay acronyms in official names).
@@ -82,7 +84,9 @@ def normalize_agency(text: object) -> str:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     value = re.sub(r"\s+", " ", str(text)).strip(" ,;")
-    value = _ABBREVIATION_RE.sub(lambda m: " " + _ABBREVIATIONS[re.sub(r"\s+", " ", m[1].lower())] + " ", value)
+    value = _ABBREVIATION_RE.sub(
+        lambda m: " " + _ABBREVIATIONS[re.sub(r"\s+", " ", m[1].lower())] + " ", value
+    )
     # "Kab.Agam": the dot glued the next word on; expansions add spaces, collapse them again.
     words = re.sub(r"\s+", " ", value).strip().split(" ")
     return " ".join(_recase(w) for w in words if w)

@@ -71,10 +71,15 @@ _WEEKDAY_PREFIX = re.compile(
 )
 _ISO = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[T ].*)?")
 _COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
-_DAY_FIRST = re.compile(r"([0-9]{1,2})\s*[-/.]\s*([0-9]{1,2})\s*[-/.]\s*([0-9]{4}|[0-9]{2})(?:\s+[0-9]{1,2}[:.][0-9]{2}.*)?")
-_MONTH_NAME = re.compile(r"([0-9]{1,2})[\s\-/.]*([A-Za-z]+)\.?[\s\-/.,]*([0-9]{4}|[0-9]{2})(?:\s+[0-9]{1,2}[:.][0-9]{2}.*)?")
+_DAY_FIRST = re.compile(
+    r"([0-9]{1,2})\s*[-/.]\s*([0-9]{1,2})\s*[-/.]\s*([0-9]{4}|[0-9]{2})(?:\s+[0-9]{1,2}[:.][0-9]{2}.*)?"
+)
+_MONTH_NAME = re.compile(
+    r"([0-9]{1,2})[\s\-/.]*([A-Za-z]+)\.?[\s\-/.,]*([0-9]{4}|[0-9]{2})(?:\s+[0-9]{1,2}[:.][0-9]{2}.*)?"
+)
 _SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 _CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}")
+_DAY_NUMBER = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")
 _YEAR4 = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
 _ZONE_SUFFIX = re.compile(r"\s*\b(WIB|WITA|WIT)\s*$", re.IGNORECASE)
 
@@ -150,9 +155,9 @@ def _translate_months(text: str) -> str:
 
 def _from_dateutil(text: str) -> tuple[date | None, str | None]:
     # Last resort for forms like "March 14, 2024". dateutil fills missing parts from today's
-    # date, which would invent data, so it only sees text with a month name and a 4-digit year.
+    # date, which would invent data, so it only sees text with a day, a month name and a year.
     has_month = any(word.lower() in MONTHS for word in re.findall(r"[A-Za-z]+", text))
-    if not has_month or not _YEAR4.search(text):
+    if not has_month or not _YEAR4.search(text) or not _DAY_NUMBER.search(text):
         return None, "unparseable_date"
     try:
         parsed = dateutil_parser.parse(_translate_months(text), dayfirst=True)
@@ -225,7 +230,9 @@ def parse_timestamp(value: object, default_tz: str = "Asia/Jakarta") -> datetime
     if not _YEAR4.search(text):
         return None
     try:
-        return _aware(dateutil_parser.parse(_translate_months(_WEEKDAY_PREFIX.sub("", text)), dayfirst=True), zone)
+        return _aware(
+            dateutil_parser.parse(_translate_months(_WEEKDAY_PREFIX.sub("", text)), dayfirst=True), zone
+        )
     except (ValueError, OverflowError):
         return None
 

@@ -142,6 +142,31 @@ def _clean_title(text: str) -> str:
     return _SPACES.sub(" ", text.strip(" ,"))
 
 
+def _strip_titles_text(text: str) -> tuple[list[str], str, list[str]]:
+    """Return (front titles, remaining text, back titles) using the shared title patterns."""
+    back: list[str] = []
+    for _ in range(_MAX_TITLE_PASSES):
+        m = _BACK_RE.search(text)
+        if not m:
+            break
+        back.insert(0, _clean_title(m.group(0)))
+        text = text[: m.start()]
+    front: list[str] = []
+    for _ in range(_MAX_TITLE_PASSES):
+        m = _FRONT_RE.match(text)
+        if not m:
+            break
+        front.append(_clean_title(m.group(0)))
+        text = text[m.end() :]
+    return front, text, back
+
+
+def _name_key(text: str) -> str:
+    # Titles are stripped again on the ASCII-folded text, exactly as name_key_series does, so the
+    # scalar and vectorised keys agree even when accented letters sit next to a title.
+    return _fold_key(_strip_titles_text(_ascii_lower(text))[1])
+
+
 def split_name(raw: object) -> NameParts:
     """Split ``raw`` into front titles, core name and back titles; never raises.
 
@@ -149,29 +174,13 @@ def split_name(raw: object) -> NameParts:
     """
     text = "" if raw is None or (isinstance(raw, float) and raw != raw) else str(raw)
     work = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-    back: list[str] = []
-    for _ in range(_MAX_TITLE_PASSES):
-        m = _BACK_RE.search(work)
-        if not m:
-            break
-        back.insert(0, _clean_title(m.group(0)))
-        work = work[: m.start()]
-    front: list[str] = []
-    for _ in range(_MAX_TITLE_PASSES):
-        m = _FRONT_RE.match(work)
-        if not m:
-            break
-        front.append(_clean_title(m.group(0)))
-        work = work[m.end() :]
-
-    core = _title_case(_SPACES.sub(" ", work).strip(" ,"))
+    front, core, back = _strip_titles_text(work)
     return NameParts(
         raw=text,
         front_titles=tuple(front),
-        core=core,
+        core=_title_case(_SPACES.sub(" ", core).strip(" ,")),
         back_titles=tuple(back),
-        key=_fold_key(_ascii_lower(work)),
+        key=_name_key(text),
     )
 
 
@@ -201,9 +210,15 @@ def _fold_key_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.replace_substring(pc.replace_substring(arr, "'", ""), "`", "")
     muhammad, muhammad_repl = _KEY_FOLDS[1]
     arr = _on_subset(
-        arr, _mask(pc.match_substring_regex(arr, muhammad)), lambda a: pc.replace_substring_regex(a, muhammad, muhammad_repl)
+        arr,
+        _mask(pc.match_substring_regex(arr, muhammad)),
+        lambda a: pc.replace_substring_regex(a, muhammad, muhammad_repl),
     )
-    arr = _on_subset(arr, _mask(pc.match_substring_regex(arr, "[^a-z ]")), lambda a: pc.replace_substring_regex(a, "[^a-z ]+", " "))
+    arr = _on_subset(
+        arr,
+        _mask(pc.match_substring_regex(arr, "[^a-z ]")),
+        lambda a: pc.replace_substring_regex(a, "[^a-z ]+", " "),
+    )
     arr = pc.replace_substring(pc.replace_substring(arr, "sj", "sy"), "dj", "j")
     has_ch = _mask(pc.match_substring(arr, "ch")) | _mask(pc.match_substring(arr, "kh"))
 
@@ -214,7 +229,9 @@ def _fold_key_arrow(arr: pa.Array) -> pa.Array:
 
     arr = _on_subset(arr, has_ch, ch_rules)
     arr = pc.replace_substring(pc.replace_substring(arr, "tj", "c"), "oe", "u")
-    arr = _on_subset(arr, _mask(pc.match_substring(arr, "  ")), lambda a: pc.replace_substring_regex(a, " +", " "))
+    arr = _on_subset(
+        arr, _mask(pc.match_substring(arr, "  ")), lambda a: pc.replace_substring_regex(a, " +", " ")
+    )
     return pc.utf8_trim(arr, characters=" ")
 
 
@@ -238,7 +255,9 @@ def name_key_series(s: pd.Series) -> pd.Series:
     )
     arr = pc.ascii_lower(arr)
     arr = _on_subset(
-        arr, _mask(pc.match_substring_regex(arr, r"\s\s|[\t\n\r\f\v]")), lambda a: pc.replace_substring_regex(a, r"\s+", " ")
+        arr,
+        _mask(pc.match_substring_regex(arr, r"\s\s|[\t\n\r\f\v]")),
+        lambda a: pc.replace_substring_regex(a, r"\s+", " "),
     )
     arr = pc.utf8_trim(arr, characters=" ")
     arr = _strip_titles(arr, _BACK_PATTERN)

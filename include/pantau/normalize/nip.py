@@ -13,7 +13,6 @@ NIPs are never converted to float here: float64 holds only ~15-16 significant di
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 from dataclasses import dataclass
@@ -246,7 +245,13 @@ def _vector_reasons(d: np.ndarray, bare: np.ndarray) -> np.ndarray:
         (gender != 1) & (gender != 2),
         seq == 0,
     ]
-    choices = ["nip_excel_damaged", "nip_bad_birth_date", "nip_bad_appointment", "nip_bad_gender", "nip_bad_sequence"]
+    choices = [
+        "nip_excel_damaged",
+        "nip_bad_birth_date",
+        "nip_bad_appointment",
+        "nip_bad_gender",
+        "nip_bad_sequence",
+    ]
     return np.select(conditions, np.array(choices, dtype=object), default=None)
 
 
@@ -303,8 +308,10 @@ def normalize_nip_series(s: pd.Series) -> pd.DataFrame:
         bare[rest] = _bool(pc.match_substring_regex(trimmed, _VEC_BARE))
         grouped[rest] = _bool(pc.match_substring_regex(trimmed, _VEC_GROUPED))
         # Only the rows that were trimmed need replacing in the value array.
+        rest_mask = np.zeros(n, dtype=bool)
+        rest_mask[rest] = True
         value = pc.replace_with_mask(
-            arr, pa.array(np.isin(np.arange(n), rest)), pc.replace_substring_regex(trimmed, r"[ .\-]", "")
+            arr, pa.array(rest_mask), pc.replace_substring_regex(trimmed, r"[ .\-]", "")
         )
 
     reason = np.full(n, "nip_missing", dtype=object)

@@ -30,6 +30,7 @@ REC_COLUMNS = [
     "ppk", "jenis_pelanggaran", "rekomendasi_sanksi", "referensi_bawaslu", "terbukti", "source_file",
     "source_sha256", "source_row", "published_at",
 ]
+LAYOUT_CODES = {"blank_row", "title_row", "repeated_header", "total_row"}
 TRUTHY = {"ya": True, "y": True, "terbukti": True, "tidak": False, "t": False, "tidak terbukti": False}
 
 
@@ -103,7 +104,7 @@ def _stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any
         "terbukti": TRUTHY.get(proven_text),
         "source_file": meta["name"],
         "source_sha256": meta["sha256"],
-        "source_row": int(row.get("_row", 0)),
+        "source_row": int(row.get("row_number", 0)),
         "published_at": meta["updated_at"],
     }, None
 
@@ -129,14 +130,17 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             reject(meta, None, "header_not_found", f"cannot read {meta['name']}: {exc}", meta["key"])
             continue
         for row_no, code, raw_values in sheet.skipped:
+            if code in LAYOUT_CODES:
+                count.layout_rows[code] = count.layout_rows.get(code, 0) + 1
+                continue
             count.records_in += 1
-            reject(meta, row_no, code, f"row {row_no} of {meta['name']}", raw_values)
+            reject(meta, row_no, code, f"row {row_no} of {meta['name']}", list(raw_values))
         for row in sheet.rows:
             count.records_in += 1
             staged, problem = _stage_row(row, meta)
             if staged is None:
                 assert problem is not None
-                reject(meta, row.get("_row"), problem[0], problem[1], row)
+                reject(meta, row.get("row_number"), problem[0], problem[1], row)
             else:
                 rows.append(staged)
                 count.staged += 1

@@ -50,6 +50,9 @@ class SourceCount:
     quarantined: int = 0
     duplicates_collapsed: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+    #: Rows that are spreadsheet layout, not records (title rows, blank rows, repeated headers,
+    #: total rows): counted and kept in the raw file, but neither staged nor quarantined.
+    layout_rows: dict[str, int] = field(default_factory=dict)
 
     def check(self) -> None:
         if self.records_in != self.staged + self.quarantined:

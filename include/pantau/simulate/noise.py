@@ -10,6 +10,7 @@ Rates are per record unless the description says per file.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -148,7 +149,7 @@ def nip_excel_sci(nip: str) -> str:
 
 def nip_excel_float(nip: str) -> str:
     """The number after Excel kept 15 significant digits: ``198004112005011000``."""
-    return str(int(float(f"{float(nip):.15g}")))
+    return format(Decimal(f"{float(nip):.15g}"), "f")
 
 
 def nip_excel_dot0(nip: str) -> str:

@@ -1,0 +1,373 @@
+"""Read recommendation exports (KASN/BKN spreadsheets, DESIGN.md §4.2) into text rows.
+
+The files are typed by people: title rows above the header, header spelling variants (``N I P``,
+``Tgl Rekomendasi``), merged cells, total rows at the bottom, CSV with ``;`` and a BOM or
+Windows-1252 text. :func:`read_table` finds the header, maps columns to canonical names and
+returns every other row either as a data row or as a skipped row with a reason code, so the
+caller can reconcile counts (rows in = data rows + skipped rows).
+
+Decisions:
+
+* Cells stay text. xlsx numbers are rendered so no digit is invented or lost: ints as their
+  digits, integral floats below 10^15 as their digits (``1.0`` → ``1``), anything larger in
+  Python's float repr (``1.98004112005011e+17``) so :func:`pantau.normalize.nip.parse_nip` flags
+  it as Excel damage; other floats by repr. xlsx date cells become ISO dates. Empty cells are None.
+* Merged cells: openpyxl's read-only mode yields None for the non-anchor cells of a merge. The
+  merge ranges are read from the sheet XML and the anchor value is copied into the whole range
+  (the typical case is an Instansi/PPK cell merged over a block of rows). Nothing is forward-filled
+  on guesswork, so CSV files (which have no merges) are never filled.
+* Row numbers are the sheet's 1-based row numbers (xlsx) or 1-based record numbers (CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import range_boundaries
+
+__all__ = ["EXPECTED_COLUMNS", "HEADER_SCAN_ROWS", "SheetRead", "canonical_header", "read_table"]
+
+Cell = str | None
+
+EXPECTED_COLUMNS: tuple[str, ...] = (
+    "no",
+    "nomor_rekomendasi",
+    "tanggal_rekomendasi",
+    "nama",
+    "nip",
+    "jabatan",
+    "instansi",
+    "pejabat_pembina_kepegawaian",
+    "jenis_pelanggaran",
+    "rekomendasi_sanksi",
+    "referensi_bawaslu",
+    "terbukti",
+)
+HEADER_SCAN_ROWS = 15
+# A header must name at least this many expected columns; title rows rarely hit more than one.
+MIN_HEADER_MATCHES = 3
+
+# Squeezed header text (lowercase, letters and digits only) -> (canonical, strength). When two
+# headers claim one canonical column, the stronger spelling wins ("Nomor Rekomendasi" over "Nomor").
+_STRONG, _WEAK = 2, 1
+_HEADER_ALIASES: dict[str, tuple[str, int]] = {
+    **{k: ("no", _STRONG) for k in ("no", "nourut", "nomorurut", "urut")},
+    **{k: ("nomor_rekomendasi", _STRONG) for k in ("nomorrekomendasi", "norekomendasi", "nomorsuratrekomendasi", "nosuratrekomendasi", "norek")},
+    "nomor": ("nomor_rekomendasi", _WEAK),
+    "nomorsurat": ("nomor_rekomendasi", _WEAK),
+    **{k: ("tanggal_rekomendasi", _STRONG) for k in ("tanggalrekomendasi", "tglrekomendasi", "tglrek")},
+    **{k: ("tanggal_rekomendasi", _WEAK) for k in ("tanggal", "tgl", "tanggalsurat", "tglsurat")},
+    **{k: ("nama", _STRONG) for k in ("nama", "namaasn", "namapegawai", "namaterlapor", "namalengkap", "namadangelar")},
+    **{k: ("nip", _STRONG) for k in ("nip", "nipasn", "nipbaru", "nomorindukpegawai", "nipnik")},
+    **{k: ("jabatan", _STRONG) for k in ("jabatan", "jabatanasn", "namajabatan")},
+    **{k: ("instansi", _STRONG) for k in ("instansi", "unitkerja", "instansiunitkerja", "satuankerja", "namainstansi", "opd")},
+    **{k: ("pejabat_pembina_kepegawaian", _STRONG) for k in ("pejabatpembinakepegawaian", "ppk", "pejabatppk", "namappk")},
+    **{k: ("jenis_pelanggaran", _STRONG) for k in ("jenispelanggaran", "bentukpelanggaran", "kategoripelanggaran")},
+    **{k: ("jenis_pelanggaran", _WEAK) for k in ("pelanggaran", "jenis", "uraianpelanggaran")},
+    **{k: ("rekomendasi_sanksi", _STRONG) for k in ("rekomendasisanksi", "sanksi", "jenissanksi", "sanksiyangdirekomendasikan")},
+    "rekomendasi": ("rekomendasi_sanksi", _WEAK),
+    **{k: ("referensi_bawaslu", _STRONG) for k in ("referensibawaslu", "refbawaslu", "nomorregisterbawaslu", "noregbawaslu", "registerbawaslu", "suratbawaslu")},
+    **{k: ("referensi_bawaslu", _WEAK) for k in ("referensi", "ref", "noregister", "nomorregister")},
+    **{k: ("terbukti", _STRONG) for k in ("terbukti", "terbuktiyatidak", "terbuktimelanggar", "terbuktitidak")},
+}  # fmt: skip
+_TOTAL_WORD = re.compile(r"\s*(?:jumlah|total|grand\s*total|sub\s*total)\b", re.IGNORECASE)
+_NUMBER_ONLY = re.compile(r"\s*[0-9]+(?:[.,][0-9]+)?\s*")
+# Python floats are exact integers below 2**53; beyond 10**15 Excel itself has already rounded.
+_EXACT_FLOAT_LIMIT = 10**15
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    """The result of :func:`read_table`.
+
+    ``rows`` hold canonical column -> text (or None), plus ``row_number`` (int) and, when cells
+    outside the mapped columns are filled, ``_extra`` (original header or column number -> text).
+    ``skipped`` lists every other row as ``(row_number, reason_code, raw_values)``. When no header
+    is found, ``header_row`` is 0, ``problem`` is ``header_not_found`` and every non-blank row is
+    in ``skipped`` with that code.
+    """
+
+    header_row: int
+    columns: dict[str, str]
+    rows: list[dict[str, Any]]
+    skipped: list[tuple[int, str, tuple[Cell, ...]]]
+    unmapped_columns: tuple[str, ...] = ()
+    sheet_name: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    merged_ranges: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+def canonical_header(text: object) -> tuple[str, int] | None:
+    """Map a header cell to ``(canonical column, strength)``; ``None`` when unknown."""
+    if text is None:
+        return None
+    squeezed = re.sub(r"[^a-z0-9]", "", str(text).lower())
+    return _HEADER_ALIASES.get(squeezed)
+
+
+# --------------------------------------------------------------------------------------------
+# Cell rendering and file decoding
+# --------------------------------------------------------------------------------------------
+
+
+def _render_xlsx(value: object) -> Cell:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < _EXACT_FLOAT_LIMIT:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _merged_ranges(content: bytes, worksheet_path: str | None) -> list[str]:
+    # Read-only worksheets do not expose merges; the ranges are plain attributes in the sheet XML.
+    if not worksheet_path:
+        return []
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            xml = archive.read(worksheet_path.lstrip("/")).decode("utf-8", errors="replace")
+        except KeyError:
+            return []
+    return re.findall(r"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"", xml)
+
+
+def _fill_merges(grid: list[list[Cell]], ranges: list[str]) -> None:
+    for ref in ranges:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        if min_row is None or min_col is None or max_row is None or max_col is None:
+            continue
+        if min_row > len(grid):
+            continue
+        anchor_row = grid[min_row - 1]
+        anchor = anchor_row[min_col - 1] if min_col - 1 < len(anchor_row) else None
+        for r in range(min_row, min(max_row, len(grid)) + 1):
+            row = grid[r - 1]
+            if len(row) < max_col:
+                row.extend([None] * (max_col - len(row)))
+            for c in range(min_col, max_col + 1):
+                row[c - 1] = anchor
+
+
+def _xlsx_sheets(content: bytes) -> Iterator[tuple[str, list[list[Cell]], list[str]]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            grid = [[_render_xlsx(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
+            ranges = _merged_ranges(content, getattr(sheet, "_worksheet_path", None))
+            _fill_merges(grid, ranges)
+            yield sheet.title, grid, ranges
+    finally:
+        workbook.close()
+
+
+def _decode(content: bytes) -> tuple[str, str]:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Excel on Indonesian Windows saves "CSV" in the ANSI code page, Windows-1252.
+        return content.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _pick_delimiter(text: str) -> str:
+    """Choose ``;``, ``,`` or tab: the one that splits some early line into the most fields.
+
+    Field counts beat ``csv.Sniffer`` here: title rows have one field and names contain commas
+    (``Syafrizal, M.Si``), which mislead frequency-based sniffing. Ties go to ``;``, the
+    separator Excel uses in the Indonesian locale.
+    """
+    sample = text.splitlines()[: HEADER_SCAN_ROWS + 10]
+    best, best_width = ";", 0
+    for delimiter in (";", ",", "\t"):
+        width = max((len(r) for r in csv.reader(sample, delimiter=delimiter)), default=0)
+        if width > best_width:
+            best, best_width = delimiter, width
+    return best
+
+
+def _csv_grid(content: bytes) -> tuple[list[list[Cell]], str, str]:
+    text, encoding = _decode(content)
+    delimiter = _pick_delimiter(text)
+    grid = [
+        [cell if cell != "" else None for cell in row]
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
+    return grid, encoding, delimiter
+
+
+# --------------------------------------------------------------------------------------------
+# Header detection and row classification
+# --------------------------------------------------------------------------------------------
+
+
+def _map_header(row: list[Cell]) -> tuple[dict[str, int], dict[str, str], list[int]]:
+    """Return (canonical -> column index, canonical -> original text, unmapped indexes)."""
+    chosen: dict[str, tuple[int, int]] = {}
+    unmapped: list[int] = []
+    for index, cell in enumerate(row):
+        hit = canonical_header(cell)
+        if hit is None:
+            if cell is not None and cell.strip():
+                unmapped.append(index)
+            continue
+        canonical, strength = hit
+        previous = chosen.get(canonical)
+        if previous is None or strength > previous[1]:
+            if previous is not None:
+                unmapped.append(previous[0])
+            chosen[canonical] = (index, strength)
+        else:
+            unmapped.append(index)
+    indexes = {c: i for c, (i, _) in chosen.items()}
+    return indexes, {c: str(row[i]) for c, i in indexes.items()}, sorted(unmapped)
+
+
+def _find_header(grid: list[list[Cell]]) -> tuple[int, int]:
+    """Return (0-based row index, score) of the best header candidate in the first rows."""
+    best_index, best_score = -1, 0
+    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        score = len(_map_header(row)[0])
+        if score > best_score:
+            best_index, best_score = index, score
+    return best_index, best_score
+
+
+def _is_blank(row: list[Cell]) -> bool:
+    return all(cell is None or not cell.strip() for cell in row)
+
+
+def _is_total(row: list[Cell]) -> bool:
+    filled = [cell for cell in row if cell is not None and cell.strip()]
+    return any(_TOTAL_WORD.match(cell) for cell in filled[:3])
+
+
+def _is_number_only(row: list[Cell]) -> bool:
+    filled = [cell for cell in row if cell is not None and cell.strip()]
+    return len(filled) == 1 and bool(_NUMBER_ONLY.fullmatch(filled[0]))
+
+
+def _is_repeated_header(row: list[Cell], header: dict[str, int]) -> bool:
+    # Exports split over printed pages sometimes repeat the header row.
+    mapped = _map_header(row)[0]
+    return len(mapped) >= MIN_HEADER_MATCHES and set(mapped) <= set(header)
+
+
+def _classify(grid: list[list[Cell]], start: int, header: dict[str, int]) -> list[tuple[int, str | None]]:
+    """Reason code (None = data) for each row index from ``start``."""
+    labels: list[tuple[int, str | None]] = []
+    for index in range(start, len(grid)):
+        row = grid[index]
+        if _is_blank(row):
+            labels.append((index, "blank_row"))
+        elif _is_total(row):
+            labels.append((index, "total_row"))
+        elif _is_repeated_header(row, header):
+            labels.append((index, "repeated_header"))
+        else:
+            labels.append((index, None))
+    # A lone number is a total only at the bottom; higher up it is a data row with empty cells,
+    # which the caller quarantines for its missing fields.
+    for position in range(len(labels) - 1, -1, -1):
+        index, label = labels[position]
+        if label is None and _is_number_only(grid[index]):
+            labels[position] = (index, "total_row")
+        elif label is None:
+            break
+    return labels
+
+
+def _data_row(row: list[Cell], number: int, header: dict[str, int], names: dict[int, str]) -> dict[str, Any]:
+    record: dict[str, Any] = {c: (row[i] if i < len(row) else None) for c, i in header.items()}
+    record["row_number"] = number
+    used = set(header.values())
+    extra = {
+        names.get(i, str(i + 1)): cell
+        for i, cell in enumerate(row)
+        if i not in used and cell is not None and cell.strip()
+    }
+    if extra:
+        record["_extra"] = extra
+    return record
+
+
+def _read_grid(grid: list[list[Cell]], **meta: Any) -> SheetRead:
+    header_index, score = _find_header(grid)
+    if score < MIN_HEADER_MATCHES:
+        skipped = [
+            (i + 1, "header_not_found", tuple(row)) for i, row in enumerate(grid) if not _is_blank(row)
+        ]
+        return SheetRead(
+            header_row=0, columns={}, rows=[], skipped=skipped, problem="header_not_found", **meta
+        )
+
+    header_cells = grid[header_index]
+    indexes, originals, unmapped = _map_header(header_cells)
+    names = {i: str(header_cells[i]) for i in unmapped}
+    skipped: list[tuple[int, str, tuple[Cell, ...]]] = [
+        (i + 1, "blank_row" if _is_blank(row) else "title_row", tuple(row))
+        for i, row in enumerate(grid[:header_index])
+    ]
+    rows: list[dict[str, Any]] = []
+    for index, label in _classify(grid, header_index + 1, indexes):
+        if label is None:
+            rows.append(_data_row(grid[index], index + 1, indexes, names))
+        else:
+            skipped.append((index + 1, label, tuple(grid[index])))
+    return SheetRead(
+        header_row=header_index + 1,
+        columns=originals,
+        rows=rows,
+        skipped=skipped,
+        unmapped_columns=tuple(names[i] for i in unmapped),
+        **meta,
+    )
+
+
+def read_table(content: bytes, filename: str) -> SheetRead:
+    """Read a recommendation export (``.xlsx`` or ``.csv``, chosen by ``filename``).
+
+    For a workbook with several sheets, the sheet whose header matches best is read.
+
+    Raises:
+        ValueError: the extension is neither ``.xlsx`` nor ``.csv`` (the caller quarantines the
+            file as ``unreadable_file``); openpyxl's own errors propagate for corrupt workbooks.
+    """
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if suffix == "csv":
+        grid, encoding, delimiter = _csv_grid(content)
+        return _read_grid(grid, encoding=encoding, delimiter=delimiter)
+    if suffix in ("xlsx", "xlsm"):
+        best: tuple[int, str, list[list[Cell]], list[str]] | None = None
+        for title, grid, ranges in _xlsx_sheets(content):
+            score = _find_header(grid)[1]
+            if best is None or score > best[0]:
+                best = (score, title, grid, ranges)
+        if best is None:
+            return SheetRead(header_row=0, columns={}, rows=[], skipped=[], problem="header_not_found")
+        _, title, grid, ranges = best
+        return _read_grid(grid, sheet_name=title, merged_ranges=tuple(ranges))
+    raise ValueError(f"unsupported spreadsheet type for {filename!r}: expected .xlsx or .csv")
