@@ -44,7 +44,9 @@ def pantau_alerts() -> None:
         with ObjectStoreHook() as store, MailHook() as smtp:
             result = run(store, smtp, Variable.get(CONTACTS_VARIABLE), task_run_key(context),
                          as_of_date(context), FollowUpPolicy.from_env())
-        print(f"alerts: {result}")
+        print(f"alerts: {len(result['sent'])} digests sent, {len(result['skipped_already_sent'])} already sent "
+              f"for the same state, {len(result['failed'])} failed, {result['unroutable_items']} items with "
+              "no contact in the directory")
         if result["failed"]:
             raise RuntimeError(f"{len(result['failed'])} digests could not be sent (mail server down?); "
                                "the retry will send only those")

@@ -125,8 +125,11 @@ def local_stack(home: Path, world: Path, faults: Any = None) -> Iterator[LocalSt
 def _world_as_of(world: Path) -> str | None:
     """The simulated world's "today", so deadlines in the demo are judged inside its timeline."""
     manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
-    value = manifest.get("as_of") or manifest.get("today")
-    return str(value) if value else None
+    phases = manifest.get("phases") or {}
+    if not phases:
+        return None
+    newest = phases[max(phases, key=int)]
+    return str(newest)[:10]
 
 
 def run_airflow(env: dict[str, str], args: list[str], log_path: Path, echo_prefix: str = "==>") -> int:
@@ -160,12 +163,12 @@ def run_pipeline(stack: LocalStack, dag_ids: list[str] | None = None) -> int:
 
 def ensure_world(world: Path, options: dict[str, Any], progress: bool = True) -> dict[str, Any]:
     """Generate the world unless one generated with the same options is already there."""
-    from pantau.simulate.cli_generate import GenerateOptions, generate_world
+    from pantau.simulate.generate import GenerateOptions, generate_world
 
     manifest_path = world / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        recorded = manifest.get("options", {})
+        recorded = {**manifest.get("options", {}), "seed": manifest.get("seed")}
         if all(recorded.get(k) == v for k, v in options.items()):
             return manifest
     return generate_world(world, GenerateOptions(**options), progress)

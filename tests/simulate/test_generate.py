@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +17,8 @@ from pantau.simulate import noise as nz
 from pantau.simulate import reference as ref
 from pantau.simulate.cli_generate import options_from_args, register
 from pantau.simulate.gen_exports import COLUMNS, HEADER_VARIANTS
-from pantau.simulate.generate import GenerateOptions, generate_world
 from pantau.simulate.gen_readback import header_cells, jsonl, read_export
+from pantau.simulate.generate import GenerateOptions, generate_world
 
 CASE_KEYS = {"nomor_register", "jenis", "tanggal_register", "pemilihan", "kode_wilayah", "provinsi", "kabupaten_kota",
              "terlapor", "uraian", "kategori", "status", "tanggal_diteruskan", "nomor_surat_penerusan", "updated_at"}
@@ -182,6 +183,7 @@ def test_deterministic(tmp_path: Path) -> None:
     opts = GenerateOptions(seed=7, registry_size=1500, cases=120)
     a, b = tmp_path / "a", tmp_path / "b"
     generate_world(a, opts, progress=False)
+    time.sleep(2.1)  # zip entry times have 2-second resolution: make a clock leak visible
     generate_world(b, opts, progress=False)
     fa, fb = _files(a), _files(b)
     assert fa.keys() == fb.keys() and any(k.endswith(".xlsx") for k in fa)

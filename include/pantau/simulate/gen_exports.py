@@ -159,6 +159,11 @@ class _FixedZip(zipfile.ZipFile):
             zinfo_or_arcname = zi
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:
+        # openpyxl streams worksheets through a temp file: its mtime would leak into the zip.
+        self.writestr(str(arcname or filename), Path(filename).read_bytes())
+
 
 def _titles(issuer: str, year: int, month: int, n: int) -> list[str]:
     lines = [f"DAFTAR REKOMENDASI {issuer} ATAS PELANGGARAN NETRALITAS ASN",
@@ -176,15 +181,18 @@ def write_xlsx(rows: list[list[Any]], style: FileStyle, titles: list[str], trail
         if style.merged:
             ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=len(COLUMNS))
     ws.append(style.headers)
+    # Track the row number ourselves: ws.max_row scans every cell (quadratic over a big sheet).
+    row_no = len(titles) + 1
     for r in rows:
         ws.append(r)
-        cell = ws.cell(row=ws.max_row, column=5)
+        row_no += 1
+        cell = ws.cell(row=row_no, column=5)
         if isinstance(cell.value, float):
             cell.number_format = "0.00E+00"
         elif isinstance(cell.value, int):
             cell.number_format = "0"
         if isinstance(r[2], dt.date):
-            ws.cell(row=ws.max_row, column=3).number_format = "DD/MM/YYYY"
+            ws.cell(row=row_no, column=3).number_format = "DD/MM/YYYY"
     for r in trailer:
         ws.append(r)
     wb.properties.creator = "pantau-simulator"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -204,6 +205,9 @@ def generate_world(out: Path, options: GenerateOptions, progress: bool = True) -
     options.validate()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    # A re-run into the same directory must not leave files of an earlier world (e.g. other months).
+    for sub in ("exports", "bawaslu", "truth"):
+        shutil.rmtree(out / sub, ignore_errors=True)
     with _bar(progress, 10, "registry") as bar:
         reg = build_registry(options.seed, options.registry_size, options.bkds, options.transfer_rate, bar.update)
     with _bar(progress, options.cases, "cases") as bar:

@@ -10,9 +10,9 @@ Rates are per record unless the description says per file.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 
