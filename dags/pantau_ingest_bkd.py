@@ -59,7 +59,7 @@ def pantau_ingest_bkd() -> None:
         with hook as engine, ObjectStoreHook() as store:
             bkd.land(engine, source, store, key, IngestSettings.from_env().bkd_chunk_rows)
             tables, quarantine, counts = bkd.stage_from_raw(store, source.code, key)
-            written = bkd.publish_staging(store, source.code, key, tables, quarantine)
+            written = bkd.publish_staging(store, source.code, key, tables, quarantine, source.timezone)
         for count in counts:
             print(f"{count.source}: {count.records_in} in = {count.staged} staged + {count.quarantined} "
                   f"quarantined; reasons {count.by_reason}")

@@ -12,6 +12,27 @@ def _demo(args: argparse.Namespace) -> int:
     return demo(args.seed, args.registry_size, args.cases)
 
 
+def _simulate_epilog() -> str:
+    from pantau.simulate.generate import DEFAULT_SEED, GenerateOptions
+    from pantau.simulate.noise import NOISE_SWITCHES
+
+    defaults = GenerateOptions()
+    lines = [
+        "sizes and seed (pantau simulate generate):",
+        f"  --seed N             world seed (default {DEFAULT_SEED}); same seed and options give the same bytes",
+        f"  --registry-size N    registry persons, 1k to 6M (national scale 5.58M; default {defaults.registry_size:,})",
+        f"  --cases N            Bawaslu cases, 10 to 100k (default {defaults.cases:,})",
+        f"  --bkds N             BKD databases (default {defaults.bkds})",
+        f"  --transfer-rate R    share of persons transferred between BKDs (default {defaults.transfer_rate})",
+        "",
+        "noise switches (generate: --noise-<name> RATE, --no-noise turns all off; serve: --rate-* for http):",
+    ]
+    for switch in NOISE_SWITCHES:
+        flag = switch.name.replace("_", "-")
+        lines.append(f"  {flag:24} {switch.default:<6g} [{switch.source}] {switch.description}")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pantau.simulate import cli_generate, cli_serve
 
@@ -21,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser(
         "simulate", help="generate and serve simulated agency sources (docs/SIMULATOR.md)",
         description="Simulators of the Bawaslu case API, the KASN/BKN recommendation exports, the BKD "
-                    "databases and the alert-contacts directory, with seeded noise and ground truth.")
+                    "databases and the alert-contacts directory, with seeded noise and ground truth.",
+        epilog=_simulate_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sim_commands = simulate.add_subparsers(dest="sim_command", required=True, metavar="COMMAND")
     cli_generate.register(sim_commands)
     cli_serve.register(sim_commands)

@@ -106,16 +106,32 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
     return env
 
 
+def world_faults(world: Path, seed: int = 0) -> Any:
+    """The HTTP fault rates recorded in the world's manifest (the realistic defaults of the simulator).
+
+    Timeouts are held 3 s while the demo's client gives up after 2 s, so they are real timeouts."""
+    from pantau.simulate.servers.faults import FaultConfig
+
+    rates = json.loads((world / "manifest.json").read_text(encoding="utf-8")).get("noise", {})
+    names = ("rate_429", "rate_5xx", "rate_timeout", "rate_invalid_json", "rate_page_drift")
+    return FaultConfig(**{n: float(rates.get(n, 0.0)) for n in names}, timeout_delay_s=3.0, seed=seed)
+
+
 @contextmanager
-def local_stack(home: Path, world: Path, faults: Any = None) -> Iterator[LocalStack]:
+def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[LocalStack]:
+    """Start the embedded services; ``faults`` is a FaultConfig, None (a clean server) or "world"."""
     from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
 
+    if faults == "world":
+        faults = world_faults(world)
     with ExitStack() as stack:
         store = stack.enter_context(EmbeddedObjectStore(home / "objectstore"))
         smtp = stack.enter_context(SmtpSink(home / "outbox"))
         bawaslu = stack.enter_context(BawasluApiServer(world, SIM_TOKEN, faults))
         exports = stack.enter_context(ExportsServer(world, faults))
-        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, store, smtp.port)}
+        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, store, smtp.port),
+               "PANTAU_HTTP_TIMEOUT_S": os.environ.get("PANTAU_HTTP_TIMEOUT_S", "2"),
+               "PANTAU_BAWASLU_PER_PAGE": os.environ.get("PANTAU_BAWASLU_PER_PAGE", "50")}
         as_of = _world_as_of(world)
         if as_of:
             env["PANTAU_AS_OF"] = as_of
@@ -187,8 +203,12 @@ def demo(seed: int, registry_size: int, cases: int) -> int:
     with local_stack(home, world) as stack:
         print(f"    bawaslu {stack.bawaslu.url}  exports {stack.exports.url}  s3 {stack.store.url}  "
               f"smtp 127.0.0.1:{stack.smtp.port}")
+        print("    the source simulators inject the world's HTTP faults (429, 5xx, timeouts, invalid JSON, "
+              "page drift)")
         print("3/3 running the DAGs with dag.test() (full log: .pantau/logs/airflow.log)")
         status = run_pipeline(stack)
+        faults_served = {"bawaslu": stack.bawaslu.stats()["faults"], "exports": stack.exports.stats()["faults"]}
+    print(f"    faults served and survived: {faults_served}")
     if status != 0:
         print(f"demo FAILED (exit {status}); see {home / 'logs' / 'airflow.log'}", file=sys.stderr)
         return status

@@ -98,7 +98,8 @@ class RecommendationsFeedHook(_PantauHook):
 
 class BkdHook(_PantauHook):
     """A BKD personnel database. Connection extra: ``sqlalchemy_url`` (or a URI built from host,
-    login, password, schema), ``code``, ``pegawai_table``, ``tindak_lanjut_table``."""
+    login, password, schema), ``code``, ``pegawai_table``, ``tindak_lanjut_table``, ``timezone`` (of the database's naive
+    timestamps; default Asia/Jakarta)."""
 
     default_conn_name = "bkd_default"
     conn_type = "generic"
@@ -115,6 +116,7 @@ class BkdHook(_PantauHook):
             url=url,
             pegawai_table=extra.get("pegawai_table", "pegawai"),
             tindak_lanjut_table=extra.get("tindak_lanjut_table", "tindak_lanjut"),
+            timezone=extra.get("timezone", "Asia/Jakarta"),
         )
 
     def get_conn(self) -> sa.Engine:

@@ -35,6 +35,7 @@ def watermark_key(code: str, table: str) -> str:
 def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str, chunk_rows: int) -> dict[str, Any]:
     """Extract rows changed since the per-table watermark into raw Parquet chunks (all text)."""
     manifest: dict[str, Any] = {"source": f"bkd:{source.code}", "code": source.code, "tables": {},
+                                "timezone": source.timezone,
                                 "landed_at": datetime.now(UTC).isoformat()}
     names = {"pegawai": source.pegawai_table, "tindak_lanjut": source.tindak_lanjut_table}
     for table, columns in TABLES.items():
@@ -70,7 +71,16 @@ def _quarantine(frame: pd.DataFrame, mask: pd.Series, source: str, run_key: str,
             for rec in frame.loc[mask].to_dict("records")]
 
 
-def stage_registry(frame: pd.DataFrame, code: str, run_key: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def local_timestamps(values: pd.Series, tz: str) -> pd.Series:
+    """BKD databases write naive local time; make it aware in the BKD's zone, then UTC."""
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    if getattr(parsed.dt, "tz", None) is None:
+        parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return parsed.dt.tz_convert("UTC")
+
+
+def stage_registry(frame: pd.DataFrame, code: str, run_key: str,
+                   tz: str = "Asia/Jakarta") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Normalise registry rows vectorised; rows without a usable NIP or name are quarantined."""
     source = f"bkd:{code}"
     nip = normalize_nip_series(frame["nip"])
@@ -78,7 +88,7 @@ def stage_registry(frame: pd.DataFrame, code: str, run_key: str) -> tuple[pd.Dat
         nip_raw=frame["nip"], nip=nip["nip"], nip_valid=nip["nip_valid"], nip_reason=nip["nip_reason"],
         name_key=name_key_series(frame["nama"].fillna("")), bkd=code,
         kode_wilayah=frame["kode_wilayah"].map(normalize_region_code, na_action="ignore"),
-        updated_at=pd.to_datetime(frame["updated_at"], errors="coerce", utc=True),
+        updated_at=local_timestamps(frame["updated_at"], tz),
     )
     bad_nip = ~staged["nip_valid"].astype(bool)
     no_name = staged["nama"].fillna("").str.strip().eq("") & ~bad_nip
@@ -92,13 +102,14 @@ def stage_registry(frame: pd.DataFrame, code: str, run_key: str) -> tuple[pd.Dat
     return staged.loc[~(bad_nip | no_name | bad_time)].reset_index(drop=True), rejected
 
 
-def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str,
+                     tz: str = "Asia/Jakarta") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     source = f"bkd:{code}"
     nip = normalize_nip_series(frame["nip"])
     staged = frame.assign(
         nip_raw=frame["nip"], nip=nip["nip"], nip_valid=nip["nip_valid"], nip_reason=nip["nip_reason"], bkd=code,
         tanggal_sk=pd.to_datetime(frame["tanggal_sk"], errors="coerce", format="mixed").dt.date,
-        updated_at=pd.to_datetime(frame["updated_at"], errors="coerce", utc=True),
+        updated_at=local_timestamps(frame["updated_at"], tz),
         nomor_rekomendasi=frame["nomor_rekomendasi"].str.strip().replace("", pd.NA),
     )
     no_sk = staged["nomor_sk"].fillna("").str.strip().eq("")
@@ -118,7 +129,7 @@ def stage_from_raw(store: ObjectStore, code: str, run_key: str) -> tuple[dict[st
     rejected: list[dict[str, Any]] = []
     for table, stage in (("pegawai", stage_registry), ("tindak_lanjut", stage_follow_ups)):
         raw = _read_chunks(store, manifest["tables"][table]["chunks"], TABLES[table])
-        staged, bad = stage(raw, code, run_key)
+        staged, bad = stage(raw, code, run_key, manifest.get("timezone", "Asia/Jakarta"))
         count = SourceCount(f"bkd:{code}:{table}", records_in=len(raw), staged=len(staged), quarantined=len(bad))
         for row in bad:
             count.by_reason[row["reason_code"]] = count.by_reason.get(row["reason_code"], 0) + 1
@@ -134,7 +145,7 @@ def _merge(previous: pd.DataFrame | None, new: pd.DataFrame, key: str) -> pd.Dat
 
 
 def publish_staging(store: ObjectStore, code: str, run_key: str, tables: dict[str, pd.DataFrame],
-                    quarantine: pd.DataFrame) -> dict[str, Any]:
+                    quarantine: pd.DataFrame, tz: str = "Asia/Jakarta") -> dict[str, Any]:
     """Per-BKD current state; watermarks move only after the staged files are written."""
     out: dict[str, Any] = {}
     for table, key_col in (("pegawai", "nip"), ("tindak_lanjut", "id")):
@@ -146,15 +157,15 @@ def publish_staging(store: ObjectStore, code: str, run_key: str, tables: dict[st
         out[table] = {"key": key, "rows": len(current)}
         raw_times = tables[table]["updated_at"].dropna()
         if len(raw_times):
-            store.put_json(watermark_key(code, table), {"updated_at": _watermark_text(raw_times.max()),
+            store.put_json(watermark_key(code, table), {"updated_at": _watermark_text(raw_times.max(), tz),
                                                         "run_key": run_key})
     out["quarantine_key"] = store.put_parquet(f"quarantine/bkd/{code}/{run_key}.parquet", quarantine)
     return out
 
 
-def _watermark_text(value: pd.Timestamp) -> str:
-    # The databases store updated_at as naive local text; compare in the same form.
-    return value.tz_convert("Asia/Jakarta").tz_localize(None).isoformat(sep=" ")
+def _watermark_text(value: pd.Timestamp, tz: str) -> str:
+    # The databases store updated_at as naive local text; compare in the same form and zone.
+    return value.tz_convert(tz).tz_localize(None).isoformat(sep=" ")
 
 
 def combine(store: ObjectStore, codes: list[str], run_key: str) -> dict[str, Any]:

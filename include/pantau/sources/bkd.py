@@ -25,6 +25,8 @@ class BkdSource:
     url: str
     pegawai_table: str = "pegawai"
     tindak_lanjut_table: str = "tindak_lanjut"
+    #: The zone the database writes naive timestamps in (WIB, WITA or WIT, by the BKD's region).
+    timezone: str = "Asia/Jakarta"
 
 
 def _select(table: str, columns: tuple[str, ...], since: str | None) -> sa.Select:
