@@ -207,8 +207,10 @@ def demo(seed: int, registry_size: int, cases: int) -> int:
               "page drift)")
         print("3/3 running the DAGs with dag.test() (full log: .pantau/logs/airflow.log)")
         status = run_pipeline(stack)
-        faults_served = {"bawaslu": stack.bawaslu.stats()["faults"], "exports": stack.exports.stats()["faults"]}
-    print(f"    faults served and survived: {faults_served}")
+        served = {name: server.stats() for name, server in (("bawaslu", stack.bawaslu), ("exports", stack.exports))}
+    for name, stats in served.items():
+        faults = {kind: n for kind, n in stats["faults"].items() if n} or "none drawn this run"
+        print(f"    {name}: {stats['requests']} HTTP requests, faults injected and survived: {faults}")
     if status != 0:
         print(f"demo FAILED (exit {status}); see {home / 'logs' / 'airflow.log'}", file=sys.stderr)
         return status

@@ -12,6 +12,7 @@ from email.utils import formataddr
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pantau.alerts.mailer import SmtpSettings, send
@@ -26,6 +27,7 @@ STATE_LABELS = {"upcoming": "Mendekati batas waktu", "overdue": "Terlambat", "es
 @dataclass(frozen=True)
 class Digest:
     office: str
+    office_name: str
     recipients: tuple[str, ...]
     recipient_title: str
     kind: str  # "ppk" or "escalation"
@@ -39,14 +41,21 @@ class Digest:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def tanggal(value: Any) -> str:
+    """A date as officials write it: ``7 Januari 2025``."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return "-"
+    return format_date(pd.Timestamp(value).date(), format="d MMMM y", locale="id")
+
+
 def _row(rec: dict[str, Any]) -> dict[str, Any]:
     return {
         "nomor_rekomendasi": rec["nomor_rekomendasi"],
-        "tanggal": str(rec.get("tanggal_rekomendasi") or ""),
+        "tanggal": tanggal(rec.get("tanggal_rekomendasi")),
         "nama": rec.get("registry_nama") or rec.get("rec_nama") or rec.get("case_nama") or "",
         "nip": rec.get("nip"),
         "sanksi": rec.get("rekomendasi_sanksi") or "-",
-        "due": str(rec.get("due_date") or ""),
+        "due": tanggal(rec.get("due_date")),
         "state": rec["state"],
         "state_label": STATE_LABELS.get(rec["state"], rec["state"]),
     }
@@ -68,11 +77,12 @@ def build_digests(overdue: pd.DataFrame, contacts: dict[str, Any], as_of: date,
             unroutable.extend(rows)
             continue
         recipients = tuple(sorted({contact["ppk_email"], contact["bkd_email"]} - {None, ""}))
-        digests.append(Digest(str(office), recipients, contact["ppk_jabatan"], "ppk", rows))
+        digests.append(Digest(str(office), contact.get("nama_instansi") or str(office), recipients,
+                              contact["ppk_jabatan"], "ppk", rows))
     escalated = wanted[wanted["state"].eq("escalated")]
     if len(escalated) and escalation:
         rows = tuple(_row(r) for r in escalated.sort_values(["due_date", "nomor_rekomendasi"]).to_dict("records"))
-        digests.append(Digest("ESKALASI", escalation, "Badan Kepegawaian Negara dan Kementerian Dalam Negeri",
+        digests.append(Digest("ESKALASI", "Eskalasi BKN/Kemendagri", escalation, "Badan Kepegawaian Negara dan Kementerian Dalam Negeri",
                               "escalation", rows))
     return digests, unroutable
 
@@ -87,13 +97,13 @@ def render(digest: Digest, sender: str, as_of: date) -> EmailMessage:
     overdue_count = sum(r["state"] != "upcoming" for r in digest.rows)
     if digest.kind == "escalation":
         subject = f"[Pantau] Eskalasi: {len(digest.rows)} rekomendasi netralitas ASN belum ditindaklanjuti"
-        intro = (f"Per {as_of:%d-%m-%Y}, rekomendasi berikut telah melewati batas eskalasi tanpa keputusan "
+        intro = (f"Per {tanggal(as_of)}, rekomendasi berikut telah melewati batas eskalasi tanpa keputusan "
                  "tindak lanjut dari Pejabat Pembina Kepegawaian.")
         closing = "Mohon pertimbangan langkah lanjutan, termasuk pemblokiran data kepegawaian sesuai Peraturan BKN 1/2023."
     else:
         subject = (f"[Pantau] {overdue_count} rekomendasi terlambat, {len(digest.rows) - overdue_count} "
-                   f"mendekati batas - {digest.office}")
-        intro = (f"Per {as_of:%d-%m-%Y}, rekomendasi pelanggaran netralitas ASN berikut belum ditindaklanjuti "
+                   f"mendekati batas - {digest.office_name}")
+        intro = (f"Per {tanggal(as_of)}, rekomendasi pelanggaran netralitas ASN berikut belum ditindaklanjuti "
                  "dengan surat keputusan (SK) yang tercatat di BKD.")
         closing = "Mohon segera menetapkan tindak lanjut dan mencatatkannya di BKD."
     values = {"subject": subject, "recipient_title": digest.recipient_title, "intro": intro, "closing": closing,
