@@ -52,7 +52,7 @@ def pantau_ingest_bawaslu() -> None:
 
         with ObjectStoreHook() as store:
             new, quarantine, count = bawaslu.stage_from_raw(store, key)
-            written = bawaslu.publish_staging(store, key, new, quarantine)
+            written = bawaslu.publish_staging(store, key, new, quarantine, count)
             summary = {"run_key": key, "counts": counts_dict([count]), **written}
             write_summary(store, "pantau_ingest_bawaslu", key, summary)
         print(f"bawaslu: {count.records_in} in = {count.staged} staged + {count.quarantined} quarantined "

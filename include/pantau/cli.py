@@ -12,6 +12,59 @@ def _demo(args: argparse.Namespace) -> int:
     return demo(args.seed, args.registry_size, args.cases)
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from pantau.replay import replay_command
+    from pantau.storage import ObjectStore
+
+    store = ObjectStore.connect(args.endpoint, args.access_key, args.secret_key, args.bucket)
+    return replay_command(store)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pantau.bench.ingest import bench_ingest
+
+    results = bench_ingest(args.world, tuple(args.stages))
+    print("stage      records        seconds  records/s   peak RSS")
+    for r in results:
+        print(f"{r['stage']:10} {r['records']:>12,} {r['seconds']:>9} {r['records_per_s']:>10,} "
+              f"{r['peak_rss_mib']:>7,} MiB")
+    return 0
+
+
+def _add_replay(commands: argparse._SubParsersAction) -> None:
+    import os
+
+    replay = commands.add_parser(
+        "replay", help="rebuild every staged table from the raw zone and compare it byte for byte",
+        description="Re-stages each ingest run from its raw payloads alone (the raw zone keeps every API page, "
+                    "export file and DB extract chunk) and checks that the staged Parquet files are identical. "
+                    "Replayed files are written under replay/; staging and watermarks are not touched. "
+                    "Credentials default to PANTAU_S3_ACCESS_KEY / PANTAU_S3_SECRET_KEY.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    replay.add_argument("--endpoint", default=os.environ.get("PANTAU_S3_ENDPOINT", "127.0.0.1:9000"),
+                        help="S3 endpoint host:port")
+    replay.add_argument("--bucket", default=os.environ.get("PANTAU_BUCKET", "pantau"))
+    replay.add_argument("--access-key", default=os.environ.get("PANTAU_S3_ACCESS_KEY", ""), help=argparse.SUPPRESS)
+    replay.add_argument("--secret-key", default=os.environ.get("PANTAU_S3_SECRET_KEY", ""), help=argparse.SUPPRESS)
+    replay.set_defaults(func=_replay)
+
+
+def _add_bench(commands: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    from pantau.bench.ingest import STAGES
+
+    bench = commands.add_parser("bench", help="benchmarks (ingest: 100k cases, 6M-person registry)")
+    kinds = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCHMARK")
+    ingest = kinds.add_parser(
+        "ingest", help="Bawaslu landing+staging over HTTP and BKD landing+staging over SQL: records/s, peak RSS",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ingest.add_argument("--world", type=Path, default=None,
+                        help="world folder to reuse or generate (default PANTAU_HOME/bench/world)")
+    ingest.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
+    ingest.set_defaults(func=_bench)
+
+
 def _simulate_epilog() -> str:
     from pantau.simulate.generate import DEFAULT_SEED, GenerateOptions
     from pantau.simulate.noise import NOISE_SWITCHES
@@ -54,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--registry-size", type=int, default=20_000, help="registry persons")
     demo.add_argument("--cases", type=int, default=500, help="Bawaslu cases")
     demo.set_defaults(func=_demo)
+    _add_replay(commands)
+    _add_bench(commands)
     return parser
 
 

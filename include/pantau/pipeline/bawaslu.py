@@ -9,13 +9,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pantau.exceptions import SourceError
 from pantau.normalize.agencies import normalize_agency, normalize_region_code
 from pantau.normalize.dates import parse_date_detailed, parse_timestamp
 from pantau.normalize.names import split_name
 from pantau.normalize.nip import parse_nip
-from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
+from pantau.pipeline.runs import (
+    SourceCount,
+    lineage_key,
+    put_staged,
+    quarantine_frame,
+    quarantine_row,
+)
 from pantau.sources.bawaslu import BawasluClient
 from pantau.storage import ObjectStore
 
@@ -35,6 +42,13 @@ CASE_COLUMNS = [
     "nip_reason", "nip_excel_damaged", "jabatan", "instansi_raw", "instansi", "uraian", "kategori", "status",
     "tanggal_diteruskan", "nomor_surat_penerusan", "updated_at", "raw_key",
 ]
+_DATE = pd.ArrowDtype(pa.date32())
+#: Fixed dtypes: staged bytes then depend only on the data (replay compares them byte for byte).
+CASE_DTYPES: dict[str, Any] = {
+    **{c: "string[pyarrow]" for c in CASE_COLUMNS},
+    "tanggal_register": _DATE, "tanggal_diteruskan": _DATE, "nip_valid": "bool", "nip_excel_damaged": "bool",
+    "updated_at": "datetime64[ns, UTC]",
+}
 
 
 def raw_prefix(run_key: str) -> str:
@@ -48,7 +62,8 @@ def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int)
     harmless (deduplicated when staging); a skip shows up as fewer distinct records than the API's
     ``total``, so the scan is repeated until the union covers the total, up to ``MAX_SCANS`` times.
     """
-    watermark = (store.get_json(WATERMARK_KEY) or {}).get("updated_since")
+    state = store.get_json(WATERMARK_KEY) or {}
+    watermark = state.get("updated_since")
     landing = uuid.uuid4().hex[:12]
     keys: list[str] = []
     seen: set[str] = set()
@@ -68,7 +83,10 @@ def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int)
             f"Bawaslu API reported {total} records but {MAX_SCANS} scans found only {len(seen)}; the data is "
             "changing faster than it can be paged. Nothing was staged; retry later."
         )
-    manifest = {"source": SOURCE, "landing": landing, "updated_since": watermark, "pages": keys,
+    # The records already staged at exactly the watermark come again (the pull is inclusive); they
+    # travel with the raw data so staging and replay can skip them without reading mutable state.
+    manifest = {"source": SOURCE, "landing": landing, "updated_since": watermark,
+                "boundary": state.get("boundary", []), "pages": keys,
                 "api_total": total, "landed_at": datetime.now(UTC).isoformat()}
     store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
     return manifest
@@ -160,6 +178,23 @@ def _stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] 
     }, None
 
 
+def _note_watermark(count: SourceCount, record: Any) -> None:
+    """Track the newest readable updated_at of everything landed (staged or quarantined: both are
+    handled, so neither needs to come again) and the record identities that carry it."""
+    if not isinstance(record, dict):
+        return
+    moment = parse_timestamp(record.get("updated_at")) if isinstance(record.get("updated_at"), str) else None
+    if moment is None:
+        return
+    mark = count.watermark or {"updated_since": None, "boundary": []}
+    newest = datetime.fromisoformat(mark["updated_since"]) if mark["updated_since"] else None
+    if newest is None or moment > newest:
+        mark = {"updated_since": moment.isoformat(), "boundary": []}
+    if newest is None or moment >= newest:
+        mark["boundary"] = sorted({*mark["boundary"], _identity(record)})
+    count.watermark = mark
+
+
 def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
     """Turn one run's landed pages into (new staged rows, quarantine, counts). Pure over raw."""
     manifest = store.get_json(f"{raw_prefix(run_key)}manifest.json")
@@ -168,12 +203,15 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
     count = SourceCount(SOURCE)
     staged: dict[str, dict[str, Any]] = {}
     quarantined: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    # Identities staged by the previous run at its watermark: seen already, so not counted again.
+    seen: set[str] = set(manifest.get("boundary") or [])
     for key in manifest["pages"]:
         for record in json.loads(store.get_bytes(key))["data"]:
             identity = _identity(record)
+            _note_watermark(count, record)
             if identity in seen:
-                # The same version of a record on two pages (drift or a re-scan): one record, not two.
+                # The same version of a record on two pages (drift, a re-scan or the inclusive
+                # watermark): one record, not two.
                 count.duplicates_collapsed += 1
                 continue
             seen.add(identity)
@@ -192,27 +230,38 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             count.staged += 1
     count.quarantined = len(quarantined)
     count.check()
-    frame = pd.DataFrame(list(staged.values()), columns=CASE_COLUMNS)
-    return frame, quarantine_frame(quarantined), count
+    return typed_cases(pd.DataFrame(list(staged.values()), columns=CASE_COLUMNS)), quarantine_frame(quarantined), count
+
+
+def typed_cases(frame: pd.DataFrame) -> pd.DataFrame:
+    """The staged case table with its fixed dtypes (timestamps as UTC instants; the WIB/WITA/WIT
+    offset each record was written in stays in the raw page)."""
+    frame = frame.assign(updated_at=pd.to_datetime(frame["updated_at"], utc=True))
+    return frame.astype(CASE_DTYPES)
 
 
 def merge_current(previous: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     """The current state of every case: the newest version of each register number wins."""
     frame = new if previous is None or previous.empty else pd.concat([previous, new], ignore_index=True)
     frame = frame.sort_values(["nomor_register", "updated_at"], kind="stable")
-    return frame.drop_duplicates("nomor_register", keep="last").reset_index(drop=True)
+    return typed_cases(frame.drop_duplicates("nomor_register", keep="last").reset_index(drop=True))
 
 
-def publish_staging(store: ObjectStore, run_key: str, new: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, Any]:
+def publish_staging(store: ObjectStore, run_key: str, new: pd.DataFrame, quarantine: pd.DataFrame,
+                    count: SourceCount | None = None) -> dict[str, Any]:
     """Write the merged current state and the quarantine; move the pointer; then the watermark."""
     pointer = store.get_json(CURRENT_KEY)
     previous = store.get_parquet(pointer["key"]) if pointer else None
     current = merge_current(previous, new)
-    key = store.put_parquet(f"staging/bawaslu_cases/{run_key}.parquet", current)
-    quarantine_key = store.put_parquet(f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
+    key = put_staged(store, f"staging/bawaslu_cases/{run_key}.parquet", current)
+    quarantine_key = put_staged(store, f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
+    store.put_json(lineage_key("bawaslu_cases", run_key), {"previous": pointer["key"] if pointer else None,
+                                                           "key": key, "quarantine_key": quarantine_key})
     store.put_json(CURRENT_KEY, {"key": key, "run_key": run_key, "rows": len(current)})
-    if not new.empty:
+    watermark = count.watermark if count is not None else None
+    if watermark is None and not new.empty:
         # Inclusive on the next pull: records sharing the newest timestamp come again and dedupe.
-        newest = max(new["updated_at"])
-        store.put_json(WATERMARK_KEY, {"updated_since": newest.isoformat(), "run_key": run_key})
+        watermark = {"updated_since": max(new["updated_at"]).isoformat(), "boundary": []}
+    if watermark:
+        store.put_json(WATERMARK_KEY, {**watermark, "run_key": run_key})
     return {"staged_key": key, "quarantine_key": quarantine_key, "current_rows": len(current)}

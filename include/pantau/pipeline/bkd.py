@@ -1,13 +1,24 @@
-"""BKD databases: registry (pegawai) and follow-ups (tindak_lanjut), incremental and chunked."""
+"""BKD databases: registry (pegawai) and follow-ups (tindak_lanjut), incremental and chunked.
+
+Memory is bounded by the chunk size, not by the registry: every raw chunk is staged on its own,
+its rows are spilled to local files by a hash of the record key (NIP or follow-up id), and each
+hash bucket is then merged with the same bucket of the previous current state. A 6M-person
+registry therefore never sits in memory at once; the largest thing held is one bucket.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
+import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from pantau.exceptions import SourceError
@@ -15,13 +26,33 @@ from pantau.normalize.agencies import normalize_region_code
 from pantau.normalize.names import name_key_series
 from pantau.normalize.nip import normalize_nip_series
 from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
-from pantau.sources.bkd import PEGAWAI_COLUMNS, TINDAK_LANJUT_COLUMNS, BkdSource, read_chunks
+from pantau.sources.bkd import PEGAWAI_COLUMNS, TEXT, TINDAK_LANJUT_COLUMNS, BkdSource, read_chunks
 from pantau.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
 TABLES = {"pegawai": PEGAWAI_COLUMNS, "tindak_lanjut": TINDAK_LANJUT_COLUMNS}
-REGISTRY_STATUSES = {"aktif", "pensiun", "berhenti", "meninggal"}
+KEYS = {"pegawai": "nip", "tindak_lanjut": "id"}
+#: Hash buckets per table. Fixed (not sized from the data) so that every BKD and every run bucket
+#: a NIP the same way: the national merge then pairs bucket i of each BKD. 16 buckets keep one
+#: bucket of a 6M registry near 400k rows.
+BUCKETS = {"pegawai": 16, "tindak_lanjut": 1}
+
+_S = pa.large_string()
+_TS = pa.timestamp("ns", tz="UTC")
+REGISTRY_SCHEMA = pa.schema([
+    ("nip", _S), ("nama", _S), ("gelar_depan", _S), ("gelar_belakang", _S), ("tanggal_lahir", pa.date32()),
+    ("jenis_kelamin", _S), ("jenis_asn", _S), ("kode_instansi", _S), ("nama_instansi", _S), ("unit_kerja", _S),
+    ("jabatan", _S), ("golongan", _S), ("kode_wilayah", _S), ("status", _S), ("updated_at", _TS),
+    ("nip_raw", _S), ("nip_valid", pa.bool_()), ("nip_reason", _S), ("name_key", _S), ("bkd", _S),
+])
+FOLLOW_UP_SCHEMA = pa.schema([
+    ("id", _S), ("nomor_rekomendasi", _S), ("nip", _S), ("nomor_sk", _S), ("tanggal_sk", pa.date32()),
+    ("jenis_sanksi", _S), ("keterangan", _S), ("updated_at", _TS), ("nip_raw", _S), ("nip_valid", pa.bool_()),
+    ("nip_reason", _S), ("bkd", _S),
+])
+SCHEMAS = {"pegawai": REGISTRY_SCHEMA, "tindak_lanjut": FOLLOW_UP_SCHEMA}
+TRANSFER_SCHEMA = pa.schema([("nip", _S), ("from_bkd", _S), ("to_bkd", _S), ("moved_seen_at", _TS)])
 
 
 def raw_prefix(code: str, run_key: str) -> str:
@@ -32,14 +63,19 @@ def watermark_key(code: str, table: str) -> str:
     return f"state/bkd/{code}/{table}_watermark.json"
 
 
+def current_key(code: str, table: str) -> str:
+    return f"staging/bkd/{code}/{table}/_current.json"
+
+
+# -- landing ---------------------------------------------------------------------------------------
 def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str, chunk_rows: int) -> dict[str, Any]:
-    """Extract rows changed since the per-table watermark into raw Parquet chunks (all text)."""
+    """Extract rows changed since the per-table watermark into raw Parquet chunks (all text, as read)."""
     manifest: dict[str, Any] = {"source": f"bkd:{source.code}", "code": source.code, "tables": {},
-                                "timezone": source.timezone,
-                                "landed_at": datetime.now(UTC).isoformat()}
+                                "timezone": source.timezone, "landed_at": datetime.now(UTC).isoformat()}
     names = {"pegawai": source.pegawai_table, "tindak_lanjut": source.tindak_lanjut_table}
     for table, columns in TABLES.items():
-        since = (store.get_json(watermark_key(source.code, table)) or {}).get("updated_at")
+        watermark = store.get_json(watermark_key(source.code, table)) or {}
+        since = watermark.get("updated_at")
         keys: list[str] = []
         rows = 0
         try:
@@ -47,50 +83,73 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
                 buffer = io.BytesIO()
                 chunk.to_parquet(buffer, index=False)
                 key = f"{raw_prefix(source.code, run_key)}{table}/chunk-{number:05d}.parquet"
-                store.put_bytes(key, buffer.getvalue())
+                store.put_once(key, buffer.getvalue())
                 keys.append(key)
                 rows += len(chunk)
                 log.info("BKD %s %s: %s rows extracted", source.code, table, rows)
         except sa.exc.SQLAlchemyError as exc:
             raise SourceError(f"BKD {source.code}: cannot read table {names[table]!r}: {exc.__class__.__name__}: "
                               f"{str(exc).splitlines()[0]}") from exc
-        manifest["tables"][table] = {"since": since, "chunks": keys, "rows": rows}
+        # The keys already staged at exactly the watermark travel with the raw data, so staging
+        # (and a replay) can skip them without looking at mutable state.
+        manifest["tables"][table] = {"since": since, "boundary": watermark.get("boundary", []), "chunks": keys,
+                                     "rows": rows}
     store.put_json(f"{raw_prefix(source.code, run_key)}manifest.json", manifest)
     return manifest
 
 
-def _read_chunks(store: ObjectStore, keys: list[str], columns: tuple[str, ...]) -> pd.DataFrame:
-    if not keys:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
-    return pd.concat([store.get_parquet(k) for k in keys], ignore_index=True).astype("string")
-
-
+# -- staging one chunk -----------------------------------------------------------------------------
 def _quarantine(frame: pd.DataFrame, mask: pd.Series, source: str, run_key: str, key_col: str, code: str,
                 detail: str) -> list[dict[str, Any]]:
-    return [quarantine_row(source, run_key, rec.get(key_col), code, detail, rec)
+    return [quarantine_row(source, run_key, rec.get(key_col), code, detail,
+                           {k: (None if pd.isna(v) else v) for k, v in rec.items()})
             for rec in frame.loc[mask].to_dict("records")]
 
 
 def local_timestamps(values: pd.Series, tz: str) -> pd.Series:
     """BKD databases write naive local time; make it aware in the BKD's zone, then UTC."""
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    # ISO parsing is vectorised; only the rare odd spellings go through the slow mixed parser.
+    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    odd = parsed.isna() & values.notna()
+    if odd.any():
+        parsed = parsed.copy()
+        parsed[odd] = pd.to_datetime(values[odd], errors="coerce", format="mixed")
     if getattr(parsed.dt, "tz", None) is None:
         parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return parsed.dt.tz_convert("UTC")
+    return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, errors="coerce", format="ISO8601")
+
+
+def _region_codes(values: pd.Series) -> pd.Series:
+    # A registry repeats a few hundred codes millions of times: normalise each distinct one once.
+    mapping = {v: normalize_region_code(v) for v in values.dropna().unique()}
+    return values.map(mapping).astype(TEXT)
+
+
+def _one_chunk(values: pd.Series) -> pd.Series:
+    """The column as one contiguous Arrow array: the vectorised NIP parser reads raw buffers and
+    cannot take the chunked arrays a Parquet read may produce."""
+    arrow = pa.array(values.array, from_pandas=True)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return pd.Series(pd.arrays.ArrowStringArray(arrow.cast(pa.large_string())), index=values.index)
 
 
 def stage_registry(frame: pd.DataFrame, code: str, run_key: str,
                    tz: str = "Asia/Jakarta") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Normalise registry rows vectorised; rows without a usable NIP or name are quarantined."""
+    """Normalise registry rows vectorised; rows without a usable NIP, name or timestamp are quarantined."""
     source = f"bkd:{code}"
-    nip = normalize_nip_series(frame["nip"])
+    nip = normalize_nip_series(_one_chunk(frame["nip"]))
     staged = frame.assign(
-        nip_raw=frame["nip"], nip=nip["nip"], nip_valid=nip["nip_valid"], nip_reason=nip["nip_reason"],
-        name_key=name_key_series(frame["nama"].fillna("")), bkd=code,
-        kode_wilayah=frame["kode_wilayah"].map(normalize_region_code, na_action="ignore"),
-        updated_at=local_timestamps(frame["updated_at"], tz),
+        nip_raw=frame["nip"], nip=nip["nip"].astype(TEXT), nip_valid=nip["nip_valid"].astype(bool),
+        nip_reason=nip["nip_reason"].astype(TEXT), name_key=name_key_series(frame["nama"].fillna("")).astype(TEXT),
+        bkd=code, kode_wilayah=_region_codes(frame["kode_wilayah"]),
+        tanggal_lahir=_dates(frame["tanggal_lahir"]), updated_at=local_timestamps(frame["updated_at"], tz),
     )
-    bad_nip = ~staged["nip_valid"].astype(bool)
+    bad_nip = ~staged["nip_valid"]
     no_name = staged["nama"].fillna("").str.strip().eq("") & ~bad_nip
     bad_time = staged["updated_at"].isna() & ~bad_nip & ~no_name
     rejected: list[dict[str, Any]] = []
@@ -104,93 +163,263 @@ def stage_registry(frame: pd.DataFrame, code: str, run_key: str,
 
 def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str,
                      tz: str = "Asia/Jakarta") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Follow-ups need a decree (number and date); the NIP is kept with its validity, never required."""
     source = f"bkd:{code}"
-    nip = normalize_nip_series(frame["nip"])
+    nip = normalize_nip_series(_one_chunk(frame["nip"]))
     staged = frame.assign(
-        nip_raw=frame["nip"], nip=nip["nip"], nip_valid=nip["nip_valid"], nip_reason=nip["nip_reason"], bkd=code,
-        tanggal_sk=pd.to_datetime(frame["tanggal_sk"], errors="coerce", format="mixed").dt.date,
+        nip_raw=frame["nip"], nip=nip["nip"].astype(TEXT), nip_valid=nip["nip_valid"].astype(bool),
+        nip_reason=nip["nip_reason"].astype(TEXT), bkd=code, tanggal_sk=_dates(frame["tanggal_sk"]),
         updated_at=local_timestamps(frame["updated_at"], tz),
         nomor_rekomendasi=frame["nomor_rekomendasi"].str.strip().replace("", pd.NA),
     )
     no_sk = staged["nomor_sk"].fillna("").str.strip().eq("")
     bad_date = staged["tanggal_sk"].isna() & ~no_sk
+    bad_time = staged["updated_at"].isna() & ~no_sk & ~bad_date
     rejected = _quarantine(frame, no_sk, source, run_key, "id", "missing_field", "nomor_sk is empty")
     rejected += _quarantine(frame, bad_date, source, run_key, "id", "unparseable_date", "tanggal_sk unreadable")
-    return staged.loc[~(no_sk | bad_date)].reset_index(drop=True), rejected
+    rejected += _quarantine(frame, bad_time, source, run_key, "id", "unparseable_date", "updated_at unreadable")
+    return staged.loc[~(no_sk | bad_date | bad_time)].reset_index(drop=True), rejected
 
 
-def stage_from_raw(store: ObjectStore, code: str, run_key: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame,
-                                                                          list[SourceCount]]:
+STAGERS = {"pegawai": stage_registry, "tindak_lanjut": stage_follow_ups}
+
+
+def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
+    """The staged frame with its fixed schema, so equal data always gives equal Parquet bytes."""
+    schema = SCHEMAS[table]
+    arrow = pa.Table.from_pandas(frame[schema.names], preserve_index=False)
+    return arrow.cast(schema).replace_schema_metadata(None)
+
+
+def bucket_of(keys: pd.Series, buckets: int) -> pd.Series:
+    """A stable bucket per key (pandas' hash has a fixed seed: same key, same bucket, every run)."""
+    if buckets == 1:
+        return pd.Series(0, index=keys.index)
+    return pd.Series(pd.util.hash_pandas_object(keys.astype(object), index=False).to_numpy() % buckets,
+                     index=keys.index)
+
+
+# -- staging a landed extract ----------------------------------------------------------------------
+@dataclass
+class _TableStage:
+    """Running state while one table's chunks are staged."""
+
+    table: str
+    count: SourceCount
+    spill: Path
+    writers: dict[int, pq.ParquetWriter] = field(default_factory=dict)
+    newest: str | None = None
+    newest_keys: set[str] = field(default_factory=set)
+
+    def note_watermark(self, raw: pd.DataFrame) -> None:
+        # The next watermark is the newest raw updated_at (staged or quarantined, both are handled),
+        # in the database's own text form, with the keys that carry it.
+        times = raw["updated_at"].dropna()
+        if times.empty:
+            return
+        top = str(times.max())
+        if self.newest is None or top > self.newest:
+            self.newest, self.newest_keys = top, set()
+        if top == self.newest:
+            self.newest_keys.update(raw.loc[raw["updated_at"] == top, KEYS[self.table]].dropna().astype(str))
+
+    def spill_rows(self, staged: pd.DataFrame) -> None:
+        arrow = to_arrow(staged, self.table)
+        buckets = bucket_of(staged[KEYS[self.table]], BUCKETS[self.table]).to_numpy()
+        for bucket in sorted(set(buckets.tolist())):
+            if bucket not in self.writers:
+                self.writers[bucket] = pq.ParquetWriter(self.spill / f"{self.table}-{bucket:03d}.parquet",
+                                                        SCHEMAS[self.table])
+            self.writers[bucket].write_table(arrow.filter(pa.array(buckets == bucket)))
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+
+def _drop_boundary(raw: pd.DataFrame, table: str, since: str | None, boundary: set[str]) -> pd.DataFrame:
+    """Rows that sit exactly on the watermark and were staged by the previous run come again
+    (the pull is inclusive); they are the same records, not new ones."""
+    if not since or not boundary:
+        return raw
+    again = raw["updated_at"].eq(since).fillna(False) & raw[KEYS[table]].isin(boundary).fillna(False)
+    return raw.loc[~again].reset_index(drop=True)
+
+
+def _stage_table(store: ObjectStore, code: str, run_key: str, table: str, meta: dict[str, Any], tz: str,
+                 spill: Path, staging_root: str) -> tuple[dict[str, Any], list[dict[str, Any]], SourceCount]:
+    state = _TableStage(table, SourceCount(f"bkd:{code}:{table}"), spill)
+    rejected: list[dict[str, Any]] = []
+    boundary = set(meta.get("boundary") or [])
+    try:
+        for chunk_key in meta["chunks"]:
+            landed = store.get_parquet(chunk_key).astype(TEXT)
+            landed = landed.apply(_one_chunk)
+            state.note_watermark(landed)
+            raw = _drop_boundary(landed, table, meta.get("since"), boundary)
+            state.count.duplicates_collapsed += len(landed) - len(raw)
+            staged, bad = STAGERS[table](raw, code, run_key, tz)
+            state.count.records_in += len(raw)
+            state.count.staged += len(staged)
+            state.count.quarantined += len(bad)
+            for row in bad:
+                state.count.by_reason[row["reason_code"]] = state.count.by_reason.get(row["reason_code"], 0) + 1
+            rejected += bad
+            if len(staged):
+                state.spill_rows(staged)
+    finally:
+        state.close()
+    state.count.check()
+    parts = {}
+    for bucket in sorted(state.writers):
+        key = f"{staging_root}/bkd/{code}/{table}/_new/{run_key}/part-{bucket:03d}.parquet"
+        store.client.fput_object(store.bucket, key, str(spill / f"{table}-{bucket:03d}.parquet"))
+        parts[bucket] = key
+    watermark = ({"updated_at": state.newest, "boundary": sorted(state.newest_keys)} if state.newest
+                 else None)
+    return {"parts": parts, "watermark": watermark, "since": meta.get("since")}, rejected, state.count
+
+
+def stage_from_raw(store: ObjectStore, code: str, run_key: str, staging_root: str = "staging",
+                   ) -> tuple[dict[str, dict[str, Any]], pd.DataFrame, list[SourceCount]]:
+    """Stage one run's landed chunks, one chunk at a time; pure over the raw zone.
+
+    Returns, per table, the object keys of the new rows (bucketed by key) and the watermark they
+    justify; the quarantine; and the counts (records in = staged + quarantined, checked here).
+    """
     manifest = store.get_json(f"{raw_prefix(code, run_key)}manifest.json")
     if manifest is None:
         raise SourceError(f"no landed extract for BKD {code} in run {run_key}: run the landing step first")
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[str, dict[str, Any]] = {}
     counts: list[SourceCount] = []
     rejected: list[dict[str, Any]] = []
-    for table, stage in (("pegawai", stage_registry), ("tindak_lanjut", stage_follow_ups)):
-        raw = _read_chunks(store, manifest["tables"][table]["chunks"], TABLES[table])
-        staged, bad = stage(raw, code, run_key, manifest.get("timezone", "Asia/Jakarta"))
-        count = SourceCount(f"bkd:{code}:{table}", records_in=len(raw), staged=len(staged), quarantined=len(bad))
-        for row in bad:
-            count.by_reason[row["reason_code"]] = count.by_reason.get(row["reason_code"], 0) + 1
-        count.check()
-        out[table], rejected, counts = staged, rejected + bad, counts + [count]
+    tz = manifest.get("timezone", "Asia/Jakarta")
+    with tempfile.TemporaryDirectory(prefix=f"pantau-bkd-{code}-") as spill:
+        for table in TABLES:
+            out[table], bad, count = _stage_table(store, code, run_key, table, manifest["tables"][table], tz,
+                                                  Path(spill), staging_root)
+            rejected += bad
+            counts.append(count)
     return out, quarantine_frame(rejected), counts
 
 
-def _merge(previous: pd.DataFrame | None, new: pd.DataFrame, key: str) -> pd.DataFrame:
-    frame = new if previous is None or previous.empty else pd.concat([previous, new], ignore_index=True)
+# -- current state -------------------------------------------------------------------------------
+def merge_bucket(previous: pa.Table | None, new: pa.Table | None, table: str) -> pa.Table:
+    """The newest version of each key wins; ties keep the later-arriving row. Sorted by key so the
+    bytes depend only on the data."""
+    parts = [t for t in (previous, new) if t is not None and t.num_rows]
+    if not parts:
+        return SCHEMAS[table].empty_table()
+    frame = pa.concat_tables(parts).cast(SCHEMAS[table]).to_pandas(types_mapper=_types_mapper)
+    key = KEYS[table]
     frame = frame.sort_values([key, "updated_at"], kind="stable")
-    return frame.drop_duplicates(key, keep="last").reset_index(drop=True)
+    frame = frame.drop_duplicates(key, keep="last").reset_index(drop=True)
+    return to_arrow(frame, table)
 
 
-def publish_staging(store: ObjectStore, code: str, run_key: str, tables: dict[str, pd.DataFrame],
+def _types_mapper(dtype: pa.DataType) -> Any:
+    return pd.ArrowDtype(dtype) if pa.types.is_large_string(dtype) or pa.types.is_date32(dtype) else None
+
+
+def table_bytes(table: pa.Table) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _read_part(store: ObjectStore, key: str | None) -> pa.Table | None:
+    return pq.read_table(io.BytesIO(store.get_bytes(key))) if key else None
+
+
+def build_current_parts(store: ObjectStore, code: str, run_key: str, table: str, new_parts: dict[Any, str],
+                        previous: dict[str, Any] | None) -> dict[int, bytes]:
+    """Merged bytes per bucket of the table's current state after this run (nothing written)."""
+    previous_parts = {int(b): k for b, k in ((previous or {}).get("parts") or {}).items()}
+    new_parts = {int(b): k for b, k in new_parts.items()}
+    out: dict[int, bytes] = {}
+    for bucket in range(BUCKETS[table]):
+        merged = merge_bucket(_read_part(store, previous_parts.get(bucket)), _read_part(store, new_parts.get(bucket)),
+                              table)
+        out[bucket] = table_bytes(merged)
+    return out
+
+
+def current_part_key(code: str, table: str, run_key: str, bucket: int) -> str:
+    return f"staging/bkd/{code}/{table}/{run_key}/part-{bucket:03d}.parquet"
+
+
+def publish_staging(store: ObjectStore, code: str, run_key: str, tables: dict[str, dict[str, Any]],
                     quarantine: pd.DataFrame, tz: str = "Asia/Jakarta") -> dict[str, Any]:
-    """Per-BKD current state; watermarks move only after the staged files are written."""
+    """Per-BKD current state, bucket by bucket; watermarks move only after the staged files are written."""
+    del tz  # watermarks are kept in the database's own text form since staging computes them
     out: dict[str, Any] = {}
-    for table, key_col in (("pegawai", "nip"), ("tindak_lanjut", "id")):
-        pointer_key = f"staging/bkd/{code}/{table}/_current.json"
-        pointer = store.get_json(pointer_key)
-        current = _merge(store.get_parquet(pointer["key"]) if pointer else None, tables[table], key_col)
-        key = store.put_parquet(f"staging/bkd/{code}/{table}/{run_key}.parquet", current)
-        store.put_json(pointer_key, {"key": key, "run_key": run_key, "rows": len(current)})
-        out[table] = {"key": key, "rows": len(current)}
-        raw_times = tables[table]["updated_at"].dropna()
-        if len(raw_times):
-            store.put_json(watermark_key(code, table), {"updated_at": _watermark_text(raw_times.max(), tz),
-                                                        "run_key": run_key})
+    for table, staged in tables.items():
+        pointer = store.get_json(current_key(code, table))
+        parts: dict[str, str] = {}
+        rows = 0
+        for bucket, data in build_current_parts(store, code, run_key, table, staged["parts"], pointer).items():
+            key = current_part_key(code, table, run_key, bucket)
+            store.put_bytes(key, data, "application/vnd.apache.parquet")
+            parts[str(bucket)] = key
+            rows += pq.read_metadata(io.BytesIO(data)).num_rows
+        lineage = {"parts": parts, "run_key": run_key, "rows": rows,
+                   "previous_run_key": (pointer or {}).get("run_key")}
+        store.put_json(f"staging/bkd/{code}/{table}/_lineage/{run_key}.json", lineage)
+        store.put_json(current_key(code, table), lineage)
+        out[table] = {"parts": parts, "rows": rows}
+        if staged.get("watermark"):
+            store.put_json(watermark_key(code, table), {**staged["watermark"], "run_key": run_key})
     out["quarantine_key"] = store.put_parquet(f"quarantine/bkd/{code}/{run_key}.parquet", quarantine)
     return out
 
 
-def _watermark_text(value: pd.Timestamp, tz: str) -> str:
-    # The databases store updated_at as naive local text; compare in the same form and zone.
-    return value.tz_convert(tz).tz_localize(None).isoformat(sep=" ")
+# -- national combination ------------------------------------------------------------------------
+def _combine_registry_bucket(frames: list[pa.Table]) -> tuple[pa.Table, pa.Table]:
+    if not frames:
+        return REGISTRY_SCHEMA.empty_table(), TRANSFER_SCHEMA.empty_table()
+    registry = pa.concat_tables(frames).to_pandas(types_mapper=_types_mapper)
+    registry = registry.sort_values(["nip", "updated_at", "bkd"], kind="stable")
+    moved = registry[registry.duplicated("nip", keep=False)]
+    transfers = (moved.groupby("nip", sort=True)
+                 .agg(from_bkd=("bkd", "first"), to_bkd=("bkd", "last"), moved_seen_at=("updated_at", "last"))
+                 .reset_index())
+    registry = registry.drop_duplicates("nip", keep="last").reset_index(drop=True)
+    return (to_arrow(registry, "pegawai"),
+            pa.Table.from_pandas(transfers, preserve_index=False).cast(TRANSFER_SCHEMA).replace_schema_metadata(None))
+
+
+def _upload_file(store: ObjectStore, key: str, path: Path) -> str:
+    store.client.fput_object(store.bucket, key, str(path), content_type="application/vnd.apache.parquet")
+    return key
 
 
 def combine(store: ObjectStore, codes: list[str], run_key: str) -> dict[str, Any]:
     """One national registry: a NIP held by two BKDs after a transfer keeps the newest record; the move
-    is kept in ``staging/transfers``. Follow-ups of every BKD are unioned."""
-    registries, follow_ups = [], []
-    for code in codes:
-        for table, bucket in (("pegawai", registries), ("tindak_lanjut", follow_ups)):
-            pointer = store.get_json(f"staging/bkd/{code}/{table}/_current.json")
-            if pointer:
-                bucket.append(store.get_parquet(pointer["key"]))
-    registry = pd.concat(registries, ignore_index=True) if registries else pd.DataFrame()
-    registry = registry.sort_values(["nip", "updated_at"], kind="stable")
-    moved = registry[registry.duplicated("nip", keep=False)]
-    transfers = (moved.groupby("nip", sort=True)
-                 .agg(from_bkd=("bkd", "first"), to_bkd=("bkd", "last"), moved_seen_at=("updated_at", "last"))
-                 .reset_index()) if not moved.empty else pd.DataFrame(columns=["nip", "from_bkd", "to_bkd",
-                                                                                "moved_seen_at"])
-    registry = registry.drop_duplicates("nip", keep="last").reset_index(drop=True)
-    follow = pd.concat(follow_ups, ignore_index=True) if follow_ups else pd.DataFrame()
-    keys = {
-        "registry": store.put_parquet(f"staging/registry/{run_key}.parquet", registry),
-        "transfers": store.put_parquet(f"staging/transfers/{run_key}.parquet", transfers),
-        "follow_ups": store.put_parquet(f"staging/follow_ups/{run_key}.parquet", follow),
-    }
+    is kept in ``staging/transfers``. Follow-ups of every BKD are unioned.
+
+    Bucket i of every BKD holds the same NIPs, so buckets are combined one at a time and streamed
+    into a single Parquet file (row group per bucket): readers still find one key per table.
+    """
+    pointers = {code: {t: store.get_json(current_key(code, t)) or {} for t in TABLES} for code in codes}
+    counts = {"registry_rows": 0, "transfers": 0, "follow_ups": 0}
+    with tempfile.TemporaryDirectory(prefix="pantau-combine-") as tmp:
+        paths = {name: Path(tmp) / f"{name}.parquet" for name in ("registry", "transfers", "follow_ups")}
+        with (pq.ParquetWriter(paths["registry"], REGISTRY_SCHEMA, compression="zstd") as reg_out,
+              pq.ParquetWriter(paths["transfers"], TRANSFER_SCHEMA, compression="zstd") as moved_out):
+            for bucket in range(BUCKETS["pegawai"]):
+                frames = [t for code in codes
+                          if (t := _read_part(store, (pointers[code]["pegawai"].get("parts") or {}).get(str(bucket))))]
+                registry, transfers = _combine_registry_bucket(frames)
+                reg_out.write_table(registry)
+                moved_out.write_table(transfers)
+                counts["registry_rows"] += registry.num_rows
+                counts["transfers"] += transfers.num_rows
+        follow_parts = [t for code in codes for key in sorted((pointers[code]["tindak_lanjut"].get("parts") or {})
+                                                               .values()) if (t := _read_part(store, key))]
+        follow = pa.concat_tables(follow_parts) if follow_parts else FOLLOW_UP_SCHEMA.empty_table()
+        pq.write_table(follow, paths["follow_ups"], compression="zstd")
+        counts["follow_ups"] = follow.num_rows
+        keys = {name: _upload_file(store, f"staging/{name}/{run_key}.parquet", path) for name, path in paths.items()}
     for name, key in keys.items():
         store.put_json(f"staging/{name}/_current.json", {"key": key, "run_key": run_key})
-    return {"keys": keys, "registry_rows": len(registry), "transfers": len(transfers), "follow_ups": len(follow)}
+    return {"keys": keys, **counts}

@@ -7,14 +7,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pantau.exceptions import SourceError
 from pantau.normalize.agencies import normalize_agency
-from pantau.normalize.dates import parse_date_detailed
+from pantau.normalize.dates import parse_date_detailed, parse_timestamp
 from pantau.normalize.names import split_name
 from pantau.normalize.nip import parse_nip
 from pantau.normalize.spreadsheet import read_table
-from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
+from pantau.pipeline.runs import (
+    SourceCount,
+    lineage_key,
+    put_staged,
+    quarantine_frame,
+    quarantine_row,
+)
 from pantau.sources.recommendations import RecommendationsClient
 from pantau.storage import ObjectStore, sha256_hex
 
@@ -30,6 +37,12 @@ REC_COLUMNS = [
     "ppk", "jenis_pelanggaran", "rekomendasi_sanksi", "referensi_bawaslu", "terbukti", "source_file",
     "source_sha256", "source_row", "published_at",
 ]
+#: Fixed dtypes: staged bytes then depend only on the data (replay compares them byte for byte).
+REC_DTYPES: dict[str, Any] = {
+    **{c: "string[pyarrow]" for c in REC_COLUMNS},
+    "tanggal_rekomendasi": pd.ArrowDtype(pa.date32()), "nip_valid": "bool", "nip_excel_damaged": "bool",
+    "terbukti": "boolean", "source_row": "int64", "published_at": "datetime64[ns, UTC]",
+}
 LAYOUT_CODES = {"blank_row", "title_row", "repeated_header", "total_row"}
 TRUTHY = {"ya": True, "y": True, "terbukti": True, "tidak": False, "t": False, "tidak terbukti": False}
 
@@ -47,13 +60,8 @@ def land(client: RecommendationsClient, store: ObjectStore, run_key: str) -> dic
     for entry in client.parse_index(index_body):
         if ledger.get(entry.name) == entry.sha256:
             continue
-        body = client.fetch(entry.name)
+        body = client.fetch_verified(entry.name, entry.sha256)
         actual = sha256_hex(body)
-        if actual != entry.sha256:
-            raise SourceError(
-                f"{entry.name}: index.json says sha256 {entry.sha256[:12]}… but the file has {actual[:12]}…; "
-                "the feed is mid-publication or corrupt. Nothing staged; retry later."
-            )
         key = f"{raw_prefix(run_key)}files/{actual[:16]}/{entry.name}"
         store.put_once(key, body)
         files.append({"name": entry.name, "sha256": actual, "updated_at": entry.updated_at, "key": key})
@@ -69,8 +77,27 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _extra_number(row: dict[str, Any]) -> str | None:
+    # KASN/BKN staff abbreviate the header as "No Rekom", which read_table's alias table does not
+    # know yet (it lands in _extra); without this fallback every row of such a file is lost.
+    for header, value in (row.get("_extra") or {}).items():
+        compact = "".join(ch for ch in str(header).lower() if ch.isalnum())
+        if compact.startswith(("norekom", "nomorrekom")):
+            return _text(value)
+    return None
+
+
+def _is_note_row(row: dict[str, Any]) -> bool:
+    """A corrected re-publication ends with "Keterangan: revisi data ...": a note, not a record."""
+    fields = ("nomor_rekomendasi", "nama", "nip", "tanggal_rekomendasi")
+    if any(_text(row.get(f)) for f in fields) or _extra_number(row):
+        return False
+    return any(str(v).strip().lower().startswith(("keterangan", "catatan")) for k, v in row.items()
+               if k != "_extra" and v is not None)
+
+
 def _stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
-    number = _text(row.get("nomor_rekomendasi"))
+    number = _text(row.get("nomor_rekomendasi")) or _extra_number(row)
     if not number:
         return None, ("missing_field", "Nomor Rekomendasi is empty")
     if not _text(row.get("nama")):
@@ -105,7 +132,7 @@ def _stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any
         "source_file": meta["name"],
         "source_sha256": meta["sha256"],
         "source_row": int(row.get("row_number", 0)),
-        "published_at": meta["updated_at"],
+        "published_at": parse_timestamp(meta["updated_at"]),
     }, None
 
 
@@ -136,6 +163,9 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             count.records_in += 1
             reject(meta, row_no, code, f"row {row_no} of {meta['name']}", list(raw_values))
         for row in sheet.rows:
+            if _is_note_row(row):
+                count.layout_rows["note_row"] = count.layout_rows.get("note_row", 0) + 1
+                continue
             count.records_in += 1
             staged, problem = _stage_row(row, meta)
             if staged is None:
@@ -147,14 +177,19 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
         log.info("%s: %s rows read", meta["name"], count.records_in - count_before)
     count.quarantined = len(quarantined)
     count.check()
-    return pd.DataFrame(rows, columns=REC_COLUMNS), quarantine_frame(quarantined), count
+    return typed_recommendations(pd.DataFrame(rows, columns=REC_COLUMNS)), quarantine_frame(quarantined), count
+
+
+def typed_recommendations(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.assign(published_at=pd.to_datetime(frame["published_at"], utc=True))
+    return frame.astype(REC_DTYPES)
 
 
 def merge_current(previous: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     """A corrected re-publication supersedes the earlier version of the same recommendation."""
     frame = new if previous is None or previous.empty else pd.concat([previous, new], ignore_index=True)
     frame = frame.sort_values(["nomor_rekomendasi", "published_at", "source_row"], kind="stable")
-    return frame.drop_duplicates("nomor_rekomendasi", keep="last").reset_index(drop=True)
+    return typed_recommendations(frame.drop_duplicates("nomor_rekomendasi", keep="last").reset_index(drop=True))
 
 
 def publish_staging(store: ObjectStore, run_key: str, manifest_files: list[dict[str, Any]], new: pd.DataFrame,
@@ -162,8 +197,10 @@ def publish_staging(store: ObjectStore, run_key: str, manifest_files: list[dict[
     pointer = store.get_json(CURRENT_KEY)
     previous = store.get_parquet(pointer["key"]) if pointer else None
     current = merge_current(previous, new)
-    key = store.put_parquet(f"staging/recommendations/{run_key}.parquet", current)
-    quarantine_key = store.put_parquet(f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
+    key = put_staged(store, f"staging/recommendations/{run_key}.parquet", current)
+    quarantine_key = put_staged(store, f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
+    store.put_json(lineage_key("recommendations", run_key), {"previous": pointer["key"] if pointer else None,
+                                                             "key": key, "quarantine_key": quarantine_key})
     store.put_json(CURRENT_KEY, {"key": key, "run_key": run_key, "rows": len(current)})
     ledger: dict[str, str] = store.get_json(LEDGER_KEY) or {}
     ledger.update({f["name"]: f["sha256"] for f in manifest_files})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,8 @@ class SourceCount:
     #: Rows that are spreadsheet layout, not records (title rows, blank rows, repeated headers,
     #: total rows): counted and kept in the raw file, but neither staged nor quarantined.
     layout_rows: dict[str, int] = field(default_factory=dict)
+    #: The watermark this run's landed data justifies (moved only once staging is written).
+    watermark: dict[str, Any] | None = None
 
     def check(self) -> None:
         if self.records_in != self.staged + self.quarantined:
@@ -68,3 +71,20 @@ def write_summary(store: ObjectStore, dag_id: str, key: str, summary: dict[str, 
 
 def counts_dict(counts: list[SourceCount]) -> list[dict[str, Any]]:
     return [asdict(c) for c in counts]
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Parquet bytes of a staged frame. Callers fix dtypes and row order, so the same data always
+    gives the same bytes: that is what lets ``pantau replay`` compare runs byte for byte."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
+
+
+def put_staged(store: ObjectStore, key: str, frame: pd.DataFrame) -> str:
+    return store.put_bytes(key, parquet_bytes(frame), "application/vnd.apache.parquet")
+
+
+def lineage_key(table: str, key: str) -> str:
+    """Which staged file each run's file was merged onto: the chain ``pantau replay`` walks."""
+    return f"staging/{table}/_lineage/{key}.json"

@@ -35,13 +35,14 @@ class BawasluClient:
     """Pages through the case list; retries transport faults; re-scans when paging drifted."""
 
     def __init__(
-        self, base_url: str, token: str, *, timeout_s: float = 10.0, retries: int = 6, json_attempts: int = 4
+        self, base_url: str, token: str, *, timeout_s: float = 10.0, retries: int = 6, json_attempts: int = 4,
+        backoff_s: float = 0.5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout_s = timeout_s
         self.json_attempts = json_attempts
-        self.session = retrying_session(retries)
+        self.session = retrying_session(retries, backoff_factor=backoff_s)
 
     def close(self) -> None:
         self.session.close()

@@ -15,6 +15,8 @@ PEGAWAI_COLUMNS = (
 TINDAK_LANJUT_COLUMNS = (
     "id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", "keterangan", "updated_at",
 )
+#: Arrow-backed strings: a 6M-row registry as Python ``str`` objects would need several times the memory.
+TEXT = "string[pyarrow]"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ def _select(table: str, columns: tuple[str, ...], since: str | None) -> sa.Selec
     tbl = sa.table(table, *(sa.column(c) for c in columns))
     query = sa.select(*tbl.c)
     if since:
+        # Inclusive: rows written later within the watermark's second must not be lost; the rows
+        # already staged at exactly the watermark are recognised and skipped when staging.
         query = query.where(tbl.c.updated_at >= since)
     return query.order_by(tbl.c.updated_at, tbl.c[columns[0]])
 
@@ -41,12 +45,15 @@ def _select(table: str, columns: tuple[str, ...], since: str | None) -> sa.Selec
 def read_chunks(
     engine: sa.Engine, table: str, columns: tuple[str, ...], since: str | None, chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
-    """Yield the rows changed after ``since`` as all-text frames of at most ``chunk_rows`` rows.
+    """Yield the rows changed since ``since`` as all-text frames of at most ``chunk_rows`` rows.
 
     Everything is read as text: NIPs must never pass through a float, and staging decides types.
+    Rows are streamed (server-side cursor on PostgreSQL) so memory is bounded by ``chunk_rows``.
     """
     with engine.connect().execution_options(stream_results=True, yield_per=chunk_rows) as conn:
         result = conn.execute(_select(table, columns, since))
         for rows in result.partitions(chunk_rows):
-            frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
-            yield frame.map(lambda v: None if v is None else str(v))
+            # Transposed in C; pandas writes ints, dates and datetimes (PostgreSQL) with str(),
+            # which is the same text SQLite stores.
+            values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+            yield pd.DataFrame({c: pd.array(list(v), dtype=TEXT) for c, v in zip(columns, values, strict=True)})

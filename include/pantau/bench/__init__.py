@@ -1,0 +1,1 @@
+"""Ingestion benchmark (``pantau bench ingest``) and the plain runners it shares with the tests."""
