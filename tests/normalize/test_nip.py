@@ -169,3 +169,18 @@ def test_vectorised_throughput() -> None:
     elapsed = time.perf_counter() - started
     assert frame["nip_valid"].all()
     assert len(series) / elapsed > 300_000
+
+
+def test_series_from_a_multi_chunk_arrow_column():
+    """Columns concatenated from several chunks are Arrow ChunkedArrays underneath (seen at 6M rows)."""
+    import pandas as pd
+
+    from pantau.normalize.names import name_key_series
+    from pantau.normalize.nip import normalize_nip_series
+
+    part = pd.Series(["196804111993031009", "19680411 199303 1 009"], dtype="string[pyarrow]")
+    joined = pd.concat([part, part], ignore_index=True)
+    out = normalize_nip_series(joined)
+    assert out["nip_valid"].tolist() == [True] * 4
+    names = pd.concat([pd.Series(["Drs. H. Syafrizal, M.Si"], dtype="string[pyarrow]")] * 2, ignore_index=True)
+    assert name_key_series(names).tolist() == ["syafrizal", "syafrizal"]

@@ -244,6 +244,8 @@ def name_key_series(s: pd.Series) -> pd.Series:
     """
     if isinstance(s.dtype, pd.StringDtype):
         arr = pa.array(s.array, from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):  # pyarrow-backed columns after a concat
+            arr = arr.combine_chunks()
     else:
         values = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
         arr = pa.array([v if v is None else str(v) for v in values], type=pa.large_string())

@@ -263,6 +263,12 @@ def _digit_matrix(arr: pa.Array) -> np.ndarray:
     return (buf[start : start + len(fixed) * NIP_LENGTH].reshape(-1, NIP_LENGTH) - ord("0")).astype(np.int32)
 
 
+def _single_chunk(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    # pyarrow-backed pandas columns (e.g. after concat) arrive as ChunkedArrays; the index
+    # arithmetic below needs one contiguous array.
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _as_text_array(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """Return (large_string array, mask of rows that must take the scalar path)."""
     n = len(s)
@@ -271,7 +277,7 @@ def _as_text_array(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     if pd.api.types.is_integer_dtype(s.dtype):
         return pa.array(s.astype(str).to_numpy(dtype=object), type=pa.large_string()), np.zeros(n, dtype=bool)
     if isinstance(s.dtype, pd.StringDtype):
-        return pa.array(s.array, from_pandas=True).cast(pa.large_string()), np.zeros(n, dtype=bool)
+        return _single_chunk(pa.array(s.array, from_pandas=True)).cast(pa.large_string()), np.zeros(n, dtype=bool)
     values = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return pa.array(values, type=pa.large_string(), from_pandas=True), np.zeros(n, dtype=bool)

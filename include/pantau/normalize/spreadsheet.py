@@ -60,7 +60,7 @@ MIN_HEADER_MATCHES = 3
 _STRONG, _WEAK = 2, 1
 _HEADER_ALIASES: dict[str, tuple[str, int]] = {
     **{k: ("no", _STRONG) for k in ("no", "nourut", "nomorurut", "urut")},
-    **{k: ("nomor_rekomendasi", _STRONG) for k in ("nomorrekomendasi", "norekomendasi", "nomorsuratrekomendasi", "nosuratrekomendasi", "norek")},
+    **{k: ("nomor_rekomendasi", _STRONG) for k in ("nomorrekomendasi", "norekomendasi", "nomorsuratrekomendasi", "nosuratrekomendasi", "norek", "norekom", "nomorrekom", "norekomendasi")},
     "nomor": ("nomor_rekomendasi", _WEAK),
     "nomorsurat": ("nomor_rekomendasi", _WEAK),
     **{k: ("tanggal_rekomendasi", _STRONG) for k in ("tanggalrekomendasi", "tglrekomendasi", "tglrek")},
