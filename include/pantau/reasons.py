@@ -165,6 +165,39 @@ _ALL: tuple[Reason, ...] = (
         "The file could not be opened as .xlsx or .csv.",
         "Download the file from the raw zone and check its format; ask the source to re-publish it.",
     ),
+    # --- validation suites (expectations/, pantau.validation) -----------------------------------
+    # The failing expectation's name is in the quarantine row's detail; these codes say what kind
+    # of rule it was, so the advice stays the same for every dataset.
+    Reason(
+        "value_not_allowed",
+        "A field holds a value outside the documented list (sanction type, registry status, link method, ...).",
+        "Check the value with the source; if it is legitimate, add it to pantau.validation.domain and replay.",
+    ),
+    Reason(
+        "value_out_of_range",
+        "A number lies outside its plausible range (a negative count, a confidence above 1, ...).",
+        "Look at how the value was derived; a pipeline change is the likely cause, not the source.",
+    ),
+    Reason(
+        "duplicate_key",
+        "Two or more records share a key that must be unique in the dataset.",
+        "Find which source or step produced the copies; staging keeps the newest version, so copies here are a bug.",
+    ),
+    Reason(
+        "unknown_reference",
+        "The record refers to a recommendation (or case) that no loaded dataset holds.",
+        "Check the reference number for a typo, or load the source that holds it; the record is kept and flagged.",
+    ),
+    Reason(
+        "nip_format",
+        "A NIP marked as valid is not exactly 18 digits, or a record marked as having a valid NIP has none.",
+        "The NIP normalisation and its flag disagree: fix the normalisation step, then replay the run.",
+    ),
+    Reason(
+        "inconsistent_record",
+        "Fields of one record contradict each other (for example an overdue entry that already has a decree).",
+        "Check the step that built the record; the inputs changed in a way it does not handle.",
+    ),
     # --- matching ------------------------------------------------------------------------------
     Reason(
         "no_match",

@@ -91,6 +91,54 @@ class IngestSettings:
         )
 
 
+def _repo_expectations_dir() -> Path:
+    # include/pantau/settings.py -> repository root; the suites ship beside the library.
+    return Path(__file__).resolve().parents[2] / "expectations"
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """Thresholds that turn row-level findings into a dataset-level failure (pantau.validation).
+
+    - ``max_quarantine_share`` (``PANTAU_MAX_QUARANTINE_SHARE``, 0.2): above this share of rows
+      quarantined the source is judged broken, not a few records, and nothing is published.
+    - ``quarantine_min_rows`` (``PANTAU_QUARANTINE_MIN_ROWS``, 20): batches smaller than this are not
+      judged by share, because 1 bad record in 3 says nothing about the source.
+    - ``volume_min_ratio`` / ``volume_max_ratio`` (``PANTAU_VOLUME_MIN_RATIO`` 0.5,
+      ``PANTAU_VOLUME_MAX_RATIO`` 2.0): rows now / rows in the previous run outside this range is a
+      volume anomaly (a truncated extract, a duplicated load).
+    - ``volume_min_rows`` (``PANTAU_VOLUME_MIN_ROWS``, 100): the volume check applies only when the
+      previous run had at least this many rows; small datasets double without anything being wrong.
+    - ``expectations_dir`` (``PANTAU_EXPECTATIONS_DIR``, ``expectations/`` in the repository).
+    """
+
+    max_quarantine_share: float = 0.2
+    quarantine_min_rows: int = 20
+    volume_min_ratio: float = 0.5
+    volume_max_ratio: float = 2.0
+    volume_min_rows: int = 100
+    expectations_dir: Path = field(default_factory=_repo_expectations_dir)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_quarantine_share <= 1.0:
+            raise ConfigError(f"PANTAU_MAX_QUARANTINE_SHARE must be within 0..1, got {self.max_quarantine_share}")
+        if not 0.0 <= self.volume_min_ratio <= 1.0 <= self.volume_max_ratio:
+            raise ConfigError("PANTAU_VOLUME_MIN_RATIO must be within 0..1 and PANTAU_VOLUME_MAX_RATIO at least 1, "
+                              f"got {self.volume_min_ratio} and {self.volume_max_ratio}")
+
+    @classmethod
+    def from_env(cls) -> ValidationSettings:
+        folder = os.environ.get("PANTAU_EXPECTATIONS_DIR")
+        return cls(
+            max_quarantine_share=_env_float("PANTAU_MAX_QUARANTINE_SHARE", cls.max_quarantine_share),
+            quarantine_min_rows=_env_int("PANTAU_QUARANTINE_MIN_ROWS", cls.quarantine_min_rows),
+            volume_min_ratio=_env_float("PANTAU_VOLUME_MIN_RATIO", cls.volume_min_ratio),
+            volume_max_ratio=_env_float("PANTAU_VOLUME_MAX_RATIO", cls.volume_max_ratio),
+            volume_min_rows=_env_int("PANTAU_VOLUME_MIN_ROWS", cls.volume_min_rows),
+            expectations_dir=Path(folder) if folder else _repo_expectations_dir(),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path

@@ -1,0 +1,126 @@
+"""Run a suite with Great Expectations; one ephemeral GX context per process.
+
+GX is imported inside these functions only: ``import great_expectations`` takes seconds and, after
+Airflow has configured logging, emits hundreds of INFO lines, so nothing a DAG file imports may
+import it at module level (PLATFORM-NOTES). The context is ephemeral (nothing written except Data
+Docs) and cached, because building it and registering the data source costs more than a small
+validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pantau.validation.suites import Suite
+
+DATA_SOURCE = "pantau"
+_LOCK = threading.Lock()
+
+
+def _quiet_gx() -> None:
+    # Usage statistics would try the network (this deployment is loopback-only); INFO logs drown task logs.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def gx_context() -> Any:
+    """The process-wide ephemeral GX context, progress bars off."""
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # Progress bars write to stderr on every metric pass: noise in task logs and a cost at 500k rows.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.data_sources.add_pandas(DATA_SOURCE)
+    return context
+
+
+def _site_name(docs_dir: Path) -> str:
+    return "pantau_" + hashlib.sha256(str(docs_dir.resolve()).encode()).hexdigest()[:12]
+
+
+def _ensure_site(context: Any, docs_dir: Path) -> str:
+    name = _site_name(docs_dir)
+    if name not in (context.config.data_docs_sites or {}):
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(name, {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return name
+
+
+def _batch_definition(context: Any, dataset: str) -> Any:
+    source = context.data_sources.get(DATA_SOURCE)
+    try:
+        asset = source.get_asset(dataset)
+    except LookupError:
+        asset = source.add_dataframe_asset(dataset)
+    try:
+        return asset.get_batch_definition("whole")
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def _gx_suite(suite: Suite, rule_names: list[str]) -> Any:
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = []
+    for entry in suite.raw["expectations"]:
+        if entry["meta"]["name"] not in rule_names:
+            continue
+        config = ExpectationConfiguration(type=entry["type"], kwargs=entry.get("kwargs") or {},
+                                          meta=entry.get("meta"), notes=entry.get("notes"))
+        expectations.append(config.to_domain_obj())
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations, meta=suite.raw.get("meta"))
+
+
+def _replace(collection: Any, name: str, obj: Any) -> Any:
+    # Suites differ per run (optional rules drop out), so each run registers its own version.
+    try:
+        collection.delete(name)
+    except Exception:  # noqa: BLE001 - GX raises several types for "not there"
+        pass
+    return collection.add(obj)
+
+
+def run_suite(suite: Suite, rule_names: list[str], view: pd.DataFrame, parameters: dict[str, Any], run_key: str,
+              docs_dir: Path | None) -> tuple[dict[str, Any], Path | None]:
+    """Validate ``view`` against the named rules of ``suite``; returns {rule name: GX result} and the docs index."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    with _LOCK:  # the cached context is shared; GX stores are not meant for concurrent writers
+        context = gx_context()
+        gx_suite = _replace(context.suites, suite.name, _gx_suite(suite, rule_names))
+        definition = _replace(context.validation_definitions, suite.name, gx.ValidationDefinition(
+            name=suite.name, data=_batch_definition(context, suite.name), suite=gx_suite))
+        actions = []
+        site = None
+        if docs_dir is not None:
+            site = _ensure_site(context, docs_dir)
+            actions.append(UpdateDataDocsAction(name="data_docs", site_names=[site]))
+        checkpoint = _replace(context.checkpoints, suite.name, gx.Checkpoint(
+            name=suite.name, validation_definitions=[definition], actions=actions,
+            result_format={"result_format": "COMPLETE"}))
+        result = checkpoint.run(batch_parameters={"dataframe": view}, expectation_parameters=parameters,
+                                run_id=RunIdentifier(run_name=run_key, run_time=datetime.now(UTC)))
+    validation = next(iter(result.run_results.values()))
+    by_name = {r.expectation_config.meta["name"]: r for r in validation.results}
+    index = docs_dir / "index.html" if docs_dir is not None else None
+    return by_name, index if index is not None and index.exists() else None
