@@ -1,7 +1,11 @@
 """
 ### Reconcile and publish
 
-Runs when any staged source changes (Assets, not clock guesses). Links each Bawaslu case to its
+Runs when any staged source changes (Assets, not clock guesses). `validate_sources` checks each
+staged table with its Great Expectations suite (`expectations/`): rows failing a row-level
+expectation are quarantined with that expectation as the reason; a dataset-level failure (schema
+drift, volume anomaly, too much quarantine) stops the run and nothing is published. Data Docs of
+every validation land in `published/data_docs/`. `reconcile_and_publish` then links each Bawaslu case to its
 recommendation and follow-up and to the registry person, derives the overdue recommendations under
 the follow-up policy (`PANTAU_FOLLOW_UP_DAYS`, `PANTAU_ESCALATION_DAYS`, working days by default),
 and publishes immutable dataset versions (Parquet + CSV + manifest) whose `_current.json` pointer
@@ -39,6 +43,28 @@ DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(m
     doc_md=__doc__,
 )
 def pantau_reconcile() -> None:
+    @task
+    def validate_sources() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pantau.exceptions import ValidationFailed
+        from pantau.pipeline.quality import validate_sources as run
+        from pantau.settings import ValidationSettings
+        from pantau_airflow.context import as_of_date, task_run_key
+        from pantau_airflow.hooks import ObjectStoreHook
+
+        context = get_current_context()
+        with ObjectStoreHook() as store:
+            try:
+                results = run(store, task_run_key(context), as_of_date(context), ValidationSettings.from_env())
+            except ValidationFailed as exc:
+                # Retrying cannot fix bad data: fail now, with the message a data engineer acts on.
+                raise AirflowFailException(str(exc.args[0])) from exc
+        for table, result in results.items():
+            print(f"validated {table}: " + (result.get("skipped") or
+                  f"{result['rows_in']} in = {result['rows_valid']} valid + {result['rows_quarantined']} quarantined"))
+        return {t: {k: v for k, v in r.items() if k != "summary"} for t, r in results.items()}
+
     @task(outlets=[CONSOLIDATED_CASES, OVERDUE, COMPLIANCE_SUMMARY])
     def reconcile_and_publish() -> dict:
         from pantau.pipeline.service import reconcile_and_publish as run
@@ -53,7 +79,7 @@ def pantau_reconcile() -> None:
         print(f"published: {result['figures']}")
         return result
 
-    reconcile_and_publish()
+    validate_sources() >> reconcile_and_publish()
 
 
 pantau_reconcile()

@@ -16,8 +16,21 @@ def _replay(args: argparse.Namespace) -> int:
     from pantau.replay import replay_command
     from pantau.storage import ObjectStore
 
-    store = ObjectStore.connect(args.endpoint, args.access_key, args.secret_key, args.bucket)
-    return replay_command(store)
+    if not args.local:
+        store = ObjectStore.connect(args.endpoint, args.access_key, args.secret_key, args.bucket)
+        return replay_command(store)
+    from pantau.settings import pantau_home
+    from pantau.simulate.servers import EmbeddedObjectStore
+
+    folder = pantau_home() / "objectstore"
+    if not (folder / args.bucket).is_dir():
+        print(f"pantau: error: no local object store at {folder / args.bucket}; run `make demo` first",
+              file=sys.stderr)
+        return 2
+    # Serve the demo's mirrored bucket over S3 again; replay/ results are mirrored back beside it.
+    with EmbeddedObjectStore(folder) as server:
+        return replay_command(ObjectStore.connect(server.endpoint, server.access_key, server.secret_key,
+                                                  args.bucket))
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -44,6 +57,8 @@ def _add_replay(commands: argparse._SubParsersAction) -> None:
     replay.add_argument("--endpoint", default=os.environ.get("PANTAU_S3_ENDPOINT", "127.0.0.1:9000"),
                         help="S3 endpoint host:port")
     replay.add_argument("--bucket", default=os.environ.get("PANTAU_BUCKET", "pantau"))
+    replay.add_argument("--local", action="store_true",
+                        help="replay the demo's object store folder (PANTAU_HOME/objectstore) instead of a server")
     replay.add_argument("--access-key", default=os.environ.get("PANTAU_S3_ACCESS_KEY", ""), help=argparse.SUPPRESS)
     replay.add_argument("--secret-key", default=os.environ.get("PANTAU_S3_SECRET_KEY", ""), help=argparse.SUPPRESS)
     replay.set_defaults(func=_replay)

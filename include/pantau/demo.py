@@ -159,7 +159,8 @@ def run_airflow(env: dict[str, str], args: list[str], log_path: Path, echo_prefi
         assert process.stdout is not None
         for line in process.stdout:
             log.write(line)
-            if line.startswith(echo_prefix) or "staged +" in line or line.startswith(("published:", "alerts:")):
+            if line.startswith(echo_prefix) or "staged +" in line or line.startswith(("published:", "alerts:",
+                                                                                    "validated ")):
                 print("   " + line.rstrip()[:300], flush=True)
         return process.wait()
 
