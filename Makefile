@@ -36,5 +36,9 @@ lint: $(STAMP) ## ruff (including the Airflow AIR rules)
 bench-ingest: $(STAMP) ## Ingestion throughput: 100k Bawaslu cases and a 6M-person registry
 	$(BIN)/pantau bench ingest
 
+bench: $(STAMP) ## Reconcile 50k cases against a 6M-person registry, with Splink as the peer; then accuracy
+	$(BIN)/pantau bench reconcile
+	$(BIN)/pantau bench accuracy
+
 clean: ## Remove PANTAU_HOME (.pantau/); keeps .venv
 	rm -rf .pantau

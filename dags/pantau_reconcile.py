@@ -67,6 +67,9 @@ def pantau_reconcile() -> None:
 
     @task(outlets=[CONSOLIDATED_CASES, OVERDUE, COMPLIANCE_SUMMARY])
     def reconcile_and_publish() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pantau.exceptions import ValidationFailed
         from pantau.pipeline.service import reconcile_and_publish as run
         from pantau.settings import FollowUpPolicy
         from pantau_airflow.context import as_of_date, task_run_key
@@ -74,8 +77,11 @@ def pantau_reconcile() -> None:
 
         context = get_current_context()
         with ObjectStoreHook() as store:
-            result = run(store, str(context["run_id"]), task_run_key(context), as_of_date(context),
-                         FollowUpPolicy.from_env())
+            try:
+                result = run(store, str(context["run_id"]), task_run_key(context), as_of_date(context),
+                             FollowUpPolicy.from_env())
+            except ValidationFailed as exc:
+                raise AirflowFailException(str(exc.args[0])) from exc
         print(f"published: {result['figures']}")
         return result
 

@@ -69,7 +69,7 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
 
     from pantau.bench.ingest import STAGES
 
-    bench = commands.add_parser("bench", help="benchmarks (ingest: 100k cases, 6M-person registry)")
+    bench = commands.add_parser("bench", help="benchmarks: ingest (100k cases, 6M registry), reconcile (50k × 6M, with a peer), accuracy")
     kinds = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCHMARK")
     ingest = kinds.add_parser(
         "ingest", help="Bawaslu landing+staging over HTTP and BKD landing+staging over SQL: records/s, peak RSS",
@@ -78,6 +78,9 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
                         help="world folder to reuse or generate (default PANTAU_HOME/bench/world)")
     ingest.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
     ingest.set_defaults(func=_bench)
+    from pantau.bench import reconcile as reconcile_bench
+
+    reconcile_bench.register(kinds)
 
 
 def _simulate_epilog() -> str:

@@ -98,7 +98,7 @@ ROW_DEFECTS: list[tuple[str, str, Mutation, str]] = [
     ("consolidated_cases", "case_recommendation_unique",
      _both(_copy("nomor_register"), _copy("nomor_rekomendasi")), "duplicate_key"),
     ("consolidated_cases", "nomor_rekomendasi_unique", _copy("nomor_rekomendasi"), "duplicate_key"),
-    ("consolidated_cases", "follow_up_id_unique", _copy("follow_up_id"), "duplicate_key"),
+    ("consolidated_cases", "follow_up_key_unique", _copy("follow_up_key"), "duplicate_key"),
     ("consolidated_cases", "case_status_allowed", _set("case_status", "ditolak"), "unknown_status"),
     ("consolidated_cases", "kategori_allowed", _set("kategori", "X"), "unknown_category"),
     ("consolidated_cases", "rekomendasi_sanksi_allowed", _set("rekomendasi_sanksi", "X"), "value_not_allowed"),

@@ -235,6 +235,9 @@ def _fold_key_arrow(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim(arr, characters=" ")
 
 
+SLICE_ROWS = 500_000
+
+
 def name_key_series(s: pd.Series) -> pd.Series:
     """Vectorised ``split_name(x).key`` over a Series (``str`` dtype, same index).
 
@@ -242,6 +245,10 @@ def name_key_series(s: pd.Series) -> pd.Series:
     column, restricting each step to the rows it can change; missing values give an empty key,
     as in the scalar function. Equivalence with the scalar path is tested on a fuzzed corpus.
     """
+    if len(s) > SLICE_ROWS:
+        # Arrow kernels hand back ChunkedArrays on very large inputs, which the masked replacements
+        # below cannot take; slices keep every step on one contiguous array (and memory flat).
+        return pd.concat([name_key_series(s.iloc[i:i + SLICE_ROWS]) for i in range(0, len(s), SLICE_ROWS)])
     if isinstance(s.dtype, pd.StringDtype):
         arr = pa.array(s.array, from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):  # pyarrow-backed columns after a concat

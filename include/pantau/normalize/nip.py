@@ -291,6 +291,9 @@ def _bool(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+SLICE_ROWS = 500_000
+
+
 def normalize_nip_series(s: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`parse_nip` over a Series; the result has the same index.
 
@@ -300,6 +303,9 @@ def normalize_nip_series(s: pd.Series) -> pd.DataFrame:
     forms (scientific notation, ``.0``, odd separators, labels, non-string cells) fall back to
     :func:`parse_nip` row by row, so both paths give the same answer by construction.
     """
+    if len(s) > SLICE_ROWS:
+        # Same reason as name_key_series: one contiguous Arrow array per step.
+        return pd.concat([normalize_nip_series(s.iloc[i:i + SLICE_ROWS]) for i in range(0, len(s), SLICE_ROWS)])
     n = len(s)
     arr, scalar = _as_text_array(s)
     # Bare digits first, without trimming: the overwhelmingly common case in registries.

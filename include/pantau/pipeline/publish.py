@@ -20,6 +20,8 @@ DATASETS: dict[str, dict[str, str]] = {
     "compliance_summary": {"access": "public", "description": "Reported, forwarded, recommended, proven and "
                            "followed-up counts with follow-up rate and days to follow up, by region, agency and "
                            "election. No personal data."},
+    "review_queue": {"access": "restricted", "description": "Uncertain person matches, ambiguous case links and "
+                     "conflicts for stewards, with the decisions already taken (format: pantau.matching.review)."},
 }
 
 

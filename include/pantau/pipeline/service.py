@@ -2,43 +2,73 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pantau.alerts.digest import build_digests, send_digests
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
-from pantau.pipeline import publish, reconcile
+from pantau.matching.review import load_decisions
+from pantau.pipeline import publish, quality, reconcile
 from pantau.pipeline.runs import write_summary
-from pantau.settings import FollowUpPolicy
+from pantau.settings import FollowUpPolicy, ValidationSettings
 from pantau.storage import ObjectStore
 
 
 def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date,
-                          policy: FollowUpPolicy) -> dict[str, Any]:
-    cases = reconcile.load_current(store, "bawaslu_cases")
-    recs = reconcile.load_current(store, "recommendations")
-    registry = reconcile.load_current(store, "registry")
-    follow_ups = reconcile.load_current(store, "follow_ups")
-    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry)
+                          policy: FollowUpPolicy, validation: ValidationSettings | None = None) -> dict[str, Any]:
+    """Link the *validated* sources, check every dataset, and only then publish them all."""
+    cases = quality.load_validated(store, "bawaslu_cases")
+    recs = quality.load_validated(store, "recommendations")
+    registry = quality.load_validated(store, "registry")
+    follow_ups = quality.load_validated(store, "follow_ups")
+    decisions = _load_review_decisions(store)
+    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions)
+    queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
+    # Every dataset is checked before any pointer moves: a failure leaves the previous versions current.
+    checked, validation_summaries = quality.validate_for_publication(
+        store, {"consolidated_cases": consolidated, "overdue_recommendations": overdue,
+                "compliance_summary": reconcile.compliance_summary(consolidated)},
+        key, as_of, validation or ValidationSettings.from_env())
+    consolidated, overdue = checked["consolidated_cases"], checked["overdue_recommendations"]
     summary = reconcile.summary_figures(consolidated, overdue)
     watermarks = {name: (store.get_json(f"staging/{name}/_current.json") or {}).get("run_key")
                   for name in ("bawaslu_cases", "recommendations", "registry", "follow_ups")}
-    extra = {"as_of": str(as_of), "policy": policy.__dict__, "source_versions": watermarks}
+    validated = {name: (store.get_json(f"validated/{name}/_current.json") or {}).get("run_key")
+                 for name in ("bawaslu_cases", "recommendations", "registry", "follow_ups")}
+    extra = {"as_of": str(as_of), "policy": policy.__dict__, "source_versions": watermarks,
+             "validated_versions": validated}
+
+    def manifest_extra(name: str) -> dict[str, Any]:
+        return {**extra, "validation": validation_summaries.get(name)}
+
     manifests = {
-        "consolidated_cases": publish.publish_dataset(store, "consolidated_cases", consolidated, run_id, key, extra),
-        "overdue_recommendations": publish.publish_dataset(store, "overdue_recommendations", overdue, run_id, key,
-                                                           extra),
-        "compliance_summary": publish.publish_dataset(store, "compliance_summary",
-                                                      reconcile.compliance_summary(consolidated), run_id, key, extra),
+        name: publish.publish_dataset(store, name, frame, run_id, key, manifest_extra(name))
+        for name, frame in (("consolidated_cases", consolidated), ("overdue_recommendations", overdue),
+                            ("compliance_summary", checked["compliance_summary"]), ("review_queue", queue))
     }
     result = {"run_key": key, "as_of": str(as_of), "figures": summary,
               "versions": {n: m["files"]["data.parquet"]["key"] for n, m in manifests.items()}}
     write_summary(store, "pantau_reconcile", key, result)
     return result
+
+
+#: Stewards' decisions on review items (format: pantau.matching.review). Only ever read by the
+#: pipeline, so no run can lose a decision; stewards upload a new version of this object.
+REVIEW_DECISIONS_KEY = "review/decisions.csv"
+
+
+def _load_review_decisions(store: ObjectStore) -> pd.DataFrame:
+    if not store.exists(REVIEW_DECISIONS_KEY):  # no decisions yet is the normal first-run state
+        return load_decisions(None)
+    raw = store.get_bytes(REVIEW_DECISIONS_KEY)
+    return load_decisions(pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False))
 
 
 def load_contacts(store: ObjectStore, location: str) -> dict[str, Any]:

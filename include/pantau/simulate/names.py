@@ -239,3 +239,95 @@ def _replace_keep_case(name: str, old: str, new: str) -> str:
     piece = name[i:i + len(old)]
     repl = new.capitalize() if piece[0].isupper() else new
     return name[:i] + repl + name[i + len(old):]
+
+
+# --------------------------------------------------------------------------- diverse multi-part names
+
+# Given names used across regions since the 1970s; they combine freely with regional parts, which is
+# what makes real full names so diverse (a name shared inside one agency of ~2,000 is uncommon).
+_MODERN = {
+    1: "Adi Aditya Agung Akbar Alfian Andika Angga Anggoro Ardi Arief Aris Arya Bagus Bayu Benny Candra Danang "
+       "Dani Dedy Deni Dian Dicky Dimas Doni Edi Eka Erwin Fajar Faisal Ferdi Galih Gilang Guntur Hadi Hari Hendri "
+       "Heri Ikhsan Imam Indra Irfan Iwan Jaka Kurnia Lukman Mahendra Nanda Noval Oki Pandu Prima Putra Rahmat Raka "
+       "Randi Reza Rian Ricky Rio Rizal Roni Satria Septian Surya Syahrul Taufik Teguh Tri Wahyu Wawan Yoga Yudha "
+       "Yusuf Zaki Zainal Firman Haris Ilham Johan Krisna Lutfi Nugraha Purnama Ramadhan Ardiansyah Saputra "
+       "Permana Wijaya Hidayat Kurniawan Setiadi Maulana Pratama Nugroho Firmansyah Hakim Syahputra Wibisono",
+    2: "Ayu Anggun Annisa Ari Citra Dewi Diah Dian Dina Eka Elsa Endah Evi Fitri Fransiska Gita Hani Ika Indah "
+       "Intan Irma Kartika Kurnia Lia Lina Lusi Maya Mega Melati Mira Nadia Nia Novi Nurul Okta Putri Puspita "
+       "Ratih Ratna Reni Rini Rina Risma Rizka Sari Septi Sinta Siska Tika Tri Vina Vivi Wulan Yani Yanti Yulia "
+       "Yuni Zahra Amalia Anisa Aprilia Desi Dwi Febri Handayani Hartati Kusuma Lestari Marlina Novita Oktaviani "
+       "Permata Pertiwi Purnamasari Rahayu Safitri Setyawati Utami Wardani Wulandari Yuliana Agustina Andriani",
+}
+# Share of single names, two-part and three-part names per style; common catalog names on top.
+_PART_SHARES = {"jawa": (0.004, 0.2), "umum": (0.002, 0.2), "sunda": (0.004, 0.2), "batak": (0.001, 0.2),
+                "minang": (0.005, 0.2), "bugis": (0.004, 0.2), "manado": (0.001, 0.2), "bali": (0.0, 0.2),
+                "timur": (0.0, 0.2)}
+_COMMON_SHARE = 0.004
+
+
+def _zipf(n: int, s: float = 0.6) -> np.ndarray:
+    w = 1.0 / (np.arange(n) + 5.0) ** s
+    return w / w.sum()
+
+
+def _group_parts(style: str, gender: int) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+    singles, firsts, lasts = ([p.replace("_", " ") for p in part.split()] for part in _PARTS[(style, gender)])
+    modern = _MODERN[gender].split()
+    firsts = list(dict.fromkeys(firsts + modern))
+    # Middle parts: every regional given name plus the modern pool; they also close two-part names.
+    middles = list(dict.fromkeys(modern + [p for p in singles + lasts if " " not in p]))
+    common = [c.strip() for c in _COMMON[(style, gender)].split(",")]
+    return singles or firsts, firsts, middles, lasts, common
+
+
+def _compose(rng: np.random.Generator, style: str, gender: int, k: int) -> tuple[np.ndarray, list[str]]:
+    """(code per person into the returned distinct names, distinct names) for one group."""
+    singles, firsts, middles, lasts, common = _group_parts(style, gender)
+    single_share, two_share = _PART_SHARES[style]
+    kind = rng.choice(4, size=k, p=(_COMMON_SHARE, single_share, two_share, 1 - _COMMON_SHARE - single_share - two_share))
+    f = rng.choice(len(firsts), size=k, p=_zipf(len(firsts), 0.3))
+    m = rng.choice(len(middles), size=k, p=_zipf(len(middles), 0.1))
+    last = rng.choice(len(lasts), size=k, p=_zipf(len(lasts), 0.3))
+    s = rng.integers(0, len(singles), k)
+    c = rng.integers(0, len(common), k)
+    # One integer per distinct name, so strings are built once per distinct name, not per person.
+    code = np.select([kind == 0, kind == 1, kind == 2],
+                     [c, s, (f * len(middles) + m)], default=(f * len(middles) + m) * len(lasts) + last)
+    code = code * 4 + kind
+    uniq, inverse = np.unique(code, return_inverse=True)
+    names = []
+    for u in uniq.tolist():
+        kd, rest = u % 4, u // 4
+        if kd == 0:
+            names.append(common[rest])
+        elif kd == 1:
+            names.append(singles[rest])
+        elif kd == 2:
+            a, b = divmod(rest, len(middles))
+            names.append(" ".join(dict.fromkeys([firsts[a], middles[b]])))
+        else:
+            ab, ll = divmod(rest, len(lasts))
+            a, b = divmod(ab, len(middles))
+            names.append(" ".join(dict.fromkeys([firsts[a], middles[b], lasts[ll]])))
+    return inverse.astype(np.int64), names
+
+
+def sample_diverse_names(rng: np.random.Generator, style: np.ndarray, gender: np.ndarray) -> tuple[np.ndarray, NameCatalog]:
+    """Name codes and the catalog of the names actually drawn (two- and three-part combinations).
+
+    Replaces the fixed ~11.7k-name catalog, which made 77% of persons share their name inside an
+    agency at 6M; with free combinations the within-agency rate stays at a few percent.
+    """
+    local = np.zeros(len(style), dtype=np.int64)
+    names: list[str] = []
+    for si, sname in enumerate(STYLES):
+        for g in (1, 2):
+            mask = (style == si) & (gender == g)
+            k = int(mask.sum())
+            if k:
+                codes, group_names = _compose(rng, sname, g, k)
+                local[mask] = codes + len(names)
+                names.extend(group_names)
+    # The same string can come from two groups ("Adi Bayu" in two styles): one code per string.
+    uniq, remap = np.unique(np.array(names, dtype=object).astype(str), return_inverse=True)
+    return remap[local].astype(np.int32), NameCatalog(uniq.astype(object), {})

@@ -46,8 +46,13 @@ JENIS_ASN: tuple[str, ...] = ("PNS", "PPPK")
 REGISTRY_STATUSES: tuple[str, ...] = ("aktif", "pensiun", "berhenti", "meninggal")
 
 #: How a consolidated row was linked (pantau.pipeline.reconcile).
-CASE_LINKS: tuple[str, ...] = ("reference", "same_nip", "no_bawaslu_case")
-PERSON_MATCHES: tuple[str, ...] = ("exact_nip", "unmatched")
+# The link and match methods of pantau.pipeline.reconcile / pantau.matching (steward_* come from
+# review decisions applied on later runs).
+STEWARD_DECISIONS: tuple[str, ...] = ("steward_accept", "steward_reject", "steward_override")
+CASE_LINKS: tuple[str, ...] = ("reference", "same_person_window", "no_bawaslu_case", "no_recommendation",
+                               *STEWARD_DECISIONS)
+PERSON_MATCHES: tuple[str, ...] = ("exact_nip", "nip_repair", "nip_prefix", "name_agency", "name_region", "review",
+                                   "unmatched", *STEWARD_DECISIONS)
 FOLLOW_UP_LINKS: tuple[str, ...] = ("reference",)
 #: Overdue states, in escalation order.
 OVERDUE_STATES: tuple[str, ...] = ("upcoming", "overdue", "escalated")

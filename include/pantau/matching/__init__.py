@@ -1,0 +1,1 @@
+"""Reconciliation: person matching, agency resolution, categories, review queue, evaluation."""

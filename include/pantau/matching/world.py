@@ -1,0 +1,111 @@
+"""Load a simulator world (docs/SIMULATOR.md) into the staged frames the reconcile stage reads.
+
+The benchmark and accuracy commands need the same frames the ingest DAGs would stage, without
+running Airflow or the HTTP simulators. Rows go through the ingest modules' own per-record
+staging functions, so what is measured is what production would feed the matcher. Staging a
+6M-person registry takes minutes, so the result is cached next to the world (``prepared/``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from pantau.normalize.spreadsheet import read_table
+from pantau.pipeline import bawaslu, bkd, recommendations
+from pantau.sources.bkd import PEGAWAI_COLUMNS, TINDAK_LANJUT_COLUMNS, read_chunks
+
+__all__ = ["StagedWorld", "load_world"]
+
+_FRAMES = ("cases", "recs", "follow_ups", "registry", "transfers")
+
+
+@dataclass
+class StagedWorld:
+    cases: pd.DataFrame
+    recs: pd.DataFrame
+    follow_ups: pd.DataFrame
+    registry: pd.DataFrame
+    transfers: pd.DataFrame
+
+
+def _stage_cases(world: Path, phase: int) -> pd.DataFrame:
+    rows = []
+    with (world / "bawaslu" / f"cases_phase{phase}.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row, _problem = bawaslu._stage_record(json.loads(line), "world")
+            if row is not None:
+                rows.append(row)
+    return bawaslu.merge_current(None, pd.DataFrame(rows, columns=bawaslu.CASE_COLUMNS))
+
+
+def _stage_recs(world: Path, phase: int) -> pd.DataFrame:
+    folder = world / "exports" / f"phase{phase}"
+    rows: list[dict[str, Any]] = []
+    for meta in json.loads((folder / "index.json").read_text(encoding="utf-8")):
+        sheet = read_table((folder / meta["name"]).read_bytes(), meta["name"])
+        for raw in sheet.rows:
+            row, _problem = recommendations._stage_row(raw, meta)
+            if row is not None:
+                rows.append(row)
+    return recommendations.merge_current(None, pd.DataFrame(rows, columns=recommendations.REC_COLUMNS))
+
+
+def _read_table(url: str, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    engine = sa.create_engine(url)
+    try:
+        chunks = list(read_chunks(engine, table, columns, None, 500_000))
+    finally:
+        engine.dispose()
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=list(columns))
+
+
+def _stage_bkds(world: Path, phase: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    registries, follow_ups = [], []
+    for spec in json.loads((world / "bkd" / "bkds.json").read_text(encoding="utf-8")):
+        url = spec["url"]
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{world / url.removeprefix('sqlite:///')}"
+        fu_table = spec["tindak_lanjut_phase1_table"] if phase == 1 else spec["tindak_lanjut_table"]
+        pegawai = _read_table(url, spec["pegawai_table"], PEGAWAI_COLUMNS)
+        # In 500k-row slices: normalize.name_key_series fails on arrays large enough for Arrow to
+        # chunk them (seen at ~1.5M rows per BKD); the ingest DAG stages in chunks as well.
+        for start in range(0, len(pegawai), 500_000):
+            part = pegawai.iloc[start:start + 500_000].reset_index(drop=True)
+            registries.append(bkd.stage_registry(part, spec["code"], "w")[0])
+        staged, _ = bkd.stage_follow_ups(_read_table(url, fu_table, TINDAK_LANJUT_COLUMNS), spec["code"], "w")
+        follow_ups.append(staged)
+    registry = pd.concat(registries, ignore_index=True).sort_values(["nip", "updated_at"], kind="stable")
+    # Same rule as pipeline.bkd.combine: the newest row of a transferred NIP wins, the move is kept.
+    moved = registry[registry.duplicated("nip", keep=False)]
+    transfers = (moved.groupby("nip", sort=True)
+                 .agg(from_bkd=("bkd", "first"), to_bkd=("bkd", "last"), moved_seen_at=("updated_at", "last"))
+                 .reset_index())
+    registry = registry.drop_duplicates("nip", keep="last").reset_index(drop=True)
+    return registry, pd.concat(follow_ups, ignore_index=True), transfers
+
+
+def load_world(world: Path, phase: int = 2, cache: bool = True,
+               registry_columns: list[str] | None = None) -> StagedWorld:
+    """The staged frames of ``world`` as at ``phase``; cached as Parquet under ``world/prepared``.
+
+    ``registry_columns`` limits what is read of the cached registry (the reconcile stage needs
+    :data:`pantau.pipeline.reconcile.REGISTRY_COLUMNS`; at 6M persons that halves the memory).
+    """
+    cache_dir = world / "prepared" / f"phase{phase}"
+    if cache and all((cache_dir / f"{n}.parquet").exists() for n in _FRAMES):
+        return StagedWorld(*(pd.read_parquet(cache_dir / f"{n}.parquet",
+                                             columns=registry_columns if n == "registry" else None)
+                             for n in _FRAMES))
+    registry, follow_ups, transfers = _stage_bkds(world, phase)
+    staged = StagedWorld(_stage_cases(world, phase), _stage_recs(world, phase), follow_ups, registry, transfers)
+    if cache:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for name in _FRAMES:
+            getattr(staged, name).to_parquet(cache_dir / f"{name}.parquet", index=False)
+    return staged

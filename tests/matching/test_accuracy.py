@@ -1,0 +1,39 @@
+"""Accuracy floors of the reconcile stage on a seeded world with default noise (issue 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pantau.matching.evaluate import evaluate
+
+
+def test_accuracy_floors(consolidated: pd.DataFrame, world_dir: Path) -> None:
+    figures = evaluate(consolidated, world_dir)
+    person = figures["person"]
+    assert person["precision"] >= 0.999, figures
+    assert person["recall"] >= 0.95, figures
+    assert person["recall"] >= figures["person_recall_ceiling"] - 0.02, figures
+    assert figures["case_link"]["precision"] >= 0.995, figures
+    assert figures["case_link"]["recall"] >= 0.98, figures
+    assert figures["follow_up_link"]["precision"] >= 0.995, figures
+    assert figures["category_accuracy"] >= 0.95, figures
+
+
+def test_every_noise_type_keeps_precision(consolidated: pd.DataFrame, world_dir: Path) -> None:
+    by_noise = evaluate(consolidated, world_dir)["person_by_noise"].set_index("noise")
+    assert (by_noise["precision"] >= 0.99).all(), by_noise
+    for damaged in ("nip_typo", "nip_transposed", "nip_excel_sci", "nip_excel_float"):
+        if damaged in by_noise.index:
+            assert by_noise.loc[damaged, "recall"] >= 0.9, by_noise
+
+
+def test_one_row_per_case_and_methods_explained(consolidated: pd.DataFrame) -> None:
+    cases = consolidated.dropna(subset=["nomor_register"])
+    assert not cases["nomor_register"].duplicated().any()
+    matched = consolidated[consolidated["nip"].notna()]
+    assert matched["match_explanation"].notna().all()
+    assert set(consolidated["person_match"]) <= {"exact_nip", "nip_repair", "nip_prefix", "name_agency",
+                                                 "name_region", "review", "unmatched", "steward_accept",
+                                                 "steward_override", "steward_reject"}

@@ -1,0 +1,62 @@
+"""Unit behaviour of the matching building blocks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pantau.matching.categories import CATEGORY_BY_CODE, categorize
+from pantau.matching.persons import RegistryIndex, excel_prefix, match_persons
+
+REGISTRY = pd.DataFrame({
+    "nip": ["198004112005011009", "198004112005011008", "197005121995031002", "197005121995031003"],
+    "name_key": ["budi santoso", "sri wahyuni", "agus setiawan", "agus setiawan"],
+    "kode_instansi": ["13.06.02", "13.06.02", "13.71.03", "13.71.03"],
+    "kode_wilayah": ["13.06", "13.06", "13.71", "13.71"],
+})
+
+
+def _query(**kw: object) -> pd.DataFrame:
+    row = {"nip": None, "nip_raw": None, "nip_excel_damaged": False, "name_key": "budi santoso",
+           "kode_instansi": "13.06.02", "kode_wilayah": "13.06"}
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize(("query", "method", "nip"), [
+    (_query(nip="198004112005011009", nip_raw="198004112005011009"), "exact_nip", "198004112005011009"),
+    (_query(nip_raw="198004112005011090"), "nip_repair", "198004112005011009"),  # transposed tail
+    (_query(nip_raw="1.98004E+17", nip_excel_damaged=True), "nip_prefix", "198004112005011009"),
+    (_query(), "name_agency", "198004112005011009"),
+    (_query(name_key="agus setiawan", kode_instansi="13.71.03", kode_wilayah="13.71"), "review", None),
+    (_query(name_key="joko widodo"), "unmatched", None),
+])
+def test_stages(query: pd.DataFrame, method: str, nip: str | None) -> None:
+    result = match_persons(query, RegistryIndex.build(REGISTRY)).iloc[0]
+    assert result["person_match"] == method
+    assert (None if pd.isna(result["person_nip"]) else result["person_nip"]) == nip
+    if method == "review":
+        assert result["review_candidates"].count(";") == 1  # both namesakes shown, none picked
+
+
+def test_typo_onto_another_person_is_not_trusted() -> None:
+    # A valid-looking NIP of Sri Wahyuni, written for Budi Santoso: the name decides, repair finds Budi.
+    result = match_persons(_query(nip="198004112005011008", nip_raw="198004112005011008"),
+                           RegistryIndex.build(REGISTRY)).iloc[0]
+    assert (result["person_match"], result["person_nip"]) == ("nip_repair", "198004112005011009")
+
+
+@pytest.mark.parametrize(("raw", "prefix"), [("1.98004E+17", "198004"), ("198004112005011000", "198004112005011"),
+                                             ("198004112005011009.0", "198004112005011"), ("abc", None)])
+def test_excel_prefix(raw: str, prefix: str | None) -> None:
+    assert excel_prefix(raw) == prefix
+
+
+def test_categories_record_rule_and_keep_unknown_text() -> None:
+    texts = pd.Series(["Terlapor mengikuti (follow) akun Instagram resmi tim pemenangan calon dan menyukai postingannya.",
+                       "Terlapor tercatat sebagai anggota tim kampanye pasangan calon.",
+                       "Sesuatu yang tidak dikenal."])
+    out = categorize(texts, pd.Series([None, None, None]))
+    assert out["category"].tolist() == ["MEDSOS_INTERAKSI", "TIM_KAMPANYE", "LAINNYA"]
+    assert out["category_rule"].tolist() == ["medsos_akun_tim", "tim_kampanye", "no_rule"]
+    assert set(CATEGORY_BY_CODE) >= set(out["category"])
