@@ -91,16 +91,15 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
             "extra": {"from_email": "pantau@pantau.local", "starttls": False}}),
         "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json"),
     }
+    from pantau.simulate.world import world_bkd_sources
+
     conn_ids = []
-    for bkd in json.loads((world / "bkd" / "bkds.json").read_text(encoding="utf-8")):
-        conn_id = f"bkd_{bkd['code']}".lower()
-        url = bkd["url"]
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = f"sqlite:///{(world / url.removeprefix('sqlite:///')).resolve()}"
+    for source in world_bkd_sources(world):
+        conn_id = f"bkd_{source.code}".lower()
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({
-            "conn_type": "generic", "extra": {"sqlalchemy_url": url, "code": bkd["code"],
-                                              "pegawai_table": bkd.get("pegawai_table", "pegawai"),
-                                              "tindak_lanjut_table": bkd.get("tindak_lanjut_table", "tindak_lanjut")}})
+            "conn_type": "generic", "extra": {"sqlalchemy_url": source.url, "code": source.code,
+                                              "pegawai_table": source.pegawai_table,
+                                              "tindak_lanjut_table": source.tindak_lanjut_table}})
         conn_ids.append(conn_id)
     env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
     return env

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from pantau.bench.runner import ingest_bkd, world_bkd_sources
+from pantau.bench.runner import ingest_bkd
+from pantau.simulate.world import world_bkd_sources
 from pantau.sources.bkd import BkdSource
 
 pytestmark = pytest.mark.postgres

@@ -11,11 +11,11 @@ from pantau.bench.runner import (
     ingest_bawaslu,
     ingest_recommendations,
     read_current,
-    world_bkd_sources,
 )
 from pantau.exceptions import SourceError
 from pantau.replay import replay_all
 from pantau.simulate.servers import BawasluApiServer, ExportsServer, FaultConfig
+from pantau.simulate.world import world_bkd_sources
 from pantau.sources.bawaslu import BawasluClient
 from pantau.sources.recommendations import RecommendationsClient
 from pantau.storage import ObjectStore

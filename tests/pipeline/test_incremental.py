@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pantau.bench.runner import ingest_all_bkds, ingest_bawaslu, ingest_recommendations, world_bkd_sources
+from pantau.bench.runner import ingest_all_bkds, ingest_bawaslu, ingest_recommendations
 from pantau.simulate.servers import BawasluApiServer, ExportsServer
+from pantau.simulate.world import world_bkd_sources
 from pantau.sources.bawaslu import BawasluClient
 from pantau.sources.recommendations import RecommendationsClient
 

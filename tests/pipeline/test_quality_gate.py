@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from pantau.bench.runner import ingest_all_bkds, ingest_bawaslu, ingest_recommendations, world_bkd_sources
+from pantau.bench.runner import ingest_all_bkds, ingest_bawaslu, ingest_recommendations
 from pantau.exceptions import ValidationFailed
 from pantau.pipeline import quality
 from pantau.settings import ValidationSettings
 from pantau.simulate.servers import BawasluApiServer, ExportsServer
+from pantau.simulate.world import world_bkd_sources
 from pantau.sources.bawaslu import BawasluClient
 from pantau.sources.recommendations import RecommendationsClient
 

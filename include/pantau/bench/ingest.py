@@ -40,8 +40,9 @@ def _stage_bawaslu(env: dict[str, str]) -> dict[str, Any]:
 
 
 def _stage_bkd(env: dict[str, str]) -> dict[str, Any]:
-    from pantau.bench.runner import ingest_bkd, world_bkd_sources
+    from pantau.bench.runner import ingest_bkd
     from pantau.settings import IngestSettings
+    from pantau.simulate.world import world_bkd_sources
 
     chunk_rows = IngestSettings.from_env().bkd_chunk_rows
     records = staged = 0
@@ -53,8 +54,8 @@ def _stage_bkd(env: dict[str, str]) -> dict[str, Any]:
 
 
 def _stage_combine(env: dict[str, str]) -> dict[str, Any]:
-    from pantau.bench.runner import world_bkd_sources
     from pantau.pipeline import bkd
+    from pantau.simulate.world import world_bkd_sources
 
     codes = sorted(s.code for s in world_bkd_sources(Path(env["world"])))
     combined = bkd.combine(_store(env), codes, "bench")

@@ -6,8 +6,6 @@ tests and the benchmark exercise exactly that path over real HTTP, SQL and S3.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,18 +31,6 @@ def ingest_recommendations(client: RecommendationsClient, store: ObjectStore, ru
     new, quarantine, count = recommendations.stage_from_raw(store, run_key)
     written = recommendations.publish_staging(store, run_key, manifest["files"], new, quarantine)
     return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
-
-
-def world_bkd_sources(world: Path, *, phase1_follow_ups: bool = False) -> list[BkdSource]:
-    """The BKDs of a generated world; ``phase1_follow_ups`` reads each database as at phase 1."""
-    sources = []
-    for entry in json.loads((world / "bkd" / "bkds.json").read_text(encoding="utf-8")):
-        url = entry["url"]
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = f"sqlite:///{(world / url.removeprefix('sqlite:///')).resolve()}"
-        follow_table = entry["tindak_lanjut_phase1_table"] if phase1_follow_ups else entry["tindak_lanjut_table"]
-        sources.append(BkdSource(entry["code"], url, entry["pegawai_table"], follow_table))
-    return sources
 
 
 def ingest_bkd(source: BkdSource, store: ObjectStore, run_key: str, chunk_rows: int = 200_000) -> dict[str, Any]:

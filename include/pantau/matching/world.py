@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from pantau.normalize.spreadsheet import read_table
 from pantau.pipeline import bawaslu, bkd, recommendations
+from pantau.simulate.world import world_bkd_sources
 from pantau.sources.bkd import PEGAWAI_COLUMNS, TINDAK_LANJUT_COLUMNS, read_chunks
 
 __all__ = ["StagedWorld", "load_world"]
@@ -38,7 +39,7 @@ def _stage_cases(world: Path, phase: int) -> pd.DataFrame:
     rows = []
     with (world / "bawaslu" / f"cases_phase{phase}.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
-            row, _problem = bawaslu._stage_record(json.loads(line), "world")
+            row, _problem = bawaslu.stage_record(json.loads(line), "world")
             if row is not None:
                 rows.append(row)
     return bawaslu.merge_current(None, pd.DataFrame(rows, columns=bawaslu.CASE_COLUMNS))
@@ -50,7 +51,7 @@ def _stage_recs(world: Path, phase: int) -> pd.DataFrame:
     for meta in json.loads((folder / "index.json").read_text(encoding="utf-8")):
         sheet = read_table((folder / meta["name"]).read_bytes(), meta["name"])
         for raw in sheet.rows:
-            row, _problem = recommendations._stage_row(raw, meta)
+            row, _problem = recommendations.stage_row(raw, meta)
             if row is not None:
                 rows.append(row)
     return recommendations.merge_current(None, pd.DataFrame(rows, columns=recommendations.REC_COLUMNS))
@@ -67,26 +68,13 @@ def _read_table(url: str, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def _stage_bkds(world: Path, phase: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     registries, follow_ups = [], []
-    for spec in json.loads((world / "bkd" / "bkds.json").read_text(encoding="utf-8")):
-        url = spec["url"]
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = f"sqlite:///{world / url.removeprefix('sqlite:///')}"
-        fu_table = spec["tindak_lanjut_phase1_table"] if phase == 1 else spec["tindak_lanjut_table"]
-        pegawai = _read_table(url, spec["pegawai_table"], PEGAWAI_COLUMNS)
-        # In 500k-row slices: normalize.name_key_series fails on arrays large enough for Arrow to
-        # chunk them (seen at ~1.5M rows per BKD); the ingest DAG stages in chunks as well.
-        for start in range(0, len(pegawai), 500_000):
-            part = pegawai.iloc[start:start + 500_000].reset_index(drop=True)
-            registries.append(bkd.stage_registry(part, spec["code"], "w")[0])
-        staged, _ = bkd.stage_follow_ups(_read_table(url, fu_table, TINDAK_LANJUT_COLUMNS), spec["code"], "w")
+    for source in world_bkd_sources(world, phase1_follow_ups=phase == 1):
+        pegawai = _read_table(source.url, source.pegawai_table, PEGAWAI_COLUMNS)
+        registries.append(bkd.stage_registry(pegawai, source.code, "w")[0])
+        staged, _ = bkd.stage_follow_ups(_read_table(source.url, source.tindak_lanjut_table, TINDAK_LANJUT_COLUMNS),
+                                         source.code, "w")
         follow_ups.append(staged)
-    registry = pd.concat(registries, ignore_index=True).sort_values(["nip", "updated_at"], kind="stable")
-    # Same rule as pipeline.bkd.combine: the newest row of a transferred NIP wins, the move is kept.
-    moved = registry[registry.duplicated("nip", keep=False)]
-    transfers = (moved.groupby("nip", sort=True)
-                 .agg(from_bkd=("bkd", "first"), to_bkd=("bkd", "last"), moved_seen_at=("updated_at", "last"))
-                 .reset_index())
-    registry = registry.drop_duplicates("nip", keep="last").reset_index(drop=True)
+    registry, transfers = bkd.resolve_transfers(pd.concat(registries, ignore_index=True))
     return registry, pd.concat(follow_ups, ignore_index=True), transfers
 
 

@@ -129,7 +129,7 @@ def _check_record(record: Any) -> tuple[str, str] | None:
     return None
 
 
-def _stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+def stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
     problem = _check_record(record)
     if problem:
         return None, problem
@@ -216,7 +216,7 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
                 continue
             seen.add(identity)
             count.records_in += 1
-            row, problem = _stage_record(record, key)
+            row, problem = stage_record(record, key)
             if row is None:
                 assert problem is not None
                 code, detail = problem

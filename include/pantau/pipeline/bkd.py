@@ -374,16 +374,20 @@ def publish_staging(store: ObjectStore, code: str, run_key: str, tables: dict[st
 
 
 # -- national combination ------------------------------------------------------------------------
-def _combine_registry_bucket(frames: list[pa.Table]) -> tuple[pa.Table, pa.Table]:
-    if not frames:
-        return REGISTRY_SCHEMA.empty_table(), TRANSFER_SCHEMA.empty_table()
-    registry = pa.concat_tables(frames).to_pandas(types_mapper=_types_mapper)
+def resolve_transfers(registry: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A NIP held by two BKDs after a transfer: the newest record wins and the move is returned apart."""
     registry = registry.sort_values(["nip", "updated_at", "bkd"], kind="stable")
     moved = registry[registry.duplicated("nip", keep=False)]
     transfers = (moved.groupby("nip", sort=True)
                  .agg(from_bkd=("bkd", "first"), to_bkd=("bkd", "last"), moved_seen_at=("updated_at", "last"))
                  .reset_index())
-    registry = registry.drop_duplicates("nip", keep="last").reset_index(drop=True)
+    return registry.drop_duplicates("nip", keep="last").reset_index(drop=True), transfers
+
+
+def _combine_registry_bucket(frames: list[pa.Table]) -> tuple[pa.Table, pa.Table]:
+    if not frames:
+        return REGISTRY_SCHEMA.empty_table(), TRANSFER_SCHEMA.empty_table()
+    registry, transfers = resolve_transfers(pa.concat_tables(frames).to_pandas(types_mapper=_types_mapper))
     return (to_arrow(registry, "pegawai"),
             pa.Table.from_pandas(transfers, preserve_index=False).cast(TRANSFER_SCHEMA).replace_schema_metadata(None))
 

@@ -96,7 +96,7 @@ def _is_note_row(row: dict[str, Any]) -> bool:
                if k != "_extra" and v is not None)
 
 
-def _stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+def stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
     number = _text(row.get("nomor_rekomendasi")) or _extra_number(row)
     if not number:
         return None, ("missing_field", "Nomor Rekomendasi is empty")
@@ -167,7 +167,7 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
                 count.layout_rows["note_row"] = count.layout_rows.get("note_row", 0) + 1
                 continue
             count.records_in += 1
-            staged, problem = _stage_row(row, meta)
+            staged, problem = stage_row(row, meta)
             if staged is None:
                 assert problem is not None
                 reject(meta, row.get("row_number"), problem[0], problem[1], row)

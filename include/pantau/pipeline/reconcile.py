@@ -21,7 +21,6 @@ from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
 from pantau.pipeline.deadlines import escalation_due, follow_up_due
 from pantau.settings import FollowUpPolicy
-from pantau.storage import ObjectStore
 
 #: A recommendation comes 3-30 days after forwarding in practice; 180 days leaves room for slow
 #: offices while keeping two cases of one person from different elections apart.
@@ -30,13 +29,6 @@ INACTIVE = ("pensiun", "berhenti")
 #: The registry columns link_cases reads; callers at national scale should load only these.
 REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi", "kode_wilayah", "status", "bkd"]
 _REF_SPACES = re.compile(r"\s+")
-
-
-def load_current(store: ObjectStore, table: str) -> pd.DataFrame:
-    pointer = store.get_json(f"staging/{table}/_current.json")
-    if pointer is None:
-        raise FileNotFoundError(f"staging/{table} has no current version yet: run its ingest DAG first")
-    return store.get_parquet(pointer["key"])
 
 
 def _ref(values: pd.Series) -> pd.Series:
