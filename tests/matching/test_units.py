@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pantau.matching.categories import CATEGORY_BY_CODE, categorize
+from pantau.matching.categories import CATEGORY_BY_CODE, CATEGORY_RULES, categorize
 from pantau.matching.persons import RegistryIndex, excel_prefix, match_persons
 
 REGISTRY = pd.DataFrame({
@@ -60,3 +60,10 @@ def test_categories_record_rule_and_keep_unknown_text() -> None:
     assert out["category"].tolist() == ["MEDSOS_INTERAKSI", "TIM_KAMPANYE", "LAINNYA"]
     assert out["category_rule"].tolist() == ["medsos_akun_tim", "tim_kampanye", "no_rule"]
     assert set(CATEGORY_BY_CODE) >= set(out["category"])
+
+
+def test_category_rules_ignore_case() -> None:
+    out = categorize(pd.Series(["TERLAPOR TERCATAT SEBAGAI ANGGOTA TIM KAMPANYE.", "Memasang BALIHO calon"]))
+    assert out["category"].tolist() == ["TIM_KAMPANYE", "ALAT_PERAGA"]
+    # Texts are lower-cased before matching, so a rule with a capital letter could never fire.
+    assert all(pattern == pattern.lower() for _, _, pattern in CATEGORY_RULES)

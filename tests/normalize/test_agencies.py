@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pantau.normalize.agencies import agency_key, normalize_agency, normalize_region_code
@@ -78,3 +80,11 @@ def test_agency_key_folds_spelling_variants() -> None:
 )
 def test_normalize_region_code(code: object, expected: str | None) -> None:
     assert normalize_region_code(code) == expected
+
+
+@pytest.mark.parametrize("text", ["Setda. Kota Surabaya", "PUPR Provinsi Jawa Tengah", "Kab.Agam  (Persero)",
+                                  "Satpol-PP Kota Tanah-Datar", "  Dinas Kesehatan Kab. Gresik ;", "ÉCOLE Kab. Ñ",
+                                  None, float("nan"), ""])
+def test_agency_key_is_the_lowered_canonical_name(text: object) -> None:
+    """agency_key skips re-casing for speed; it must still equal the canonical name, lowered and stripped."""
+    assert agency_key(text) == re.sub(r"[^a-z0-9]+", " ", normalize_agency(text).lower()).strip()

@@ -140,6 +140,11 @@ class AgencyIndex:
             return str(region.agency_codes[best[2]]), float(best[1])
         return None, float(best[1])
 
+    def regions_of_ppk(self, ppk: pd.Series) -> pd.Series:
+        """:meth:`region_of_ppk` per row, evaluated once per distinct title."""
+        distinct = ppk.dropna().unique()
+        return ppk.map(dict(zip(distinct, map(self.region_of_ppk, distinct), strict=True)))
+
     def resolve_one(self, text: object, region_hint: str | None = None) -> tuple[str | None, str | None, float]:
         """(kode_instansi or None, kode_wilayah or None, agency score 0-100) for one text."""
         key = canonical_agency_text(text)

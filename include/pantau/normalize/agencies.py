@@ -56,6 +56,7 @@ _ACRONYMS = frozenset(
     "DPRD UPT UPTD SD SDN SMP SMPN SMA SMAN SMK SMKN MI MTS MAN RS RSU BKN BKD KPU ASN PNS PPPK TK RI "
     "BLUD KUA I II III IV V VI VII VIII IX X".split()
 )
+_KEY_STRIP = re.compile(r"[^a-z0-9]+")
 _CONNECTORS = frozenset({"dan", "di", "atas", "serta"})
 
 # Kemendagri province codes (38 provinces since the 2022 Papua split).
@@ -81,6 +82,12 @@ def normalize_agency(text: object) -> str:
     ``Disdik`` → ``Dinas Pendidikan`` …), normalises case (title case, acronyms kept, ``dan``
     lower) and whitespace. ``Kota`` is left as is: it is already the full word.
     """
+    words = _expanded(text).split(" ")
+    return " ".join(_recase(w) for w in words if w)
+
+
+def _expanded(text: object) -> str:
+    """The text with abbreviations expanded and whitespace collapsed, case untouched."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     value = re.sub(r"\s+", " ", str(text)).strip(" ,;")
@@ -88,13 +95,16 @@ def normalize_agency(text: object) -> str:
         lambda m: " " + _ABBREVIATIONS[re.sub(r"\s+", " ", m[1].lower())] + " ", value
     )
     # "Kab.Agam": the dot glued the next word on; expansions add spaces, collapse them again.
-    words = re.sub(r"\s+", " ", value).strip().split(" ")
-    return " ".join(_recase(w) for w in words if w)
+    return re.sub(r"\s+", " ", value).strip()
 
 
 def agency_key(text: object) -> str:
-    """A comparison key: the canonical name, lowercase, punctuation removed, single spaces."""
-    return re.sub(r"[^a-z0-9]+", " ", normalize_agency(text).lower()).strip()
+    """A comparison key: the canonical name, lowercase, punctuation removed, single spaces.
+
+    Equal to ``normalize_agency(text)`` lower-cased and stripped of punctuation; re-casing is skipped
+    because the key is lower case anyway (the reconcile stage calls this tens of thousands of times).
+    """
+    return _KEY_STRIP.sub(" ", _expanded(text).lower()).strip()
 
 
 def _valid_parts(parts: list[str]) -> bool:
