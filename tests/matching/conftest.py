@@ -26,4 +26,5 @@ def staged(world_dir: Path) -> StagedWorld:
 
 @pytest.fixture(scope="session")
 def consolidated(staged: StagedWorld) -> pd.DataFrame:
-    return reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry)
+    return reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry,
+                               transfers=staged.transfers)

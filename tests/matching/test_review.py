@@ -28,7 +28,8 @@ def test_decisions_are_applied_and_kept(consolidated: pd.DataFrame, staged: Stag
     path = tmp_path / "decisions.csv"
     decisions.to_csv(path, index=False)
     for _ in range(2):  # every later run reads the same file and gives the same answer
-        again = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry, str(path))
+        again = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry, str(path),
+                                     staged.transfers)
         rows = again.drop_duplicates("nomor_register").set_index("nomor_register")
         assert rows.loc[overridden["nomor_register"], "case_person_nip"] == other_person
         assert rows.loc[overridden["nomor_register"], "case_person_match"] == "steward_override"

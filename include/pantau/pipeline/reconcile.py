@@ -25,9 +25,13 @@ from pantau.settings import FollowUpPolicy
 #: A recommendation comes 3-30 days after forwarding in practice; 180 days leaves room for slow
 #: offices while keeping two cases of one person from different elections apart.
 CASE_WINDOW_DAYS = 180
-INACTIVE = ("pensiun", "berhenti")
+#: Registry statuses of someone no longer in service (retired, dismissed, deceased).
+INACTIVE = ("pensiun", "berhenti", "meninggal")
 #: The registry columns link_cases reads; callers at national scale should load only these.
-REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi", "kode_wilayah", "status", "bkd"]
+REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi", "kode_wilayah", "status",
+                    "updated_at", "bkd"]
+#: Registry timestamps are read in Indonesia's western time zone when compared with decree dates.
+WIB = "Asia/Jakarta"
 _REF_SPACES = re.compile(r"\s+")
 
 
@@ -37,23 +41,57 @@ def _ref(values: pd.Series) -> pd.Series:
         lambda v: _REF_SPACES.sub("", str(v)).upper() or None, na_action="ignore")
 
 
-def _person_columns(registry: pd.DataFrame) -> pd.DataFrame:
-    cols = ["nip", "nama", "kode_instansi", "nama_instansi", "kode_wilayah", "status", "bkd"]
-    return registry[cols].rename(columns={c: f"registry_{c}" for c in cols if c != "nip"})
+def _person_columns(registry: pd.DataFrame, transfers: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["nip", "nama", "kode_instansi", "nama_instansi", "kode_wilayah", "status", "updated_at", "bkd"]
+    persons = registry[[c for c in cols if c in registry]].rename(columns={c: f"registry_{c}" for c in cols
+                                                                            if c != "nip"})
+    if "registry_updated_at" not in persons:
+        persons["registry_updated_at"] = pd.NaT
+    moved = _transfers(transfers)
+    return persons.merge(moved, on="nip", how="left")
 
 
-def _match(frame: pd.DataFrame, agencies: pd.DataFrame, reg: RegistryIndex, decisions: pd.DataFrame,
-           item_ids: pd.Series) -> pd.DataFrame:
+def _transfers(transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """``registry_transfer`` ("from -> to" BKD) per NIP from the national combination's ``staging/transfers``."""
+    if transfers is None or transfers.empty:
+        return pd.DataFrame({"nip": pd.Series(dtype=object), "registry_transfer": pd.Series(dtype=object)})
+    moved = transfers.astype({"nip": str}).drop_duplicates("nip", keep="last")
+    return pd.DataFrame({"nip": moved["nip"].to_numpy(),
+                         "registry_transfer": (moved["from_bkd"].astype(str) + " -> "
+                                               + moved["to_bkd"].astype(str)).to_numpy()})
+
+
+def _local_date(values: pd.Series) -> pd.Series:
+    """Timestamps (aware: converted to WIB; naive: taken as written) as dates at midnight."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert(WIB).dt.tz_localize(None)
+    return stamps.dt.normalize()
+
+
+def _person_queries(frame: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
     queries = frame[["nip", "nip_raw", "nip_excel_damaged", "name_key"]].join(agencies)
     queries["nip_excel_damaged"] = queries["nip_excel_damaged"].fillna(False).astype(bool)
-    return apply_person_decisions(match_persons(queries, reg), item_ids, decisions)
+    return queries
 
 
-def _prepare_cases(cases: pd.DataFrame, index: AgencyIndex, reg: RegistryIndex,
-                   decisions: pd.DataFrame) -> pd.DataFrame:
-    agencies = index.resolve(cases["instansi_raw"], cases["kode_wilayah"])
-    ids = "person:case:" + cases["nomor_register"].astype(str)
-    matched = _match(cases, agencies, reg, decisions, ids)
+def _match_both(cases: pd.DataFrame, case_agencies: pd.DataFrame, recs: pd.DataFrame, rec_agencies: pd.DataFrame,
+                reg: RegistryIndex, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Person matches for cases and recommendations in one pass over the registry blocks.
+
+    One call instead of two halves the per-block work (each agency block is read and compared once);
+    stewards' decisions are then applied per side under their stable item ids.
+    """
+    queries = pd.concat([_person_queries(cases, case_agencies), _person_queries(recs, rec_agencies)],
+                        ignore_index=True)
+    matched = match_persons(queries, reg)
+    case_matched = matched.iloc[:len(cases)].set_axis(cases.index)
+    rec_matched = matched.iloc[len(cases):].set_axis(recs.index)
+    return (apply_person_decisions(case_matched, "person:case:" + cases["nomor_register"].astype(str), decisions),
+            apply_person_decisions(rec_matched, "person:rec:" + recs["nomor_rekomendasi"].astype(str), decisions))
+
+
+def _prepare_cases(cases: pd.DataFrame, agencies: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     category = categorize(cases["uraian"], cases["kategori"])
     out = cases[["nomor_register", "nomor_surat_penerusan", "tanggal_register", "pemilihan", "kode_wilayah",
                  "status", "tanggal_diteruskan", "nip", "nama_raw", "instansi_raw", "kategori", "uraian"]].rename(
@@ -64,12 +102,7 @@ def _prepare_cases(cases: pd.DataFrame, index: AgencyIndex, reg: RegistryIndex,
     return out
 
 
-def _prepare_recs(recs: pd.DataFrame, index: AgencyIndex, reg: RegistryIndex,
-                  decisions: pd.DataFrame) -> pd.DataFrame:
-    region = recs["ppk"].map(index.region_of_ppk)
-    agencies = index.resolve(recs["instansi_raw"], region)
-    ids = "person:rec:" + recs["nomor_rekomendasi"].astype(str)
-    matched = _match(recs, agencies, reg, decisions, ids)
+def _prepare_recs(recs: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     out = recs[["nomor_rekomendasi", "tanggal_rekomendasi", "nip", "nama_raw", "referensi_bawaslu", "terbukti",
                 "rekomendasi_sanksi", "jenis_pelanggaran", "ppk"]].rename(columns={"nip": "rec_nip",
                                                                                    "nama_raw": "rec_nama"})
@@ -184,13 +217,22 @@ def _attach_follow_ups(frame: pd.DataFrame, follow_ups: pd.DataFrame) -> tuple[p
 def _conflicts(frame: pd.DataFrame) -> pd.Series:
     lighter = sanction_severity(frame["jenis_sanksi"]) < sanction_severity(frame["rekomendasi_sanksi"])
     has_fu = frame["follow_up_key"].notna()
+    # The registry keeps today's status; its update time bounds when the status changed. A decree
+    # signed on or after that day was signed for someone already out of service. A status recorded
+    # after the decree may be a retirement that came later, so it is not flagged.
+    inactive_at_decree = (frame["registry_status"].isin(INACTIVE)
+                          & (_local_date(frame["registry_updated_at"]) <= pd.to_datetime(frame["tanggal_sk"])))
+    in_process = frame["nomor_rekomendasi"].notna() | has_fu
     checks = {
         "recommendation_without_case": frame["nomor_rekomendasi"].notna() & frame["nomor_register"].isna(),
         "follow_up_without_recommendation": has_fu & frame["nomor_rekomendasi"].isna(),
         "sanction_lighter": lighter.fillna(False).astype(bool) & has_fu,
-        "follow_up_for_inactive": has_fu & frame["registry_status"].isin(INACTIVE),
-        "transferred_between_bkds": has_fu & frame["registry_bkd"].notna()
-        & frame["follow_up_bkd"].ne(frame["registry_bkd"]),
+        "follow_up_for_inactive": has_fu & inactive_at_decree,
+        # Moved between BKDs (seen in two BKD registries), or the decree came from another BKD than
+        # the one holding the person now: the follow-up may be owed by, or sit with, the other office.
+        "transferred_between_bkds": in_process & (frame["registry_transfer"].notna()
+                                                  | (has_fu & frame["registry_bkd"].notna()
+                                                     & frame["follow_up_bkd"].ne(frame["registry_bkd"]))),
         "person_mismatch": frame["person_conflict"].fillna(False).astype(bool),
     }
     flags = pd.DataFrame({k: v.fillna(False).astype(bool) for k, v in checks.items()})
@@ -199,18 +241,29 @@ def _conflicts(frame: pd.DataFrame) -> pd.Series:
 
 
 def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame, registry: pd.DataFrame,
-               decisions: pd.DataFrame | str | None = None) -> pd.DataFrame:
+               decisions: pd.DataFrame | str | None = None, transfers: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per person per case: Bawaslu case ⟷ recommendation ⟷ follow-up, with match method.
 
     Follow-ups that answer no known recommendation become rows of their own, flagged. Columns of
     note: ``person_match`` / ``match_confidence`` / ``match_explanation`` (the person), ``case_link``
     and ``follow_up_link`` (how the records were joined), ``category`` / ``category_rule``,
     ``conflicts`` (``;``-joined codes) and ``review`` (the row has an open question).
+
+    Conflicts: ``recommendation_without_case``, ``follow_up_without_recommendation``,
+    ``sanction_lighter`` (decree lighter than recommended), ``follow_up_for_inactive`` (decree signed
+    when the registry already had the person retired, dismissed or deceased),
+    ``transferred_between_bkds`` (the person appears in ``transfers``, the national combination's
+    ``staging/transfers``, or the decree came from another BKD than the one holding the person) and
+    ``person_mismatch`` (the case and the recommendation name different persons).
     """
-    decided = load_decisions(decisions) if not isinstance(decisions, pd.DataFrame) else load_decisions(decisions)
+    decided = load_decisions(decisions)
     index, reg = AgencyIndex(registry), RegistryIndex.build(registry)
-    case_side = _prepare_cases(cases.reset_index(drop=True), index, reg, decided)
-    rec_side = _prepare_recs(recs.reset_index(drop=True), index, reg, decided)
+    cases, recs = cases.reset_index(drop=True), recs.reset_index(drop=True)
+    case_agencies = index.resolve(cases["instansi_raw"], cases["kode_wilayah"])
+    rec_agencies = index.resolve(recs["instansi_raw"], index.regions_of_ppk(recs["ppk"]))
+    case_matched, rec_matched = _match_both(cases, case_agencies, recs, rec_agencies, reg, decided)
+    case_side = _prepare_cases(cases, case_agencies, case_matched)
+    rec_side = _prepare_recs(recs, rec_matched)
     by_ref = _link_by_reference(case_side, rec_side)
     by_person, ambiguous = _link_by_person(case_side[~case_side["nomor_register"].isin(by_ref["nomor_register"])],
                                            rec_side[~rec_side["nomor_rekomendasi"].isin(by_ref["nomor_rekomendasi"])])
@@ -229,7 +282,7 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
                              match_explanation="NIP from the BKD's own follow-up table")
     frame = pd.concat([frame, orphans], ignore_index=True)
     persons = registry[registry["nip"].isin(frame["nip"].dropna().unique())]
-    frame = frame.merge(_person_columns(persons), on="nip", how="left")
+    frame = frame.merge(_person_columns(persons, transfers), on="nip", how="left")
     frame.loc[frame["registry_nama"].isna() & frame["nip"].notna() & frame["person_match"].eq("exact_nip"),
               "person_match"] = "unmatched"
     frame["conflicts"] = _conflicts(frame)
@@ -260,9 +313,32 @@ def review_items(consolidated: pd.DataFrame) -> pd.DataFrame:
     flagged = consolidated[consolidated["conflicts"].notna()]
     record = flagged["nomor_rekomendasi"].fillna(flagged["nomor_register"]).fillna(flagged["follow_up_key"])
     exploded = pd.DataFrame({"record": record, "reason": flagged["conflicts"].str.split(";")}).explode("reason")
+    detail = pd.Series(None, index=exploded.index, dtype=object)
+    for reason, texts in _conflict_details(flagged).items():
+        mine = (exploded["reason"] == reason).to_numpy()
+        detail[mine] = texts.loc[exploded.index[mine]].to_numpy()
     parts.append(exploded.assign(item_id="conflict:" + exploded["reason"] + ":" + exploded["record"].astype(str),
-                                 kind="conflict", candidates=None, detail=None))
+                                 kind="conflict", candidates=None, detail=detail.to_numpy()))
     return pd.concat(parts, ignore_index=True)
+
+
+def _conflict_details(flagged: pd.DataFrame) -> dict[str, pd.Series]:
+    """What a steward needs to see for each conflict kind, per row of ``flagged``."""
+    def text(column: str) -> pd.Series:
+        return flagged[column].astype(object).where(flagged[column].notna(), "?").astype(str)
+
+    def day(values: pd.Series) -> pd.Series:
+        return _local_date(values).dt.strftime("%Y-%m-%d").astype(object).fillna("?")
+
+    moved = flagged["registry_transfer"].notna()
+    return {
+        "sanction_lighter": "recommended " + text("rekomendasi_sanksi") + ", decreed " + text("jenis_sanksi"),
+        "follow_up_for_inactive": ("registry status " + text("registry_status") + " recorded "
+                                   + day(flagged["registry_updated_at"]) + ", decree " + text("nomor_sk") + " of "
+                                   + day(flagged["tanggal_sk"])),
+        "transferred_between_bkds": ("moved " + text("registry_transfer")).where(
+            moved, "decree from " + text("follow_up_bkd") + ", person now at " + text("registry_bkd")),
+    }
 
 
 def build_review_queue(consolidated: pd.DataFrame, decisions: pd.DataFrame | str | None = None) -> pd.DataFrame:

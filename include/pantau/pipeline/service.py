@@ -28,7 +28,7 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
     registry = quality.load_validated(store, "registry")
     follow_ups = quality.load_validated(store, "follow_ups")
     decisions = _load_review_decisions(store)
-    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions)
+    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store))
     queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
     # Every dataset is checked before any pointer moves: a failure leaves the previous versions current.
@@ -62,6 +62,12 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
 #: Stewards' decisions on review items (format: pantau.matching.review). Only ever read by the
 #: pipeline, so no run can lose a decision; stewards upload a new version of this object.
 REVIEW_DECISIONS_KEY = "review/decisions.csv"
+
+
+def _load_transfers(store: ObjectStore) -> pd.DataFrame | None:
+    """Persons seen in two BKD registries, from the BKD ingest's national combination (None before it ran)."""
+    pointer = store.get_json("staging/transfers/_current.json")
+    return store.get_parquet(pointer["key"]) if pointer else None
 
 
 def _load_review_decisions(store: ObjectStore) -> pd.DataFrame:
