@@ -38,7 +38,7 @@ bench-ingest: $(STAMP) ## Ingestion throughput: 100k Bawaslu cases and a 6M-pers
 
 bench: $(STAMP) ## Reconcile 50k cases against a 6M-person registry, with Splink as the peer; then accuracy
 	$(BIN)/pantau bench reconcile
-	$(BIN)/pantau bench accuracy
+	$(BIN)/pantau bench accuracy --world .pantau/bench/reconcile-6m --registry-size 6000000 --cases 50000
 
 clean: ## Remove PANTAU_HOME (.pantau/); keeps .venv
 	rm -rf .pantau

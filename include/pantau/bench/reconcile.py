@@ -79,7 +79,8 @@ def run_reconcile_bench(args: argparse.Namespace) -> int:
     staged = _stage(world)
     rss_before = _peak_rss_mb()
     started = time.perf_counter()
-    consolidated = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry)
+    consolidated = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry,
+                                         transfers=staged.transfers)
     queue = reconcile.build_review_queue(consolidated)
     wall = time.perf_counter() - started
     result = {"world": str(world), "registry": len(staged.registry), "cases": len(staged.cases),
@@ -100,7 +101,8 @@ def run_accuracy_bench(args: argparse.Namespace) -> int:
 
     world = _world(args)
     staged = _stage(world)
-    consolidated = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry)
+    consolidated = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry,
+                                         transfers=staged.transfers)
     figures = evaluate(consolidated, world)
     by_noise = figures.pop("person_by_noise")
     print(json.dumps(figures, indent=2))
