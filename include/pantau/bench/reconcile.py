@@ -38,8 +38,10 @@ def _world(args: argparse.Namespace) -> Path:
         from pantau.simulate.generate import GenerateOptions, generate_world
 
         print(f"generating {args.registry_size:,} persons / {args.cases:,} cases into {world} ...", flush=True)
+        started = time.perf_counter()
         generate_world(world, GenerateOptions(seed=args.seed, registry_size=args.registry_size, cases=args.cases),
                        False)
+        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     return world
 
 
