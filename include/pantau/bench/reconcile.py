@@ -32,6 +32,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _in_child(target: Any, *args: Any) -> None:
+    """Run a preparation step in a fresh process, so its memory does not count against the stage timed here."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=target, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"{getattr(target, '__name__', target)} failed in its child process "
+                         f"(exit code {child.exitcode}); see the error above")
+
+
 def _world(args: argparse.Namespace) -> Path:
     world = Path(args.world)
     if not (world / "manifest.json").exists():
@@ -39,8 +51,8 @@ def _world(args: argparse.Namespace) -> Path:
 
         print(f"generating {args.registry_size:,} persons / {args.cases:,} cases into {world} ...", flush=True)
         started = time.perf_counter()
-        generate_world(world, GenerateOptions(seed=args.seed, registry_size=args.registry_size, cases=args.cases),
-                       False)
+        _in_child(generate_world, world,
+                  GenerateOptions(seed=args.seed, registry_size=args.registry_size, cases=args.cases), False)
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     return world
 
@@ -51,13 +63,7 @@ def _stage(world: Path) -> Any:
 
     started = time.perf_counter()
     if not (world / "prepared" / "phase2" / "transfers.parquet").exists():
-        # First run: stage in a child process so its memory does not count against the stage timed here.
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        child = ctx.Process(target=load_world, args=(world,))
-        child.start()
-        child.join()
+        _in_child(load_world, world)
     staged = load_world(world, registry_columns=REGISTRY_COLUMNS)
     print(f"staged inputs ready in {time.perf_counter() - started:.1f} s (cached in {world / 'prepared'})",
           flush=True)
