@@ -5,11 +5,14 @@ Runs when any staged source changes (Assets, not clock guesses). `validate_sourc
 staged table with its Great Expectations suite (`expectations/`): rows failing a row-level
 expectation are quarantined with that expectation as the reason; a dataset-level failure (schema
 drift, volume anomaly, too much quarantine) stops the run and nothing is published. Data Docs of
-every validation land in `published/data_docs/`. `reconcile_and_publish` then links each Bawaslu case to its
-recommendation and follow-up and to the registry person, derives the overdue recommendations under
-the follow-up policy (`PANTAU_FOLLOW_UP_DAYS`, `PANTAU_ESCALATION_DAYS`, working days by default),
-and publishes immutable dataset versions (Parquet + CSV + manifest) whose `_current.json` pointer
-moves only after the version is complete.
+every validation land in `published/data_docs/`. `reconcile_and_publish` then matches each case and
+recommendation to a registry person in stages (exact NIP, NIP repair, Excel-damaged prefix, name in
+agency or region), links case, recommendation and follow-up, flags conflicts (lighter sanction,
+decree for someone inactive, transfer between BKDs from `staging/transfers`, ...), applies stewards'
+decisions from `review/decisions.csv`, derives the overdue recommendations under the follow-up policy
+(`PANTAU_FOLLOW_UP_DAYS`, `PANTAU_ESCALATION_DAYS`, working days by default), and publishes immutable
+dataset versions (Parquet + CSV + manifest) and the review queue; a `_current.json` pointer moves only
+after every dataset has passed its checks.
 """
 
 from __future__ import annotations
