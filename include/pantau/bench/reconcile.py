@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 __all__ = ["register", "run_accuracy_bench", "run_reconcile_bench"]
 
 DEFAULT_WORLD = Path(".pantau/bench/reconcile-6m")
@@ -68,16 +66,6 @@ def _stage(world: Path) -> Any:
     print(f"staged inputs ready in {time.perf_counter() - started:.1f} s (cached in {world / 'prepared'})",
           flush=True)
     return staged
-
-
-def _fuzzy_queries(consolidated: pd.DataFrame) -> pd.DataFrame:
-    cols = {"case": "nomor_register", "rec": "nomor_rekomendasi"}
-    parts = []
-    for side, key in cols.items():
-        rows = consolidated[consolidated[f"{side}_person_match"].isin(["name_agency", "name_region", "review",
-                                                                        "unmatched"])]
-        parts.append(pd.DataFrame({"record": rows[key], "side": side, "ours": rows[f"{side}_person_nip"]}))
-    return pd.concat(parts, ignore_index=True).dropna(subset=["record"])
 
 
 def run_reconcile_bench(args: argparse.Namespace) -> int:
