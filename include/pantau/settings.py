@@ -20,7 +20,7 @@ OBJECT_STORE_CONN_ID = "pantau_object_store"
 SMTP_CONN_ID = "smtp_default"
 #: Airflow Variable holding the JSON list of BKD connection ids (one mapped task each).
 BKD_CONNECTIONS_VARIABLE = "pantau_bkd_connections"
-#: Airflow Variable holding the path or object key of the alert-contacts directory (DESIGN §4.4).
+#: Airflow Variable holding the path or object key of the alert-contacts directory (docs/DOMAIN.md §4.4).
 CONTACTS_VARIABLE = "pantau_contacts"
 
 
@@ -53,7 +53,7 @@ def pantau_home() -> Path:
 class FollowUpPolicy:
     """When a recommendation's follow-up is due, and when it escalates.
 
-    Deadlines are policy, not physics (DESIGN §2.4): the defaults follow the brief's suggestion of
+    Deadlines are policy, not physics (docs/DOMAIN.md §2.4): the defaults follow the brief's suggestion of
     14 working days for the PPK to act and a further 14 working days before BKN/Kemendagri are told.
     """
 

@@ -28,7 +28,7 @@ class Category:
 
 OTHER = "LAINNYA"
 
-#: Stable codes (DESIGN §2). The simulator draws from this list; the pipeline publishes these codes.
+#: Stable codes (docs/DOMAIN.md §2). The simulator draws from this list; the pipeline publishes these codes.
 CATEGORIES: tuple[Category, ...] = (
     Category("MEDSOS_INTERAKSI", "Memberikan tanda suka, komentar, membagikan atau mengikuti akun kampanye di "
              "media sosial", "MORAL_TERTUTUP"),

@@ -2,7 +2,7 @@
 
 Sources write ``2024-03-14``, ``14/03/2024`` (always day first), ``14 Maret 2024`` or Excel serial
 numbers, sometimes with a weekday in front (``Kamis, 14 Maret 2024``). Timestamps carry an offset
-or a zone word (WIB +07:00, WITA +08:00, WIT +09:00); naive ones are Asia/Jakarta (DESIGN.md §2.4).
+or a zone word (WIB +07:00, WITA +08:00, WIT +09:00); naive ones are Asia/Jakarta (docs/DOMAIN.md §2.4).
 
 Working days skip weekends, national holidays and *cuti bersama*: the ``holidays`` package,
 country ``ID``, categories PUBLIC and GOVERNMENT.

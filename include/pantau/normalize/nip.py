@@ -1,6 +1,6 @@
 """Parse and check NIPs (*Nomor Induk Pegawai*), the 18-digit civil-servant number.
 
-Layout (DESIGN.md §3): birth date ``YYYYMMDD`` (digits 1-8), appointment ``YYYYMM`` (9-14),
+Layout (docs/DOMAIN.md §3): birth date ``YYYYMMDD`` (digits 1-8), appointment ``YYYYMM`` (9-14),
 gender ``1``/``2`` (15), sequence ``001``-``999`` (16-18). For PPPK (contract ASN) digits 13-14
 are an intake code (``21``-``25``) instead of a month. There is no check digit, so these checks
 only say "could be a NIP"; the registry lookup decides whether it *is* one.

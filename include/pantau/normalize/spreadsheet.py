@@ -1,4 +1,4 @@
-"""Read recommendation exports (KASN/BKN spreadsheets, DESIGN.md §4.2) into text rows.
+"""Read recommendation exports (KASN/BKN spreadsheets, docs/DOMAIN.md §4.2) into text rows.
 
 The files are typed by people: title rows above the header, header spelling variants (``N I P``,
 ``Tgl Rekomendasi``), merged cells, total rows at the bottom, CSV with ``;`` and a BOM or

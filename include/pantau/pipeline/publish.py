@@ -11,7 +11,7 @@ import pandas as pd
 from pantau.storage import ObjectStore, sha256_hex
 
 #: Who may read each dataset. ``restricted`` ones carry names/NIPs and are shared per agency;
-#: ``public`` ones are aggregates without personal data (DESIGN §5).
+#: ``public`` ones are aggregates without personal data (docs/DOMAIN.md §5).
 DATASETS: dict[str, dict[str, str]] = {
     "consolidated_cases": {"access": "restricted", "description": "One row per person per case, linking the "
                            "Bawaslu case, the recommendation and the follow-up, with match method and confidence."},

@@ -43,7 +43,7 @@ def quarantine_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 @dataclass
 class SourceCount:
-    """Records in = staged + quarantined, per source per run (DESIGN §5)."""
+    """Records in = staged + quarantined, per source per run (docs/DOMAIN.md §5)."""
 
     source: str
     records_in: int = 0

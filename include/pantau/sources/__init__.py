@@ -1,1 +1,1 @@
-"""Clients for the three source systems (DESIGN §4); plain Python, no Airflow."""
+"""Clients for the three source systems (docs/DOMAIN.md §4); plain Python, no Airflow."""

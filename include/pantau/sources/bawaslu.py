@@ -1,4 +1,4 @@
-"""Client for the Bawaslu case API (DESIGN §4.1)."""
+"""Client for the Bawaslu case API (docs/DOMAIN.md §4.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reader for a BKD personnel database (DESIGN §4.3), through SQLAlchemy, in chunks."""
+"""Reader for a BKD personnel database (docs/DOMAIN.md §4.3), through SQLAlchemy, in chunks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client for the recommendation exports of KASN/BKN (DESIGN §4.2)."""
+"""Client for the recommendation exports of KASN/BKN (docs/DOMAIN.md §4.2)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,18 @@
 """The canonical value lists the validation suites check against.
 
 These are the library's lists, not the simulator's: the simulator imitates the sources, while this
-module states what the pipelines accept (DESIGN §2, §4). A test keeps the simulator's reference data
+module states what the pipelines accept (docs/DOMAIN.md §2, §4). A test keeps the simulator's reference data
 in step with these lists, so a code added in one place and forgotten in the other fails CI.
 """
 
 from __future__ import annotations
 
-#: Bawaslu case status (DESIGN §4.1): registered, forwarded to KASN/BKN, or stopped.
+#: Bawaslu case status (docs/DOMAIN.md §4.1): registered, forwarded to KASN/BKN, or stopped.
 CASE_STATUSES: tuple[str, ...] = ("diregistrasi", "diteruskan", "dihentikan")
 #: A Bawaslu case is a public report (laporan) or the supervisor's own finding (temuan).
 CASE_JENIS: tuple[str, ...] = ("laporan", "temuan")
 
-#: Stable codes of the violation categories (DESIGN §2, "Violation categories and sanctions").
+#: Stable codes of the violation categories (docs/DOMAIN.md §2, "Violation categories and sanctions").
 #: Bawaslu sets one of these in ``kategori``; recommendation exports write the label instead.
 VIOLATION_CATEGORIES: dict[str, str] = {
     "MEDSOS_INTERAKSI": "Memberikan tanda suka, komentar, membagikan atau mengikuti akun kampanye di media sosial",
@@ -42,7 +42,7 @@ NO_SANCTION = "-"
 
 #: ASN types: civil servant or contract employee (PPPK).
 JENIS_ASN: tuple[str, ...] = ("PNS", "PPPK")
-#: Registry employment status (DESIGN §4.3).
+#: Registry employment status (docs/DOMAIN.md §4.3).
 REGISTRY_STATUSES: tuple[str, ...] = ("aktif", "pensiun", "berhenti", "meninggal")
 
 #: How a consolidated row was linked (pantau.pipeline.reconcile).
@@ -57,7 +57,7 @@ FOLLOW_UP_LINKS: tuple[str, ...] = ("reference",)
 #: Overdue states, in escalation order.
 OVERDUE_STATES: tuple[str, ...] = ("upcoming", "overdue", "escalated")
 
-#: A structurally usable NIP after normalisation: 18 ASCII digits, nothing else (DESIGN §3).
+#: A structurally usable NIP after normalisation: 18 ASCII digits, nothing else (docs/DOMAIN.md §3).
 NIP_REGEX = r"^[0-9]{18}$"
 
 

@@ -1,4 +1,4 @@
-"""Simulated Bawaslu case API (DESIGN.md §4.1), served from a generated world.
+"""Simulated Bawaslu case API (docs/DOMAIN.md §4.1), served from a generated world.
 
 Records come from ``DIR/bawaslu/cases_phase<N>.jsonl`` and are sent byte for byte as the
 generator wrote them: the simulator never re-serialises a record, so a malformed record (missing
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 API_PATH = "/api/v1/netralitas/kasus"
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
-# Bawaslu works in WIB; a timestamp without an offset is read as WIB (DESIGN.md §2).
+# Bawaslu works in WIB; a timestamp without an offset is read as WIB (docs/DOMAIN.md §2).
 WIB = timezone(timedelta(hours=7))
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 

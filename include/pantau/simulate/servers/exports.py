@@ -1,4 +1,4 @@
-"""Simulated recommendation exports (KASN until 2024, BKN after; DESIGN.md §4.2).
+"""Simulated recommendation exports (KASN until 2024, BKN after; docs/DOMAIN.md §4.2).
 
 Serves ``DIR/exports/phase<N>/index.json`` and the spreadsheet files next to it, byte for byte.
 A name is one path segment inside the phase folder; anything else is a 404, so a crafted name

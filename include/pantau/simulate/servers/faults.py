@@ -1,7 +1,7 @@
 """Runtime faults for the HTTP simulators, and the small HTTP server they share.
 
 The real agencies' endpoints rate-limit, fail, hang, send half a body, and shift pages when data
-changes while a client is paging (DESIGN.md §4.1). The simulators reproduce that on purpose so the
+changes while a client is paging (docs/DOMAIN.md §4.1). The simulators reproduce that on purpose so the
 pipelines' retry and reconciliation logic is exercised by the demo and the tests.
 
 Determinism: every request to a simulated API endpoint draws the same fixed number of values from

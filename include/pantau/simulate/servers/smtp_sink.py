@@ -1,6 +1,6 @@
 """A local SMTP server that keeps every message as an ``.eml`` file instead of delivering it.
 
-The alerting pipeline must lose no alert when the mail server is down (DESIGN.md §5);
+The alerting pipeline must lose no alert when the mail server is down (docs/DOMAIN.md §5);
 ``fail_next(n)`` makes the sink answer ``451`` (a temporary failure, so a correct client keeps
 the alert and retries) for the next ``n`` transactions.
 """
