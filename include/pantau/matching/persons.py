@@ -10,19 +10,24 @@
    day and appointed the same month (found even after a transfer); a six-digit mantissa is used only
    inside the record's agency or region. The name decides. A prefix that finds nobody (a typo inside
    it) falls through to stage 4.
-4. ``name_agency`` / ``name_region``: names with titles stripped and spellings folded
-   (``name_key``), compared with rapidfuzz inside the resolved agency (or the region when the agency
-   text is too vague), one vectorised ``cdist`` per block.
+4. ``name_agency`` / ``name_region``: names with titles stripped, spellings folded (``name_key``)
+   and leading name prefixes set aside (*I Wayan*, *Andi*, *Teuku*: compared as features, see
+   :mod:`pantau.matching.evidence`), compared with rapidfuzz inside the resolved work unit or agency
+   (or the region when the agency text is too vague or names the whole regional government), one
+   vectorised ``cdist`` per block. Each candidate pair then gets its evidence (prefixes, gender,
+   birth date and appointment in partial NIP digits, position), and the bar rises with the block
+   size: a name alone in a block of thousands must be nearly exact and clearly unique, and never
+   links a respondent whose position says they are not a civil servant.
 
-Two candidates within :data:`MARGIN` points are never picked between: the record goes to the
-review queue with both candidates. Every result carries a method, a score in [0, 1] and a short
-explanation a steward can read.
+Two candidates within the margin are never picked between: the record goes to the review queue
+with both candidates. Every result carries a method, a score in [0, 1] and a short explanation a
+steward can read.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,7 +35,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-__all__ = ["MARGIN", "RegistryIndex", "match_persons"]
+from pantau.matching.evidence import PairEvidence, QueryEvidence, score_pairs, thresholds
+from pantau.normalize.names import PrefixArrays, prefix_arrays
+
+__all__ = ["MARGIN", "RegistryIndex", "excel_prefix", "match_persons"]
 
 NAME_CONFIRM = 80.0  # a NIP hit whose name scores below this is doubted (typo onto another person)
 NAME_REJECT = 55.0  # below this the NIP hit is not the person at all
@@ -46,12 +54,31 @@ _DIGITS = re.compile(r"[^0-9]")
 RESULT_COLUMNS = ["person_nip", "person_match", "match_confidence", "match_explanation", "review_candidates"]
 
 
+def _dictionary(values: pd.Series | None, n: int, normalise: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(int32 code per row, -1 when missing; distinct values) via Arrow's dictionary encoding,
+    which is several times faster than a Python-level factorize on millions of strings."""
+    if values is None:
+        return np.full(n, -1, np.int32), np.zeros(0, dtype=object)
+    arr = pa.array(values.array if hasattr(values, "array") else values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr.cast(pa.large_string()))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    if normalise:
+        distinct = np.array([" ".join(re.sub(r"[^a-z0-9]+", " ", str(v).lower()).split()) for v in distinct],
+                            dtype=object)
+    return codes, distinct
+
+
 @dataclass
 class RegistryIndex:
     """The registry sorted by NIP (for lookups and prefix ranges) and by agency (for blocks).
 
-    Built from Arrow-backed columns without materialising 6M Python strings: agencies become
-    integer codes into their sorted distinct values, NIPs int64, names stay an Arrow array.
+    Built from Arrow-backed columns without materialising 6M Python strings: agencies, work units
+    and positions become integer codes into their distinct values, NIPs int64, names stay Arrow
+    arrays. Blocks compare the prefix-stripped *core* of each name (``core_by_agency``, one
+    zero-copy slice per agency); the prefix features sit beside it as small integer arrays.
     """
 
     nip_sorted: np.ndarray  # int64
@@ -63,7 +90,14 @@ class RegistryIndex:
     agency_code: np.ndarray  # int per row
     region_of_agency: np.ndarray  # kode_wilayah per distinct agency (object)
     name_key: pa.Array
-    name_by_agency: pa.Array  # name_key in agency order: a block's names are one zero-copy slice
+    core_by_agency: pa.Array  # prefix-stripped name keys in agency order
+    position_in_agency: np.ndarray  # row -> its position in agency order
+    prefix: PrefixArrays  # per row; its ``core`` is in agency order (see :meth:`prefix_of`)
+    unit_code: np.ndarray  # int32 per row into unit_values, -1 unknown
+    unit_values: np.ndarray  # distinct unit_kerja texts (object)
+    jabatan_code: np.ndarray  # int32 per row into jabatan_values, -1 unknown
+    jabatan_values: np.ndarray  # distinct normalised positions (object)
+    agencies_of_region: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def build(cls, registry: pd.DataFrame) -> RegistryIndex:
@@ -81,9 +115,21 @@ class RegistryIndex:
         if isinstance(names, pa.ChunkedArray):
             names = names.combine_chunks()
         offsets = np.searchsorted(codes[by_agency], np.arange(len(values) + 1))
+        prefix = prefix_arrays(names)
+        position = np.empty(len(by_agency), dtype=np.int64)
+        position[by_agency] = np.arange(len(by_agency))
+        n = len(registry)
+        unit_code, unit_values = _dictionary(registry["unit_kerja"] if "unit_kerja" in registry else None, n, False)
+        jab_code, jab_values = _dictionary(registry["jabatan"] if "jabatan" in registry else None, n, True)
+        region_array = regions.to_numpy(dtype=object)
+        by_region: dict[str, list[int]] = {}
+        for c, r in enumerate(region_array):
+            by_region.setdefault(str(r), []).append(c)
         return cls(nip_int[by_nip], by_nip, nip_int, offsets, by_agency,
-                   np.asarray(values, dtype=object), codes, regions.to_numpy(dtype=object),
-                   names, names.take(pa.array(by_agency)))
+                   np.asarray(values, dtype=object), codes, region_array,
+                   names, prefix.core.take(pa.array(by_agency)), position, prefix,
+                   unit_code, unit_values, jab_code, jab_values,
+                   {r: np.array(c, dtype=np.int64) for r, c in by_region.items()})
 
     def nip_text(self, rows: np.ndarray) -> np.ndarray:
         return self.nip_int[rows].astype(str).astype(object)
@@ -101,24 +147,61 @@ class RegistryIndex:
         hit = (len(self.nip_sorted) > 0) & (self.nip_sorted[pos] == nips)
         return np.where(hit, self.by_nip[pos], -1)
 
-    def block(self, code: str, region: bool) -> tuple[np.ndarray, list[str]]:
-        """Row positions and names of one agency, or of every agency of a region (codes share the prefix)."""
+    def _agency_span(self, code: str) -> tuple[int, int]:
+        lo = np.searchsorted(self.agency_values, code)
+        hi = np.searchsorted(self.agency_values, code, side="right")
+        return int(self.agency_offsets[lo]), int(self.agency_offsets[hi])
+
+    def block(self, code: str, region: bool, unit: str | None = None) -> tuple[np.ndarray, list[str]]:
+        """Row positions and name cores of one agency (or one work unit of it), or of every agency
+        of a region (the registry's own kode_wilayah per agency decides, not the code's shape)."""
         if region:
-            prefix = f"{code}.00." if "." not in code else f"{code}."
-            lo = np.searchsorted(self.agency_values, prefix)
-            hi = np.searchsorted(self.agency_values, prefix + "\x7f")
+            spans = [(int(self.agency_offsets[c]), int(self.agency_offsets[c + 1]))
+                     for c in self.agencies_of_region.get(code, np.zeros(0, np.int64))]
         else:
-            lo = np.searchsorted(self.agency_values, code)
-            hi = np.searchsorted(self.agency_values, code, side="right")
-        start, stop = int(self.agency_offsets[lo]), int(self.agency_offsets[hi])
-        return self.by_agency[start:stop], self.name_by_agency.slice(start, stop - start).to_pylist()
+            spans = [self._agency_span(code)]
+        spans = [(a, b) for a, b in spans if b > a]
+        if not spans:
+            return np.zeros(0, np.int64), []
+        rows = np.concatenate([self.by_agency[a:b] for a, b in spans])
+        cores = [v for a, b in spans for v in self.core_by_agency.slice(a, b - a).to_pylist()]
+        if unit is not None:
+            wanted = np.flatnonzero(self.unit_values == unit)
+            keep = np.isin(self.unit_code[rows], wanted)
+            rows = rows[keep]
+            cores = [c for c, k in zip(cores, keep, strict=True) if k]
+        return rows, cores
+
+    def block_size(self, code: str, region: bool) -> int:
+        if region:
+            return int(sum(self.agency_offsets[c + 1] - self.agency_offsets[c]
+                           for c in self.agencies_of_region.get(code, [])))
+        a, b = self._agency_span(code)
+        return b - a
 
     def names(self, rows: np.ndarray) -> list[str]:
         return self.name_key.take(pa.array(rows)).to_pylist()
 
+    def cores(self, rows: np.ndarray) -> list[str]:
+        return self.core_by_agency.take(pa.array(self.position_in_agency[rows])).to_pylist()
 
-def _names_score(a: list[str], b: list[str]) -> np.ndarray:
-    return np.array([fuzz.ratio(x, y) for x, y in zip(a, b, strict=True)], dtype=np.float64)
+    def prefix_of(self, rows: np.ndarray) -> PrefixArrays:
+        p = self.prefix
+        return PrefixArrays(pa.array([], pa.large_string()), p.gender[rows], p.order[rows], p.house[rows],
+                            p.initial[rows])
+
+    def positions(self, rows: np.ndarray) -> list[str] | None:
+        if not len(self.jabatan_values):
+            return None
+        codes = self.jabatan_code[rows]
+        return np.where(codes >= 0, self.jabatan_values[np.maximum(codes, 0)], "").tolist()
+
+
+def _pair_scores(qe: QueryEvidence, reg: RegistryIndex, qi: np.ndarray, rows: np.ndarray,
+                 core_scores: np.ndarray | None = None, positions: bool = False) -> PairEvidence:
+    rows = np.asarray(rows, dtype=np.int64)
+    return score_pairs(qe, qi, reg.names(rows), reg.cores(rows), reg.prefix_of(rows), reg.nip_int[rows],
+                       reg.positions(rows) if positions else None, core_scores)
 
 
 def _eighteen_digits(raw: pd.Series, damaged: pd.Series) -> pd.Series:
@@ -151,7 +234,7 @@ def _empty_result(index: pd.Index) -> pd.DataFrame:
                         index=index)
 
 
-def _stage_exact(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame) -> pd.Series:
+def _stage_exact(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: pd.DataFrame) -> pd.Series:
     """Returns the mask of rows whose NIP hit someone with a clearly different name (typo suspects)."""
     has = q["nip"].notna()
     rows = np.full(len(q), -1)
@@ -160,7 +243,7 @@ def _stage_exact(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame) -> pd.S
     hit = rows >= 0
     score = np.zeros(len(q))
     if hit.any():
-        score[hit] = _names_score(q["name_key"].to_numpy()[hit].tolist(), reg.names(rows[hit]))
+        score[hit] = np.clip(_pair_scores(qe, reg, np.flatnonzero(hit), rows[hit]).name, 0, 100)
     ok = hit & (score >= NAME_CONFIRM)
     doubt = hit & (score >= NAME_REJECT) & ~ok
     idx = q.index
@@ -198,16 +281,22 @@ def _context_ok(q: pd.DataFrame, reg: RegistryIndex, qi: np.ndarray, rows: np.nd
     return agency_ok & region_ok
 
 
-def _pick(qi: np.ndarray, rows: np.ndarray, score: np.ndarray) -> pd.DataFrame:
-    """Best and runner-up candidate per query from long (query, row, score) arrays."""
-    frame = pd.DataFrame({"qi": qi, "row": rows, "score": score}).sort_values(["qi", "score"],
-                                                                              ascending=[True, False])
+def _pick(qi: np.ndarray, rows: np.ndarray, score: np.ndarray, **extra: np.ndarray) -> pd.DataFrame:
+    """Best and runner-up candidate per query from long (query, row, score) arrays; ``extra``
+    columns ride along with the best candidate."""
+    frame = pd.DataFrame({"qi": qi, "row": rows, "score": score, **extra}).sort_values(
+        ["qi", "score", "row"], ascending=[True, False, True])
     frame["rank"] = frame.groupby("qi").cumcount()
     best = frame[frame["rank"] == 0].set_index("qi")
     second = frame[frame["rank"] == 1].set_index("qi")
     best = best.assign(second=second["score"].reindex(best.index).fillna(-1.0),
                        second_row=second["row"].reindex(best.index).fillna(-1).astype(np.int64))
     return best
+
+
+def _candidates_text(reg: RegistryIndex, best: pd.DataFrame) -> list[str]:
+    return [";".join(reg.nip_text(np.array([r for r in (a, b) if r >= 0], dtype=np.int64)))
+            for a, b in zip(best["row"], best["second_row"], strict=True)]
 
 
 def _apply_pick(out: pd.DataFrame, q: pd.DataFrame, reg: RegistryIndex, best: pd.DataFrame, method: str,
@@ -223,17 +312,16 @@ def _apply_pick(out: pd.DataFrame, q: pd.DataFrame, reg: RegistryIndex, best: pd
     out.loc[target, "match_explanation"] = [f"{label}; name {s:.0f}/100, runner-up {r:.0f}"
                                             for s, r in zip(acc["score"], acc["second"], strict=True)]
     target = idx[rev.index.to_numpy()]
-    cands = [";".join(reg.nip_text(np.array([r for r in (a, b) if r >= 0], dtype=np.int64)))
-             for a, b in zip(rev["row"], rev["second_row"], strict=True)]
     out.loc[target, "person_match"] = "review"
-    out.loc[target, "review_candidates"] = cands
+    out.loc[target, "review_candidates"] = _candidates_text(reg, rev)
     out.loc[target, "match_confidence"] = np.round(rev["score"].to_numpy() / 100 * 0.8, 3)
     out.loc[target, "match_explanation"] = [f"{label}: two candidates too close (name {s:.0f} vs {r:.0f})"
                                             if r >= s - MARGIN else f"{label}: name only {s:.0f}/100"
                                             for s, r in zip(rev["score"], rev["second"], strict=True)]
 
 
-def _stage_repair(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray) -> None:
+def _stage_repair(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: pd.DataFrame,
+                  todo: np.ndarray) -> None:
     digits = _eighteen_digits(q["nip_raw"], q["nip_excel_damaged"]).to_numpy(dtype=object)
     sel = np.flatnonzero(todo & pd.notna(digits))
     if not len(sel):
@@ -245,25 +333,14 @@ def _stage_repair(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: 
     if not len(qi_local):
         return
     qi, cand = sel[qi_local], rows[rows >= 0]
-    score = _names_score(q["name_key"].to_numpy()[qi].tolist(), reg.names(cand))
+    score = _pair_scores(qe, reg, qi, cand).name
     keep = _context_ok(q, reg, qi, cand)
     # Same birth date (first 8 digits) as the written NIP: the typo sat in the less-checked tail.
     written_birth = np.array([int(digits[i][:8]) for i in qi], dtype=np.int64)
     same_birth = reg.nip_int[cand] // 10**10 == written_birth
     score = np.where(keep, score + same_birth * 2.0, 0.0)
-    best = _pick(qi, cand, np.minimum(score, 100.0))
+    best = _pick(qi, cand, np.clip(score, 0.0, 100.0))
     _apply_pick(out, q, reg, best, "nip_repair", REPAIR_NAME, REPAIR_NAME - 10, "one-typo NIP neighbour")
-
-
-def _fuzzy_block(q: pd.DataFrame, qi: np.ndarray, rows: np.ndarray,
-                 names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Long (query, row, score) arrays for the queries ``qi`` against one block of registry rows."""
-    if not len(rows):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    scores = process.cdist(q["name_key"].to_numpy()[qi].tolist(), names, scorer=fuzz.ratio,
-                           score_cutoff=FUZZY_REVIEW - MARGIN, dtype=np.uint8, workers=-1)
-    a, b = np.nonzero(scores)
-    return qi[a], rows[b], scores[a, b].astype(np.float64)
 
 
 def _prefix_candidates(q: pd.DataFrame, reg: RegistryIndex, i: int, prefix: str) -> np.ndarray:
@@ -281,7 +358,7 @@ def _prefix_candidates(q: pd.DataFrame, reg: RegistryIndex, i: int, prefix: str)
     return rows[:0]  # six digits of a birth month alone say nothing: leave it to the name stage
 
 
-def _stage_prefix(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
+def _stage_prefix(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
                   prefixes: np.ndarray) -> None:
     """Excel-damaged NIPs: the trustworthy prefix narrows the whole registry, the name decides.
 
@@ -298,57 +375,129 @@ def _stage_prefix(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: 
     if not parts_q or not sum(map(len, parts_q)):
         return
     qi, rows = np.concatenate(parts_q), np.concatenate(parts_r)
-    score = _names_score(q["name_key"].to_numpy()[qi].tolist(), reg.names(rows))
+    score = _pair_scores(qe, reg, qi, rows).name
     # The 18 digits a ".0" cell kept may be exact: agreeing with them breaks ties, never decides alone.
     written = _eighteen_digits(q["nip_raw"].astype(str).str.removesuffix(".0"), pd.Series(False, index=q.index))
     exact = written.to_numpy(dtype=object)[qi] == reg.nip_text(rows)
-    best = _pick(qi, rows, np.minimum(score + exact * 2.0, 100.0))
+    best = _pick(qi, rows, np.clip(score + exact * 2.0, 0.0, 100.0))
     _apply_pick(out, q, reg, best, "nip_prefix", PREFIX_NAME, PREFIX_NAME - 10, "Excel-damaged NIP prefix + name")
 
 
-def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray) -> None:
-    agency = q["kode_instansi"].to_numpy(dtype=object)
-    region = q["kode_wilayah"].to_numpy(dtype=object)
-    key = np.where(pd.notna(agency), agency, np.where(pd.notna(region), "R:" + region.astype(str), None))
-    sel = np.flatnonzero(todo & pd.notna(key) & (q["name_key"].fillna("").str.len() > 0).to_numpy())
-    parts = []
-    for block, group in pd.Series(sel).groupby(key[sel]):
-        is_region = str(block).startswith("R:")
-        rows, names = reg.block(str(block)[2:] if is_region else str(block), is_region)
-        parts.append(_fuzzy_block(q, group.to_numpy(), rows, names))
+def _block_keys(q: pd.DataFrame) -> np.ndarray:
+    """Per query, the narrowest block its resolved agency text allows: a work unit inside an agency
+    (``U:agency|unit``), the agency, else the region (``R:``); None when nothing was resolved."""
+    n = len(q)
+    agency = q["kode_instansi"].to_numpy(dtype=object) if "kode_instansi" in q else np.full(n, None, object)
+    unit = q["unit_kerja"].to_numpy(dtype=object) if "unit_kerja" in q else np.full(n, None, object)
+    region = q["kode_wilayah"].to_numpy(dtype=object) if "kode_wilayah" in q else np.full(n, None, object)
+    keys = np.full(n, None, dtype=object)
+    has_region, has_agency = pd.notna(region), pd.notna(agency)
+    keys[has_region] = "R:" + region[has_region].astype(str)
+    keys[has_agency] = "A:" + agency[has_agency].astype(str)
+    has_unit = has_agency & pd.notna(unit)
+    keys[has_unit] = "U:" + agency[has_unit].astype(str) + "|" + unit[has_unit].astype(str)
+    return keys
+
+
+def _fuzzy_block(qe: QueryEvidence, qi: np.ndarray, rows: np.ndarray,
+                 cores: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Long (query, row, core score) arrays for the queries ``qi`` against one block of registry rows."""
+    if not len(rows):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    scores = process.cdist(qe.prefix.core.take(pa.array(qi)).to_pylist(), cores, scorer=fuzz.ratio,
+                           score_cutoff=FUZZY_REVIEW - MARGIN, dtype=np.uint8, workers=-1)
+    a, b = np.nonzero(scores)
+    return qi[a], rows[b], scores[a, b].astype(np.float64)
+
+
+def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
+                 qe: QueryEvidence | None = None) -> None:
+    if qe is None:
+        qe = QueryEvidence.build(q, np.full(len(q), None, dtype=object))
+    keys = _block_keys(q)
+    sel = np.flatnonzero(todo & pd.notna(keys) & (q["name_key"].fillna("").str.len() > 0).to_numpy())
+    parts, sizes = [], np.zeros(len(q), np.int64)
+    for block, group in pd.Series(sel).groupby(keys[sel]):
+        kind, code = str(block)[0], str(block)[2:]
+        unit = None
+        if kind == "U":
+            code, unit = code.split("|", 1)
+        rows, cores = reg.block(code, kind == "R", unit)
+        if kind == "U" and not len(rows):  # the unit named no one: widen to its agency
+            rows, cores = reg.block(code, False)
+        qi = group.to_numpy()
+        sizes[qi] = len(rows)
+        parts.append(_fuzzy_block(qe, qi, rows, cores))
     if not parts:
         return
-    qi, rows, score = (np.concatenate(x) for x in zip(*parts, strict=True))
+    qi, rows, core_score = (np.concatenate(x) for x in zip(*parts, strict=True))
     if not len(qi):
         return
-    best = _pick(qi, rows, score)
-    by_agency = pd.notna(agency[best.index.to_numpy()])
-    for mask, method, accept, label in (
-        (by_agency, "name_agency", FUZZY_ACCEPT, "name inside the agency"),
-        (~by_agency, "name_region", FUZZY_ACCEPT + 3, "name inside the region"),
-    ):
-        _apply_pick(out, q, reg, best[mask], method, accept, FUZZY_REVIEW, label)
+    ev = _pair_scores(qe, reg, qi, rows, core_score, positions=True)
+    best = _pick(qi, rows, ev.total, name=np.clip(ev.name, 0, 100), contradiction=ev.contradiction,
+                 corroborated=ev.corroborated, notes=ev.notes)
+    region = np.array([str(keys[i]).startswith("R:") for i in best.index], dtype=bool)
+    _apply_fuzzy(out, q, qe, reg, best, sizes[best.index.to_numpy()], region)
+
+
+def _apply_fuzzy(out: pd.DataFrame, q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, best: pd.DataFrame,
+                 size: np.ndarray, region: np.ndarray) -> None:
+    """Accept, review or leave unmatched, by the block-size bar and the evidence of the best candidate."""
+    qi = best.index.to_numpy()
+    corroborated = best["corroborated"].to_numpy(dtype=bool)
+    accept, margin = thresholds(size, corroborated, region)
+    total, second = best["score"].to_numpy(), best["second"].to_numpy()
+    contradicted = best["contradiction"].to_numpy(dtype=bool)
+    non_asn = qe.non_asn[qi]
+    barred = pd.notna(non_asn) & ~corroborated
+    clear = ~contradicted & ~barred & (total >= accept) & (total - second >= margin)
+    doubtful = ~clear & ~barred & (total >= FUZZY_REVIEW)
+    scope = np.where(region, "name inside the region", "name inside the agency")
+    unit = q["unit_kerja"].to_numpy(dtype=object)[qi] if "unit_kerja" in q else np.full(len(qi), None, object)
+    scope = np.where(~region & pd.notna(unit), "name inside the work unit", scope)
+    notes = best["notes"].to_numpy(dtype=object)
+    idx = q.index.to_numpy()[qi]
+    detail = [f"{sc} ({n:,} persons); score {t:.0f} (name {nm:.0f}), runner-up {r:.0f}{note}"
+              for sc, n, t, nm, r, note in zip(scope, size, total, best["name"], second, notes, strict=True)]
+    detail = np.array(detail, dtype=object)
+    out.loc[idx[clear], "person_nip"] = reg.nip_text(best["row"].to_numpy()[clear])
+    out.loc[idx[clear], "person_match"] = np.where(region[clear], "name_region", "name_agency")
+    out.loc[idx[clear], "match_confidence"] = np.round(np.minimum(total[clear], 100) / 100 * 0.95, 3)
+    out.loc[idx[clear], "match_explanation"] = detail[clear]
+    out.loc[idx[doubtful], "person_match"] = "review"
+    out.loc[idx[doubtful], "review_candidates"] = _candidates_text(reg, best[doubtful])
+    out.loc[idx[doubtful], "match_confidence"] = np.round(np.minimum(total[doubtful], 100) / 100 * 0.8, 3)
+    why = np.where(contradicted, "the best candidate contradicts the record",
+                   np.where(total - second < margin, "two candidates too close", "score below the bar"))
+    out.loc[idx[doubtful], "match_explanation"] = [f"{w}: {d} (needs {a:.0f}, margin {m:.0f})" for w, d, a, m in
+                                                   zip(why[doubtful], detail[doubtful], accept[doubtful],
+                                                       margin[doubtful], strict=True)]
+    out.loc[idx[barred], "match_explanation"] = [f"{r}; a name alone does not link (best {d})"
+                                                 for r, d in zip(non_asn[barred], detail[barred], strict=True)]
 
 
 def match_persons(queries: pd.DataFrame, reg: RegistryIndex) -> pd.DataFrame:
     """Match each query row to a registry person; result columns :data:`RESULT_COLUMNS`, same index.
 
     ``queries`` needs ``nip`` (valid 18 digits or NA), ``nip_raw``, ``nip_excel_damaged``,
-    ``name_key``, and the resolved ``kode_instansi`` / ``kode_wilayah`` (NA when unknown).
+    ``name_key``, and the resolved ``kode_instansi`` / ``kode_wilayah`` (NA when unknown);
+    optional: ``unit_kerja`` (a resolved registry work unit of that agency), ``jabatan`` and
+    ``instansi_raw`` (evidence: position, and whether the respondent is a civil servant at all).
     """
     # Object columns: blocks index them thousands of times, Arrow-backed columns convert each time.
     q = queries.reset_index(drop=True).astype(object)
     out = _empty_result(q.index)
-    suspect = _stage_exact(q, reg, out).to_numpy()
-    unmatched = (out["person_match"] == "unmatched").to_numpy()
-    _stage_repair(q, reg, out, unmatched | suspect)
     prefixes = np.array([excel_prefix(r) if d else None for r, d in
                          zip(q["nip_raw"], q["nip_excel_damaged"].fillna(False), strict=True)], dtype=object)
+    qe = QueryEvidence.build(q, prefixes)
+    suspect = _stage_exact(q, qe, reg, out).to_numpy()
+    unmatched = (out["person_match"] == "unmatched").to_numpy()
+    _stage_repair(q, qe, reg, out, unmatched | suspect)
     todo = (out["person_match"] == "unmatched").to_numpy() | (suspect & (out["person_match"] == "review").to_numpy())
-    _stage_prefix(q, reg, out, todo, prefixes)
+    _stage_prefix(q, qe, reg, out, todo, prefixes)
     # Whatever is still unanswered (no NIP, or a damaged NIP whose prefix found nobody, e.g. a typo
     # inside it) falls back to the name inside the agency or region.
     answered_by_prefix = pd.notna(prefixes) & (out["person_match"] != "unmatched").to_numpy()
-    _stage_fuzzy(q, reg, out, todo & ~answered_by_prefix)
+    _stage_fuzzy(q, reg, out, todo & ~answered_by_prefix, qe)
     out.index = queries.index
     return out

@@ -8,37 +8,27 @@ review queue, and stewards' decisions (:mod:`pantau.matching.review`) are applie
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pantau.linking import attach_follow_ups, link_by_person, link_by_reference, reconcile_persons
 from pantau.matching.agencies import AgencyIndex
-from pantau.matching.categories import OTHER, categorize, category_from_label, sanction_severity
+from pantau.matching.categories import categorize, category_from_label, sanction_severity
 from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
 from pantau.pipeline.deadlines import escalation_due, follow_up_due
 from pantau.settings import FollowUpPolicy
 
-#: A recommendation comes 3-30 days after forwarding in practice; 180 days leaves room for slow
-#: offices while keeping two cases of one person from different elections apart.
-CASE_WINDOW_DAYS = 180
 #: Registry statuses of someone no longer in service (retired, dismissed, deceased).
 INACTIVE = ("pensiun", "berhenti", "meninggal")
 #: The registry columns link_cases reads; callers at national scale should load only these.
-REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi", "kode_wilayah", "status",
-                    "updated_at", "bkd"]
+REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi", "unit_kerja", "jabatan",
+                    "kode_wilayah", "status", "updated_at", "bkd"]
 #: Registry timestamps are read in Indonesia's western time zone when compared with decree dates.
 WIB = "Asia/Jakarta"
-_REF_SPACES = re.compile(r"\s+")
-
-
-def _ref(values: pd.Series) -> pd.Series:
-    """Reference numbers compare without case or spacing differences."""
-    return values.astype(object).where(values.notna()).map(
-        lambda v: _REF_SPACES.sub("", str(v)).upper() or None, na_action="ignore")
 
 
 def _person_columns(registry: pd.DataFrame, transfers: pd.DataFrame | None) -> pd.DataFrame:
@@ -70,7 +60,10 @@ def _local_date(values: pd.Series) -> pd.Series:
 
 
 def _person_queries(frame: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
-    queries = frame[["nip", "nip_raw", "nip_excel_damaged", "name_key"]].join(agencies)
+    """What the person matcher reads of a case or recommendation: NIP, name, position, the agency
+    text (for non-ASN respondents) and the resolved agency / work unit / region."""
+    cols = ["nip", "nip_raw", "nip_excel_damaged", "name_key", "jabatan", "instansi_raw"]
+    queries = frame[[c for c in cols if c in frame]].join(agencies)
     queries["nip_excel_damaged"] = queries["nip_excel_damaged"].fillna(False).astype(bool)
     return queries
 
@@ -110,44 +103,6 @@ def _prepare_recs(recs: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     return out.join(matched.add_prefix("rec_"))
 
 
-def _link_by_reference(cases: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
-    keys = pd.concat([
-        pd.DataFrame({"ref": _ref(cases["nomor_register"]), "nomor_register": cases["nomor_register"]}),
-        pd.DataFrame({"ref": _ref(cases["nomor_surat_penerusan"]), "nomor_register": cases["nomor_register"]}),
-    ]).dropna().drop_duplicates("ref", keep=False)  # a number used by two cases identifies neither
-    linked = pd.DataFrame({"nomor_rekomendasi": recs["nomor_rekomendasi"], "ref": _ref(recs["referensi_bawaslu"])})
-    linked = linked.dropna().merge(keys, on="ref")
-    return linked.assign(case_link="reference", case_link_detail="Referensi Bawaslu = " + linked["ref"])[
-        ["nomor_rekomendasi", "nomor_register", "case_link", "case_link_detail"]]
-
-
-def _link_by_person(cases: pd.DataFrame, recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Same person, recommendation after forwarding within the window, compatible category.
-
-    Returns (links, ambiguous) where ambiguous lists recommendations with several equally good cases.
-    """
-    left = recs[["nomor_rekomendasi", "tanggal_rekomendasi", "rec_person_nip", "rec_category"]].dropna(
-        subset=["rec_person_nip", "tanggal_rekomendasi"])
-    start = cases["tanggal_diteruskan"].fillna(cases["tanggal_register"])
-    right = cases[["nomor_register", "case_person_nip", "category"]].assign(start=start).dropna(
-        subset=["case_person_nip", "start"])
-    pairs = left.merge(right, left_on="rec_person_nip", right_on="case_person_nip")
-    gap = (pd.to_datetime(pairs["tanggal_rekomendasi"]) - pd.to_datetime(pairs["start"])).dt.days
-    same_cat = pairs["rec_category"].eq(pairs["category"])
-    loose_cat = pairs["rec_category"].isna() | pairs["rec_category"].eq(OTHER) | pairs["category"].eq(OTHER)
-    pairs = pairs.assign(gap=gap, same_cat=same_cat)[(gap >= 0) & (gap <= CASE_WINDOW_DAYS) & (same_cat | loose_cat)]
-    # Exact category beats a loose one; among equals, more than one candidate is a steward's call.
-    pairs = pairs[pairs["same_cat"] == pairs.groupby("nomor_rekomendasi")["same_cat"].transform("max")]
-    counts = pairs.groupby("nomor_rekomendasi")["nomor_register"].transform("size")
-    single = pairs[counts == 1]
-    links = single.assign(case_link="same_person_window",
-                          case_link_detail="same person, " + single["gap"].astype(str) + " days after forwarding, "
-                          + np.where(single["same_cat"], "same category", "category unknown"))
-    ambiguous = (pairs[counts > 1].groupby("nomor_rekomendasi")["nomor_register"]
-                 .agg(lambda s: ";".join(sorted(s))).rename("candidates").reset_index())
-    return links[["nomor_rekomendasi", "nomor_register", "case_link", "case_link_detail"]], ambiguous
-
-
 def _apply_link_decisions(links: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     chosen = decisions[decisions["item_id"].str.startswith("case_link:")]
     if chosen.empty:
@@ -162,56 +117,6 @@ def _apply_link_decisions(links: pd.DataFrame, decisions: pd.DataFrame) -> pd.Da
     forced = forced.assign(nomor_register=forced["value"], case_link="steward_" + forced["decision"],
                            case_link_detail="steward decision by " + forced["decided_by"].fillna("?"))
     return pd.concat([links, forced[links.columns]], ignore_index=True)
-
-
-def _reconcile_persons(frame: pd.DataFrame) -> pd.DataFrame:
-    """One person per row: the case's match, else the recommendation's; disagreement is a conflict."""
-    case_nip, rec_nip = frame["case_person_nip"], frame["rec_person_nip"]
-    from_rec = case_nip.isna() & rec_nip.notna()
-    frame["nip"] = case_nip.fillna(rec_nip)
-    frame["person_match"] = frame["case_person_match"].where(~from_rec, frame["rec_person_match"])
-    frame["person_match"] = frame["person_match"].fillna(frame["rec_person_match"]).fillna("unmatched")
-    frame["match_confidence"] = frame["case_match_confidence"].where(~from_rec, frame["rec_match_confidence"])
-    frame["match_confidence"] = frame["match_confidence"].fillna(frame["rec_match_confidence"]).fillna(0.0)
-    frame["match_explanation"] = frame["case_match_explanation"].where(~from_rec, frame["rec_match_explanation"])
-    frame["match_explanation"] = frame["match_explanation"].fillna(frame["rec_match_explanation"])
-    frame["person_conflict"] = case_nip.notna() & rec_nip.notna() & case_nip.ne(rec_nip)
-    return frame
-
-
-def _follow_up_frame(follow_ups: pd.DataFrame) -> pd.DataFrame:
-    fu = follow_ups[["id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", "bkd"]].rename(
-        columns={"id": "follow_up_id", "nip": "follow_up_nip", "bkd": "follow_up_bkd",
-                 "nomor_rekomendasi": "follow_up_rec_number"})
-    fu = fu.assign(follow_up_key=fu["follow_up_bkd"].astype(str) + "#" + fu["follow_up_id"].astype(str),
-                   ref=_ref(fu["follow_up_rec_number"]))
-    return fu.sort_values(["tanggal_sk", "follow_up_key"], kind="stable").reset_index(drop=True)
-
-
-def _attach_follow_ups(frame: pd.DataFrame, follow_ups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Follow-up per recommendation: by its number, else the same person's decree after it.
-
-    Returns (frame with follow-up columns, follow-ups attached to no recommendation).
-    """
-    fu = _follow_up_frame(follow_ups)
-    recs = frame.loc[frame["nomor_rekomendasi"].notna(), ["nomor_rekomendasi", "nip", "tanggal_rekomendasi"]]
-    recs = recs.assign(ref=_ref(recs["nomor_rekomendasi"]))
-    by_number = fu.dropna(subset=["ref"]).merge(recs[["ref", "nomor_rekomendasi"]], on="ref")
-    by_number = by_number.drop_duplicates("nomor_rekomendasi", keep="first").assign(follow_up_link="reference")
-    rest = fu[~fu["follow_up_key"].isin(by_number["follow_up_key"]) & fu["ref"].isna()]
-    open_recs = recs[~recs["nomor_rekomendasi"].isin(by_number["nomor_rekomendasi"])].dropna(subset=["nip"])
-    pairs = rest.merge(open_recs[["nomor_rekomendasi", "nip", "tanggal_rekomendasi"]], left_on="follow_up_nip",
-                       right_on="nip")
-    pairs = pairs[pd.to_datetime(pairs["tanggal_sk"]) >= pd.to_datetime(pairs["tanggal_rekomendasi"])]
-    # The decree answers the latest recommendation issued before it.
-    pairs = pairs.sort_values(["follow_up_key", "tanggal_rekomendasi"]).drop_duplicates("follow_up_key", keep="last")
-    pairs = pairs.drop_duplicates("nomor_rekomendasi", keep="first").assign(follow_up_link="same_person_after")
-    attached = pd.concat([by_number, pairs], ignore_index=True)
-    cols = ["follow_up_id", "follow_up_key", "follow_up_nip", "follow_up_rec_number", "nomor_sk", "tanggal_sk",
-            "jenis_sanksi", "follow_up_bkd", "follow_up_link"]
-    out = frame.merge(attached[["nomor_rekomendasi", *cols]], on="nomor_rekomendasi", how="left")
-    orphans = fu[~fu["follow_up_key"].isin(attached["follow_up_key"])]
-    return out, orphans[[c for c in cols if c != "follow_up_link"]]
 
 
 def _conflicts(frame: pd.DataFrame) -> pd.Series:
@@ -264,9 +169,12 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     case_matched, rec_matched = _match_both(cases, case_agencies, recs, rec_agencies, reg, decided)
     case_side = _prepare_cases(cases, case_agencies, case_matched)
     rec_side = _prepare_recs(recs, rec_matched)
-    by_ref = _link_by_reference(case_side, rec_side)
-    by_person, ambiguous = _link_by_person(case_side[~case_side["nomor_register"].isin(by_ref["nomor_register"])],
-                                           rec_side[~rec_side["nomor_rekomendasi"].isin(by_ref["nomor_rekomendasi"])])
+    by_ref, ambiguous_ref = link_by_reference(case_side, rec_side, cases["name_key"], recs["name_key"])
+    by_person, ambiguous = link_by_person(case_side[~case_side["nomor_register"].isin(by_ref["nomor_register"])],
+                                          rec_side[~rec_side["nomor_rekomendasi"].isin(by_ref["nomor_rekomendasi"])])
+    # A shared letter the person could not settle may still be settled by the date window.
+    ambiguous = pd.concat([ambiguous_ref[~ambiguous_ref["nomor_rekomendasi"].isin(by_person["nomor_rekomendasi"])],
+                           ambiguous], ignore_index=True).drop_duplicates("nomor_rekomendasi")
     links = _apply_link_decisions(pd.concat([by_ref, by_person], ignore_index=True), decided)
     links = links.drop_duplicates("nomor_rekomendasi").drop_duplicates("nomor_register")
     rec_side = rec_side.merge(links, on="nomor_rekomendasi", how="left").merge(
@@ -275,8 +183,8 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     frame["case_link"] = frame["case_link"].fillna(
         pd.Series(np.where(frame["nomor_rekomendasi"].isna(), "no_recommendation", "no_bawaslu_case"),
                   index=frame.index))
-    frame = _reconcile_persons(frame)
-    frame, orphans = _attach_follow_ups(frame, follow_ups)
+    frame = reconcile_persons(frame)
+    frame, orphans = attach_follow_ups(frame, follow_ups)
     orphans = orphans.assign(nip=orphans["follow_up_nip"], person_match="exact_nip", match_confidence=1.0,
                              case_link="no_recommendation", follow_up_link="no_recommendation",
                              match_explanation="NIP from the BKD's own follow-up table")
