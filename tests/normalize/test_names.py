@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import pytest
 
-from pantau.normalize.names import name_key_series, split_name
+from pantau.normalize.names import HOUSES, name_key_series, prefix_arrays, split_name, split_prefixes
 
 SPLITS: list[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = [
     ("Drs. H. Syafrizal, M.Si", ("Drs.", "H."), "Syafrizal", ("M.Si",)),
@@ -50,6 +50,17 @@ SPLITS: list[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = [
     ("  nur   aini  ", (), "Nur Aini", ()),
     ("Dr.", ("Dr.",), "", ()),
     ("", (), "", ()),
+    # Health professions write their professional title in front (and "Bidan" written out).
+    ("Ns. Siti Aminah, S.Kep.", ("Ns.",), "Siti Aminah", ("S.Kep.",)),
+    ("apt. Budi Santoso, S.Farm.", ("apt.",), "Budi Santoso", ("S.Farm.",)),
+    ("Bd. Sri Rahayu, S.Tr.Keb.", ("Bd.",), "Sri Rahayu", ("S.Tr.Keb.",)),
+    ("Bidan Sri Rahayu", ("Bidan",), "Sri Rahayu", ()),
+    ("Yuliani, S.Tr.Kes.", (), "Yuliani", ("S.Tr.Kes.",)),
+    ("Ahmad Fauzi, S.Pd.I.", (), "Ahmad Fauzi", ("S.Pd.I.",)),
+    ("Rina Marlina, A.Md.Kep.", (), "Rina Marlina", ("A.Md.Kep.",)),
+    # Name prefixes are part of the name (compared as features by the matcher), never titles.
+    ("I Wayan Sudarsana, S.Pd.", (), "I Wayan Sudarsana", ("S.Pd.",)),
+    ("Andi Baso, S.E.", (), "Andi Baso", ("S.E.",)),
 ]
 
 
@@ -147,3 +158,60 @@ def test_vectorised_throughput() -> None:
     elapsed = time.perf_counter() - started
     assert keys.iloc[0] == "syafrizal"
     assert len(series) / elapsed > 100_000
+
+
+PREFIXES: list[tuple[str, str, dict[str, object]]] = [
+    # raw name, core key, features (gender 1 male / 2 female, Balinese birth order, house, initial)
+    ("I Wayan Sudarsana", "sudarsana", {"gender": 1, "order": 1}),
+    ("Wayan Sudarsana", "sudarsana", {"gender": 0, "order": 1}),
+    ("Ni Luh Putu Ariani", "ariani", {"gender": 2, "order": 1}),
+    ("Ni Made Sriasih", "sriasih", {"gender": 2, "order": 2}),
+    ("I Ketut Sukadana", "sukadana", {"gender": 1, "order": 4}),
+    ("Ida Bagus Putu Wirawan", "wirawan", {"gender": 1, "order": 1, "house": "ida"}),
+    ("Ida Ayu Made Sari", "sari", {"gender": 2, "order": 2, "house": "ida"}),
+    ("Anak Agung Gede Oka", "oka", {"gender": 1, "order": 1, "house": "agung"}),
+    ("I Gusti Ngurah Rai", "rai", {"gender": 1, "house": "gusti"}),
+    ("Cokorda Gede Putra", "putra", {"gender": 1, "order": 1, "house": "cokorda"}),
+    ("Desak Made Suarni", "suarni", {"gender": 2, "order": 2, "house": "dewa"}),
+    ("Andi Baso", "baso", {"house": "andi"}),
+    ("A. Baso", "baso", {"initial": "a"}),
+    ("La Ode Muhammad Ali", "muhammad ali", {"gender": 1, "house": "ode"}),
+    ("Wa Ode Nurhayati", "nurhayati", {"gender": 2, "house": "ode"}),
+    ("La Ndaha", "ndaha", {"gender": 1}),
+    ("Teuku Rizal", "rizal", {"gender": 1, "house": "teuku"}),
+    ("T. Rizal", "rizal", {"initial": "t"}),
+    ("Cut Nyak Dhien", "dhien", {"gender": 2, "house": "teuku"}),
+    ("Tjut Meutia", "meutia", {"gender": 2, "house": "teuku"}),  # old spelling folds to "cut"
+    ("Tgk. Abdullah", "abdullah", {"house": "tengku"}),
+    ("Raden Mas Suprapto", "suprapto", {"gender": 1, "house": "raden"}),
+    ("RA. Kartini", "kartini", {"gender": 2, "house": "raden"}),
+    ("Rr. Siti Hartati", "siti hartati", {"gender": 2, "house": "raden"}),
+    ("Syarifah Aini", "aini", {"gender": 2, "house": "sayyid"}),
+    ("Said Abdullah", "abdullah", {"gender": 1, "house": "sayyid"}),
+    ("Baso Dg. Nai", "baso daeng nai", {}),  # Dg. inside a Makassar name is Daeng
+    ("Budi Santoso", "budi santoso", {}),
+    ("S. Budi", "s budi", {}),  # an initial that abbreviates no known prefix stays in the name
+    ("Agung Prasetyo", "agung prasetyo", {}),  # "Agung" alone is a Javanese given name
+    ("I Ketut", "ketut", {"gender": 1}),  # the last word stays: something must be compared
+]
+
+
+@pytest.mark.parametrize(("raw", "core", "features"), PREFIXES)
+def test_split_prefixes(raw: str, core: str, features: dict[str, object]) -> None:
+    got_core, prefix = split_prefixes(split_name(raw).key)
+    assert got_core == core
+    house = features.get("house")
+    assert (prefix.gender, prefix.order, prefix.initial) == (
+        features.get("gender", 0), features.get("order", 0), features.get("initial", ""))
+    assert (HOUSES[prefix.house - 1] if prefix.house else None) == house
+
+
+def test_prefix_arrays_match_scalar() -> None:
+    keys = [split_name(raw).key for raw, *_ in PREFIXES] + ["", "ni", "i wayan", "t", "dg nai"]
+    arrays = prefix_arrays(pd.Series(keys * 3))
+    for i, key in enumerate(keys * 3):
+        core, prefix = split_prefixes(key)
+        assert arrays.core[i].as_py() == core, key
+        got = (int(arrays.gender[i]), int(arrays.order[i]), int(arrays.house[i]),
+               chr(arrays.initial[i]) if arrays.initial[i] else "")
+        assert got == (prefix.gender, prefix.order, prefix.house, prefix.initial), key

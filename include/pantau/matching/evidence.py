@@ -212,18 +212,22 @@ def score_pairs(qe: QueryEvidence, qi: np.ndarray, r_full: list[str], r_core: li
     n = len(qi)
     q_core = qe.prefix.core.take(qi).to_pylist() if n else []
     if core_scores is None:
-        core_scores = np.array([fuzz.ratio(a, b) for a, b in zip(q_core, r_core, strict=True)], np.float64)
+        core_scores = np.full(n, np.nan)
+    core_scores = np.asarray(core_scores, dtype=np.float64).copy()
+    missing = np.flatnonzero(np.isnan(core_scores))
+    if len(missing):
+        core_scores[missing] = [fuzz.ratio(q_core[i], r_core[i]) for i in missing]
     qp = qe.prefix.take(qi)
     registry_gender = ((r_nip // 1000) % 10).astype(np.int8)
     registry_gender = np.where(np.isin(registry_gender, (1, 2)), registry_gender, 0)
     penalty, dropped, hard, notes = _prefix_compare(qp, r_prefix, registry_gender, qe.nip_gender[qi])
-    # Names with prefixes on either side are also compared whole: "A. Rahman" is closer to "Abdul
-    # Rahman" as written than once the initial is stripped. Conflicts count against both readings.
-    has_prefix = (qp.gender > 0) | (qp.order > 0) | (qp.house > 0) | (qp.initial > 0) | (
-        r_prefix.gender > 0) | (r_prefix.order > 0) | (r_prefix.house > 0) | (r_prefix.initial > 0)
+    # When the two sides wrote their prefixes differently, the names are also compared whole: "A.
+    # Rahman" is closer to "Abdul Rahman" as written than once the initial is stripped, and "Agung
+    # Oka" to "Anak Agung Oka". Prefixes written alike are already credited: only the cores count.
+    differ = (dropped > 0) | (qp.initial > 0) | (r_prefix.initial > 0) | (qp.house != r_prefix.house)
     name = core_scores - dropped
-    if has_prefix.any():
-        idx = np.flatnonzero(has_prefix)
+    if differ.any():
+        idx = np.flatnonzero(differ)
         q_full = qe.full[qi]
         whole = np.array([fuzz.ratio(q_full[i], r_full[i]) for i in idx], np.float64)
         name[idx] = np.maximum(name[idx], whole)

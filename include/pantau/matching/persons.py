@@ -98,6 +98,7 @@ class RegistryIndex:
     jabatan_code: np.ndarray  # int32 per row into jabatan_values, -1 unknown
     jabatan_values: np.ndarray  # distinct normalised positions (object)
     agencies_of_region: dict[str, np.ndarray] = field(default_factory=dict)
+    has_prefix: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # bool per row
 
     @classmethod
     def build(cls, registry: pd.DataFrame) -> RegistryIndex:
@@ -129,7 +130,8 @@ class RegistryIndex:
                    np.asarray(values, dtype=object), codes, region_array,
                    names, prefix.core.take(pa.array(by_agency)), position, prefix,
                    unit_code, unit_values, jab_code, jab_values,
-                   {r: np.array(c, dtype=np.int64) for r, c in by_region.items()})
+                   {r: np.array(c, dtype=np.int64) for r, c in by_region.items()},
+                   (prefix.gender > 0) | (prefix.order > 0) | (prefix.house > 0) | (prefix.initial > 0))
 
     def nip_text(self, rows: np.ndarray) -> np.ndarray:
         return self.nip_int[rows].astype(str).astype(object)
@@ -399,15 +401,32 @@ def _block_keys(q: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _fuzzy_block(qe: QueryEvidence, qi: np.ndarray, rows: np.ndarray,
+def _fuzzy_block(qe: QueryEvidence, reg: RegistryIndex, qi: np.ndarray, rows: np.ndarray,
                  cores: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Long (query, row, core score) arrays for the queries ``qi`` against one block of registry rows."""
+    """Long (query, row, core score) arrays for the queries ``qi`` against one block of registry rows.
+
+    Prefix-stripped cores are compared across the whole block. The registry persons who have a name
+    prefix are also compared with their whole name against the whole written name, so a prefix only
+    partly written ("Agung Oka" for "Anak Agung Oka") is still a candidate; those pairs carry a NaN
+    core score, which :func:`pantau.matching.evidence.score_pairs` computes.
+    """
+    empty = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     if not len(rows):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return empty
+    cutoff = FUZZY_REVIEW - MARGIN
     scores = process.cdist(qe.prefix.core.take(pa.array(qi)).to_pylist(), cores, scorer=fuzz.ratio,
-                           score_cutoff=FUZZY_REVIEW - MARGIN, dtype=np.uint8, workers=-1)
+                           score_cutoff=cutoff, dtype=np.uint8, workers=-1)
     a, b = np.nonzero(scores)
-    return qi[a], rows[b], scores[a, b].astype(np.float64)
+    out_q, out_r, out_s = [qi[a]], [rows[b]], [scores[a, b].astype(np.float64)]
+    marked = rows[reg.has_prefix[rows]]
+    if len(marked):
+        whole = process.cdist(qe.full[qi].tolist(), reg.names(marked), scorer=fuzz.ratio, score_cutoff=cutoff,
+                              dtype=np.uint8, workers=-1)
+        a, b = np.nonzero(whole)
+        out_q.append(qi[a])
+        out_r.append(marked[b])
+        out_s.append(np.full(len(a), np.nan))
+    return np.concatenate(out_q), np.concatenate(out_r), np.concatenate(out_s)
 
 
 def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
@@ -427,12 +446,16 @@ def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: n
             rows, cores = reg.block(code, False)
         qi = group.to_numpy()
         sizes[qi] = len(rows)
-        parts.append(_fuzzy_block(qe, qi, rows, cores))
+        parts.append(_fuzzy_block(qe, reg, qi, rows, cores))
     if not parts:
         return
     qi, rows, core_score = (np.concatenate(x) for x in zip(*parts, strict=True))
     if not len(qi):
         return
+    # A pair found by both comparisons once, with its core score.
+    first = pd.DataFrame({"q": qi, "r": rows, "nan": np.isnan(core_score)}).sort_values(
+        ["q", "r", "nan"], kind="stable").drop_duplicates(["q", "r"]).index.to_numpy()
+    qi, rows, core_score = qi[first], rows[first], core_score[first]
     ev = _pair_scores(qe, reg, qi, rows, core_score, positions=True)
     best = _pick(qi, rows, ev.total, name=np.clip(ev.name, 0, 100), contradiction=ev.contradiction,
                  corroborated=ev.corroborated, notes=ev.notes)
