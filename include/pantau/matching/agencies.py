@@ -1,169 +1,255 @@
-"""Resolve free-text agency names to registry agency codes and region codes.
+"""Resolve free-text agency names to registry blocks: a work unit, an agency, or a whole region.
 
-Sources write the agency as people say it (``Disdik Kab. Agam``, ``Pemkot Padang``, ``Badan
-Kesbangpol Prov Sumut``). The registry is the authority: its ``(kode_instansi, nama_instansi,
-kode_wilayah)`` triples define what can be resolved. A text resolves to an *agency* when one agency
-of its region clearly wins, otherwise only to the *region*, which the person matcher then uses as
-a wider block. Nothing here guesses between two agencies that score alike.
+Sources write the agency as people say it (``Disdik Kab. Agam``, ``Pemkot Padang``, ``RSUD Lubuk
+Basung``, ``SDN 3 Lubuk Basung``). Regions come from the Kemendagri table
+(:func:`pantau.reference.regions.load_regions`: every kabupaten, kota and province, their short forms
+and PPK titles), not from the registry's names. The registry is the authority on what agencies and
+work units exist, and registries differ in where they keep the unit: some name every office as an
+agency (``nama_instansi`` = ``Dinas Pendidikan Kabupaten Agam``), others name the whole regional
+government (``Pemerintah Kabupaten Agam``) and keep the office in ``unit_kerja``. Both columns give
+candidates.
+
+Resolution of one text, inside its region (named in the text, else the caller's hint: the case's
+region code, the recommendation's PPK):
+
+1. the text's *type* — abbreviations expanded (:mod:`pantau.reference.agency_types`) and region
+   names set aside — is compared with the type of every agency of the region and of every work unit
+   of the region's whole-government agencies (or, when no agency fits, of any agency): one clear
+   winner gives an agency block or a unit block. A unit heading a group (``Dinas Pendidikan`` with
+   its schools, ``Dinas Kesehatan`` with its puskesmas; ``data/unit_groups.json``) brings its group;
+2. otherwise the region itself is the block: a whole-government text (``Pemkab Agam``, ``Setda
+   Agam``, ``Kabupaten Agam``) or an office the registry does not list. The person matcher raises
+   its bar with the block's size.
+
+Nothing here guesses between two agencies or units that score alike.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from pantau.normalize.agencies import agency_key
+from pantau.matching.persons import UNIT_SEPARATOR, RegistryIndex
+from pantau.reference.agency_types import AgencyTypes, load_agency_types
+from pantau.reference.regions import RegionTable, load_regions
 
-__all__ = ["AgencyIndex"]
+__all__ = ["AGENCY_ACCEPT", "AGENCY_MARGIN", "AgencyIndex", "Resolution", "UNIT_SEPARATOR"]
 
-# Official short forms of province names (Kemendagri/press usage): "Prov Sumbar", "Pemprov Jabar".
-PROVINCE_SHORT: dict[str, str] = {
-    "sumut": "sumatera utara", "sumbar": "sumatera barat", "sumsel": "sumatera selatan",
-    "babel": "kepulauan bangka belitung", "kepri": "kepulauan riau", "dki": "dki jakarta", "jabar": "jawa barat",
-    "jateng": "jawa tengah", "diy": "di yogyakarta", "jatim": "jawa timur", "ntb": "nusa tenggara barat",
-    "ntt": "nusa tenggara timur", "kalbar": "kalimantan barat", "kalteng": "kalimantan tengah",
-    "kalsel": "kalimantan selatan", "kaltim": "kalimantan timur", "kaltara": "kalimantan utara",
-    "sulut": "sulawesi utara", "sulteng": "sulawesi tengah", "sulsel": "sulawesi selatan",
-    "sultra": "sulawesi tenggara", "sulbar": "sulawesi barat", "malut": "maluku utara", "pabar": "papua barat",
-    "pbd": "papua barat daya",
-}
-# Agency-type synonyms not covered by normalize.agencies' abbreviation list. The whole-government
-# forms ("Pemkab X", "Setdakab X") name the regional secretariat, the PPK's own office.
-_TYPE_SYNONYMS: tuple[tuple[str, str], ...] = (
-    (r"\bpemerintah (?:kabupaten|kota|provinsi|daerah)\b", "sekretariat daerah"),
-    (r"\bsetda(?:kab|kot|prov)\b", "sekretariat daerah"),
-    (r"\bdiknas\b", "dinas pendidikan"),
-    (r"\bdinas pendidikan dan kebudayaan\b", "dinas pendidikan"),
-    (r"\b(?:dinas )?dukcapil\b", "dinas kependudukan dan pencatatan sipil"),
-    (r"\b(?:badan )?kesbangpol\b", "badan kesatuan bangsa dan politik"),
-    (r"\b(?:dinas )?pu\b|\bdpupr\b|\bdinas pupr\b", "dinas pekerjaan umum dan penataan ruang"),
-    (r"\bbadan keuangan\b", "badan pengelolaan keuangan dan aset daerah"),
-    (r"\bbkd\b|\bbadan kepegawaian\b", "badan kepegawaian dan pengembangan sumber daya manusia"),
-    (r"\bdistan\b|\bdinas pertanian dan pangan\b", "dinas pertanian"),
-    (r"\bsatpol pp\b|\bsatuan pol pp\b", "satuan polisi pamong praja"),
-    (r"\bkantor camat\b", "kecamatan"),
-)
-_TYPE_RE = tuple((re.compile(p), r) for p, r in _TYPE_SYNONYMS)
-_LEVEL = re.compile(r"^(kabupaten|kota|provinsi) ")
 AGENCY_ACCEPT = 85.0
 AGENCY_MARGIN = 4.0
+RESOLVED_COLUMNS = ["kode_instansi", "unit_kerja", "kode_wilayah", "agency_score", "agency_scope"]
 
 
-def canonical_agency_text(text: object) -> str:
-    """``agency_key`` plus province short forms and agency-type synonyms expanded."""
-    key = agency_key(text)
-    key = re.sub(r"\bsatpol\s+pp\b", "satpol pp", key.replace("satpol-pp", "satpol pp"))
-    for pattern, repl in _TYPE_RE:
-        key = pattern.sub(repl, key)
-    words = [PROVINCE_SHORT.get(w, w) for w in key.split()]
-    return " ".join(words)
+@dataclass(frozen=True)
+class Resolution:
+    """Where to look for the person named with an agency text."""
+
+    kode_instansi: str | None = None
+    unit_kerja: str | None = None  # one or more units (UNIT_SEPARATOR-joined) of kode_instansi
+    kode_wilayah: str | None = None
+    score: float = 0.0
+    scope: str | None = None  # unit | agency | government | region | None
 
 
-def _region_suffix(names: list[str]) -> str:
-    """The region part of a region's agency names: the longest word suffix most of them share."""
-    counts: Counter[str] = Counter()
-    for name in names:
-        words = name.split()
-        for k in range(1, min(5, len(words))):
-            counts[" ".join(words[-k:])] += 1
-    common = [s for s, c in counts.items() if c * 2 >= len(names)]
-    return max(common, key=len) if common else ""
+@dataclass
+class _Entry:
+    kode_instansi: str
+    unit: str | None
+    type: str  # the name without region words, abbreviations expanded
 
 
 @dataclass
 class _Region:
     code: str
-    key: str  # "kabupaten agam", "kota padang", "provinsi sumatera barat"
-    agency_codes: np.ndarray
-    agency_types: list[str]  # agency key without the region part
+    agencies: list[_Entry] = field(default_factory=list)
+    units: list[_Entry] = field(default_factory=list)  # units of whole-government agencies
+    other_units: list[_Entry] = field(default_factory=list)  # units of the other agencies
+
+
+@lru_cache(maxsize=1)
+def _unit_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = json.loads((Path(__file__).with_name("data") / "unit_groups.json").read_text(encoding="utf-8"))
+    return tuple((str(g["head"]), tuple(str(m) for m in g["members"])) for g in data["groups"])
+
+
+def _score(a: str, b: str) -> float:
+    # token_set alone calls "dinas pendidikan" equal to "bidang pembinaan sd dinas pendidikan"; the
+    # token_sort half keeps the exact office ahead of the offices that merely contain its name.
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
 
 
 class AgencyIndex:
-    """Agencies and regions known to the registry, with text resolution."""
+    """Agencies, work units and regions known to the registry, with text resolution."""
 
-    def __init__(self, registry: pd.DataFrame) -> None:
-        agencies = (registry[["kode_instansi", "nama_instansi", "kode_wilayah"]].dropna()
-                    .drop_duplicates("kode_instansi").sort_values("kode_instansi"))
-        agencies = agencies.assign(key=[canonical_agency_text(t) for t in agencies["nama_instansi"]])
+    def __init__(self, registry: pd.DataFrame, reg: RegistryIndex | None = None,
+                 regions: RegionTable | None = None, types: AgencyTypes | None = None) -> None:
+        self.table = regions or load_regions()
+        self.types = types or load_agency_types()
+        agencies = self._agencies(registry, reg)
+        self.agency_name: dict[str, str] = dict(zip(agencies["kode_instansi"], agencies["nama_instansi"],
+                                                    strict=True))
+        self.agency_region: dict[str, str | None] = {}
+        self.whole_government: set[str] = set()
         self.regions: dict[str, _Region] = {}
-        aliases: dict[str, set[str]] = {}
-        for code, group in agencies.groupby("kode_wilayah", sort=True):
-            keys = group["key"].tolist()
-            suffix = _region_suffix(keys)
-            types = [k[: -len(suffix)].strip() if suffix and k.endswith(suffix) else k for k in keys]
-            self.regions[str(code)] = _Region(str(code), suffix, group["kode_instansi"].to_numpy(), types)
-            for alias in self._aliases(suffix):
-                aliases.setdefault(alias, set()).add(str(code))
-        # Only aliases naming one region are usable; "bandung" alone is both the regency and the city.
-        self.alias_to_region = {a: next(iter(c)) for a, c in aliases.items() if len(c) == 1 and a}
-        self._alias_re = re.compile(r"\b(" + "|".join(re.escape(a) for a in
-                                                      sorted(self.alias_to_region, key=len, reverse=True)) + r")\b")
-        self.agency_region = dict(zip(agencies["kode_instansi"], agencies["kode_wilayah"], strict=True))
-        self.agency_name = dict(zip(agencies["kode_instansi"], agencies["nama_instansi"], strict=True))
+        for code, name, region_code in agencies[["kode_instansi", "nama_instansi", "kode_wilayah"]].itertuples(
+                index=False):
+            region = self._region_of_agency(region_code, name)
+            self.agency_region[code] = region
+            if region is None:
+                continue
+            entry = self.regions.setdefault(region, _Region(region))
+            entry.agencies.append(_Entry(code, None, self.type_of(name)))
+            if self.types.is_whole_government(name):
+                self.whole_government.add(code)
+        for code, unit in self._units(registry, reg):
+            region = self.agency_region.get(code)
+            if region is None or not unit:
+                continue
+            target = self.regions[region].units if code in self.whole_government else self.regions[region].other_units
+            target.append(_Entry(code, unit, self.type_of(unit)))
+
+    # ------------------------------------------------------------------ registry
 
     @staticmethod
-    def _aliases(suffix: str) -> list[str]:
-        bare = _LEVEL.sub("", suffix)
-        return [suffix, bare] if bare != suffix else [suffix]
+    def _agencies(registry: pd.DataFrame, reg: RegistryIndex | None) -> pd.DataFrame:
+        cols = ["kode_instansi", "nama_instansi", "kode_wilayah"]
+        if reg is not None and len(reg.by_agency):
+            # One row per agency from the index (its first row in agency order): no 6M-row dedup.
+            starts = reg.agency_offsets[:-1]
+            present = starts < reg.agency_offsets[1:]
+            rows = reg.by_agency[starts[present]]
+            frame = registry.iloc[rows][cols]
+        else:
+            frame = registry[cols].drop_duplicates("kode_instansi")
+        frame = frame.dropna(subset=["kode_instansi"]).astype(object)
+        return frame.where(frame.notna(), None).sort_values("kode_instansi").reset_index(drop=True)
 
-    def region_of_text(self, key: str) -> str | None:
-        found = self._alias_re.findall(key)
-        codes = {self.alias_to_region[f] for f in found}
-        if len(codes) == 1:
-            return codes.pop()
-        # "Kecamatan Agam Utara Kabupaten Agam" names one region twice: the longest alias decides.
-        return self.alias_to_region[max(found, key=len)] if found else None
+    @staticmethod
+    def _units(registry: pd.DataFrame, reg: RegistryIndex | None) -> list[tuple[str, str]]:
+        if "unit_kerja" not in registry:
+            return []
+        if reg is not None:
+            pairs = np.unique(reg.agency_code.astype(np.int64) * (len(reg.unit_values) + 1) + reg.unit_code + 1)
+            agency, unit = pairs // (len(reg.unit_values) + 1), pairs % (len(reg.unit_values) + 1) - 1
+            keep = unit >= 0
+            return list(zip(reg.agency_values[agency[keep]].tolist(), reg.unit_values[unit[keep]].tolist(),
+                            strict=True))
+        frame = registry[["kode_instansi", "unit_kerja"]].dropna().drop_duplicates()
+        return list(zip(frame["kode_instansi"].astype(str), frame["unit_kerja"].astype(str), strict=True))
+
+    def _region_of_agency(self, code: object, name: object) -> str | None:
+        """The registry's region code read against the Kemendagri table, else the region its name says."""
+        region = self.table.containing(code) if code is not None else None
+        if region is not None:
+            return region.code
+        from_name = self.table.region_of_text(name)
+        if from_name is not None:
+            return from_name
+        return str(code) if isinstance(code, str) and code else None
+
+    # ------------------------------------------------------------------ text
+
+    def type_of(self, text: object) -> str:
+        """The words of ``text`` that are not a region name, abbreviations expanded."""
+        tokens = self.types.expand_tokens(text)
+        covered = self.table.covered_tokens(tokens)
+        return " ".join(t.text for i, t in enumerate(tokens) if i not in covered)
+
+    def _segments(self, text: object) -> list[str]:
+        """The text's type, then the type of each comma-separated part when there are several."""
+        tokens = self.types.expand_tokens(text)
+        covered = self.table.covered_tokens(tokens)
+        kept = [(t.segment, t.text) for i, t in enumerate(tokens) if i not in covered]
+        whole = " ".join(w for _, w in kept)
+        parts = {}
+        for seg, word in kept:
+            parts.setdefault(seg, []).append(word)
+        out = [whole] if whole else []
+        if len(parts) > 1:
+            out += [" ".join(p) for p in parts.values() if p]
+        return out
+
+    def region_of_text(self, text: object) -> str | None:
+        return self.table.region_of_text(text) if isinstance(text, str) and text.strip() else None
 
     def region_of_ppk(self, ppk: object) -> str | None:
         """The PPK's title names the region: Bupati X, Wali Kota Y, Gubernur Z."""
         if not isinstance(ppk, str) or not ppk.strip():
             return None
-        key = canonical_agency_text(ppk)
-        key = re.sub(r"^bupati ", "kabupaten ", key)
-        key = re.sub(r"^(?:wali kota|walikota) ", "kota ", key)
-        key = re.sub(r"^gubernur ", "provinsi ", key)
-        return self.alias_to_region.get(key)
-
-    def _agency_in_region(self, key: str, region: _Region) -> tuple[str | None, float]:
-        rest = self._alias_re.sub(" ", key).strip() or key
-        scores = process.extract(rest, region.agency_types, scorer=fuzz.token_set_ratio, limit=2)
-        if not scores:
-            return None, 0.0
-        best = scores[0]
-        second = scores[1][1] if len(scores) > 1 else 0.0
-        if best[1] >= AGENCY_ACCEPT and best[1] - second >= AGENCY_MARGIN:
-            return str(region.agency_codes[best[2]]), float(best[1])
-        return None, float(best[1])
+        return self.table.region_of_ppk(ppk)
 
     def regions_of_ppk(self, ppk: pd.Series) -> pd.Series:
         """:meth:`region_of_ppk` per row, evaluated once per distinct title."""
         distinct = ppk.dropna().unique()
         return ppk.map(dict(zip(distinct, map(self.region_of_ppk, distinct), strict=True)))
 
-    def resolve_one(self, text: object, region_hint: str | None = None) -> tuple[str | None, str | None, float]:
-        """(kode_instansi or None, kode_wilayah or None, agency score 0-100) for one text."""
-        key = canonical_agency_text(text)
-        region = self.region_of_text(key) if key else None
-        if region is None and region_hint in self.regions:
-            region = region_hint
-        if region is None or not key:
-            return None, region, 0.0
-        agency, score = self._agency_in_region(key, self.regions[region])
-        return agency, region, score
+    def _best(self, types: list[str], entries: list[_Entry]) -> tuple[_Entry | None, float]:
+        best: tuple[_Entry | None, float] = (None, 0.0)
+        for text_type in types:
+            scored = sorted(((_score(text_type, e.type), i) for i, e in enumerate(entries) if e.type),
+                            reverse=True)
+            if not scored:
+                continue
+            top, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0.0
+            if top >= AGENCY_ACCEPT and top - second >= AGENCY_MARGIN and top > best[1]:
+                best = (entries[scored[0][1]], top)
+            elif best[0] is None and top > best[1]:
+                best = (None, top)
+        return best
+
+    def _group(self, region: _Region, entry: _Entry) -> str:
+        """The unit and, when it heads a group (Dinas Pendidikan), the group's units of the same agency."""
+        assert entry.unit is not None
+        units = [entry.unit]
+        for head, members in _unit_groups():
+            if entry.type == head or entry.type.startswith(head + " "):
+                for other in region.units + region.other_units:
+                    if other.kode_instansi == entry.kode_instansi and other.unit != entry.unit and any(
+                            other.type == m or other.type.startswith(m + " ") for m in members):
+                        units.append(str(other.unit))
+        return UNIT_SEPARATOR.join(sorted(set(units), key=units.index))
+
+    def resolve_one(self, text: object, region_hint: str | None = None) -> Resolution:
+        """Where to look for the person of one agency text (see the module docstring)."""
+        region_code = self.region_of_text(text)
+        if region_code is None and isinstance(region_hint, str) and region_hint:
+            hinted = self.table.containing(region_hint)
+            region_code = hinted.code if hinted is not None else region_hint
+        if region_code is None or region_code not in self.regions:
+            return Resolution(kode_wilayah=region_code, scope="region" if region_code else None)
+        region = self.regions[region_code]
+        types = self._segments(text)
+        whole = self.types.is_whole_government(text)
+        entry, score = self._best(types, region.agencies + region.units) if types else (None, 0.0)
+        if entry is None and types:
+            # An office the region's agencies do not name may be a unit inside one of them.
+            entry, score = self._best(types, region.other_units)
+        if entry is not None and entry.unit is not None:
+            return Resolution(entry.kode_instansi, self._group(region, entry), region_code, score, "unit")
+        if entry is not None:
+            scope = "government" if entry.kode_instansi in self.whole_government else "agency"
+            return Resolution(entry.kode_instansi, None, region_code, score, scope)
+        return Resolution(None, None, region_code, score, "government" if whole else "region")
 
     def resolve(self, texts: pd.Series, region_hints: pd.Series) -> pd.DataFrame:
-        """Vectorised over distinct (text, hint) pairs; same index as ``texts``."""
-        pairs = pd.DataFrame({"t": texts.fillna("").astype(str), "h": region_hints.astype(object)})
+        """Vectorised over distinct (text, hint) pairs; same index as ``texts``; columns
+        :data:`RESOLVED_COLUMNS` (``kode_instansi``, ``unit_kerja``, ``kode_wilayah``, ``agency_score``,
+        ``agency_scope``)."""
+        pairs = pd.DataFrame({"t": texts.astype(object).where(texts.notna(), "").astype(str),
+                              "h": region_hints.astype(object)}, index=texts.index)
         pairs["h"] = pairs["h"].where(pairs["h"].notna(), None)
         uniq = pairs.drop_duplicates()
-        solved = [self.resolve_one(t, h) for t, h in zip(uniq["t"], uniq["h"], strict=True)]
-        uniq = uniq.assign(kode_instansi=[s[0] for s in solved], kode_wilayah=[s[1] for s in solved],
-                           agency_score=[s[2] for s in solved])
+        solved: list[Any] = [self.resolve_one(t, h) for t, h in zip(uniq["t"], uniq["h"], strict=True)]
+        uniq = uniq.assign(kode_instansi=[s.kode_instansi for s in solved], unit_kerja=[s.unit_kerja for s in solved],
+                           kode_wilayah=[s.kode_wilayah for s in solved], agency_score=[s.score for s in solved],
+                           agency_scope=[s.scope for s in solved])
         out = pairs.merge(uniq, on=["t", "h"], how="left")
         out.index = texts.index
-        return out[["kode_instansi", "kode_wilayah", "agency_score"]]
+        return out[RESOLVED_COLUMNS]

@@ -52,6 +52,8 @@ _POW10 = 10 ** np.arange(17, -1, -1, dtype=np.int64)
 _SCI = re.compile(r"^\s*([0-9])[.,]?([0-9]*)[eE]\+?([0-9]+)\s*$")
 _DIGITS = re.compile(r"[^0-9]")
 RESULT_COLUMNS = ["person_nip", "person_match", "match_confidence", "match_explanation", "review_candidates"]
+#: Joins several work units of one agency in a query's ``unit_kerja`` (a unit and its group).
+UNIT_SEPARATOR = "\x1f"
 
 
 def _dictionary(values: pd.Series | None, n: int, normalise: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -133,6 +135,17 @@ class RegistryIndex:
                    {r: np.array(c, dtype=np.int64) for r, c in by_region.items()},
                    (prefix.gender > 0) | (prefix.order > 0) | (prefix.house > 0) | (prefix.initial > 0))
 
+    def use_regions(self, agency_region: dict[str, str | None]) -> None:
+        """Region per agency as the caller resolved them (the Kemendagri reading of the registry's
+        codes, see :class:`pantau.matching.agencies.AgencyIndex`), for region blocks and checks."""
+        regions = np.array([agency_region.get(a, r) for a, r in zip(self.agency_values, self.region_of_agency,
+                                                                    strict=True)], dtype=object)
+        self.region_of_agency = regions
+        by_region: dict[str, list[int]] = {}
+        for c, r in enumerate(regions):
+            by_region.setdefault(str(r), []).append(c)
+        self.agencies_of_region = {r: np.array(c, dtype=np.int64) for r, c in by_region.items()}
+
     def nip_text(self, rows: np.ndarray) -> np.ndarray:
         return self.nip_int[rows].astype(str).astype(object)
 
@@ -168,7 +181,7 @@ class RegistryIndex:
         rows = np.concatenate([self.by_agency[a:b] for a, b in spans])
         cores = [v for a, b in spans for v in self.core_by_agency.slice(a, b - a).to_pylist()]
         if unit is not None:
-            wanted = np.flatnonzero(self.unit_values == unit)
+            wanted = np.flatnonzero(np.isin(self.unit_values, unit.split(UNIT_SEPARATOR)))
             keep = np.isin(self.unit_code[rows], wanted)
             rows = rows[keep]
             cores = [c for c, k in zip(cores, keep, strict=True) if k]
@@ -431,9 +444,22 @@ def _fuzzy_block(qe: QueryEvidence, reg: RegistryIndex, qi: np.ndarray, rows: np
 
 def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
                  qe: QueryEvidence | None = None) -> None:
+    """Name + evidence inside each query's block. A work unit that holds no candidate at all (the
+    registry keeps the person in another unit of the same agency) is widened to its agency."""
     if qe is None:
         qe = QueryEvidence.build(q, np.full(len(q), None, dtype=object))
     keys = _block_keys(q)
+    _fuzzy_pass(q, reg, out, todo, qe, keys)
+    widened = np.array([isinstance(k, str) and k.startswith("U:") for k in keys], dtype=bool)
+    retry = todo & widened & (out["person_match"] == "unmatched").to_numpy()
+    if retry.any():
+        keys = keys.copy()
+        keys[retry] = ["A:" + str(k)[2:].split("|", 1)[0] for k in keys[retry]]
+        _fuzzy_pass(q, reg, out, retry, qe, keys)
+
+
+def _fuzzy_pass(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray, qe: QueryEvidence,
+                keys: np.ndarray) -> None:
     sel = np.flatnonzero(todo & pd.notna(keys) & (q["name_key"].fillna("").str.len() > 0).to_numpy())
     parts, sizes = [], np.zeros(len(q), np.int64)
     for block, group in pd.Series(sel).groupby(keys[sel]):
@@ -442,8 +468,6 @@ def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: n
         if kind == "U":
             code, unit = code.split("|", 1)
         rows, cores = reg.block(code, kind == "R", unit)
-        if kind == "U" and not len(rows):  # the unit named no one: widen to its agency
-            rows, cores = reg.block(code, False)
         qi = group.to_numpy()
         sizes[qi] = len(rows)
         parts.append(_fuzzy_block(qe, reg, qi, rows, cores))
@@ -459,14 +483,17 @@ def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: n
     ev = _pair_scores(qe, reg, qi, rows, core_score, positions=True)
     best = _pick(qi, rows, ev.total, name=np.clip(ev.name, 0, 100), contradiction=ev.contradiction,
                  corroborated=ev.corroborated, notes=ev.notes)
-    region = np.array([str(keys[i]).startswith("R:") for i in best.index], dtype=bool)
-    _apply_fuzzy(out, q, qe, reg, best, sizes[best.index.to_numpy()], region)
+    kinds = np.array([str(keys[i])[0] for i in best.index], dtype=object)
+    _apply_fuzzy(out, q, qe, reg, best, sizes[best.index.to_numpy()], kinds)
 
 
 def _apply_fuzzy(out: pd.DataFrame, q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, best: pd.DataFrame,
-                 size: np.ndarray, region: np.ndarray) -> None:
+                 size: np.ndarray, kinds: np.ndarray) -> None:
     """Accept, review or leave unmatched, by the block-size bar and the evidence of the best candidate."""
     qi = best.index.to_numpy()
+    scope_of = q["agency_scope"].to_numpy(dtype=object)[qi] if "agency_scope" in q else np.full(len(qi), None)
+    government = scope_of == "government"
+    region = (kinds == "R") | government
     corroborated = best["corroborated"].to_numpy(dtype=bool)
     accept, margin = thresholds(size, corroborated, region)
     total, second = best["score"].to_numpy(), best["second"].to_numpy()
@@ -475,16 +502,16 @@ def _apply_fuzzy(out: pd.DataFrame, q: pd.DataFrame, qe: QueryEvidence, reg: Reg
     barred = pd.notna(non_asn) & ~corroborated
     clear = ~contradicted & ~barred & (total >= accept) & (total - second >= margin)
     doubtful = ~clear & ~barred & (total >= FUZZY_REVIEW)
-    scope = np.where(region, "name inside the region", "name inside the agency")
-    unit = q["unit_kerja"].to_numpy(dtype=object)[qi] if "unit_kerja" in q else np.full(len(qi), None, object)
-    scope = np.where(~region & pd.notna(unit), "name inside the work unit", scope)
+    scope = np.select([government, kinds == "R", kinds == "U"],
+                      ["name inside the whole regional government", "name inside the region",
+                       "name inside the work unit"], "name inside the agency")
     notes = best["notes"].to_numpy(dtype=object)
     idx = q.index.to_numpy()[qi]
     detail = [f"{sc} ({n:,} persons); score {t:.0f} (name {nm:.0f}), runner-up {r:.0f}{note}"
               for sc, n, t, nm, r, note in zip(scope, size, total, best["name"], second, notes, strict=True)]
     detail = np.array(detail, dtype=object)
     out.loc[idx[clear], "person_nip"] = reg.nip_text(best["row"].to_numpy()[clear])
-    out.loc[idx[clear], "person_match"] = np.where(region[clear], "name_region", "name_agency")
+    out.loc[idx[clear], "person_match"] = np.where(kinds[clear] == "R", "name_region", "name_agency")
     out.loc[idx[clear], "match_confidence"] = np.round(np.minimum(total[clear], 100) / 100 * 0.95, 3)
     out.loc[idx[clear], "match_explanation"] = detail[clear]
     out.loc[idx[doubtful], "person_match"] = "review"

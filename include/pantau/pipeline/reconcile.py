@@ -162,7 +162,9 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     ``person_mismatch`` (the case and the recommendation name different persons).
     """
     decided = load_decisions(decisions)
-    index, reg = AgencyIndex(registry), RegistryIndex.build(registry)
+    reg = RegistryIndex.build(registry)
+    index = AgencyIndex(registry, reg)
+    reg.use_regions(index.agency_region)
     cases, recs = cases.reset_index(drop=True), recs.reset_index(drop=True)
     case_agencies = index.resolve(cases["instansi_raw"], cases["kode_wilayah"])
     rec_agencies = index.resolve(recs["instansi_raw"], index.regions_of_ppk(recs["ppk"]))
