@@ -44,6 +44,8 @@ __all__ = ["AGENCY_ACCEPT", "AGENCY_MARGIN", "AgencyIndex", "Resolution", "UNIT_
 
 AGENCY_ACCEPT = 85.0
 AGENCY_MARGIN = 4.0
+# What is left of a whole-government agency's name once region words are set aside.
+_GOVERNMENT_TYPES = frozenset({"", "pemerintah", "pemerintah daerah"})
 RESOLVED_COLUMNS = ["kode_instansi", "unit_kerja", "kode_wilayah", "agency_score", "agency_scope"]
 
 
@@ -236,7 +238,13 @@ class AgencyIndex:
         if entry is not None:
             scope = "government" if entry.kode_instansi in self.whole_government else "agency"
             return Resolution(entry.kode_instansi, None, region_code, score, scope)
-        return Resolution(None, None, region_code, score, "government" if whole else "region")
+        if whole:
+            # "Kabupaten Agam" alone: the region's own government when the registry lists it as one
+            # agency ("Pemerintah Kabupaten Agam"); a secretariat is not the whole government.
+            governments = [e.kode_instansi for e in region.agencies if e.type in _GOVERNMENT_TYPES]
+            return Resolution(governments[0] if len(governments) == 1 else None, None, region_code, score,
+                              "government")
+        return Resolution(None, None, region_code, score, "region")
 
     def resolve(self, texts: pd.Series, region_hints: pd.Series) -> pd.DataFrame:
         """Vectorised over distinct (text, hint) pairs; same index as ``texts``; columns

@@ -1,0 +1,115 @@
+"""Agency resolution: regions from the Kemendagri table, agencies and work units from the registry."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pantau.matching.agencies import AgencyIndex
+from pantau.matching.persons import UNIT_SEPARATOR, RegistryIndex, match_persons
+from pantau.normalize.names import split_name
+
+# A registry in the "whole government" style: one agency per regional government, the office in
+# unit_kerja. Kabupaten Agam (13.06), Kota Padang (13.71), Provinsi Sumatera Barat (13).
+WHOLE = pd.DataFrame([
+    ("198001012005011001", "Budi Santoso", "13.06.00", "Pemerintah Kabupaten Agam", "Dinas Pendidikan", "13.06"),
+    ("198102022006042002", "Sri Wahyuni", "13.06.00", "Pemerintah Kabupaten Agam", "SDN 3 Lubuk Basung", "13.06"),
+    ("198203032007011003", "Budi Santoso", "13.06.00", "Pemerintah Kabupaten Agam", "RSUD Lubuk Basung", "13.06"),
+    ("198304042008042004", "Rina Marlina", "13.06.00", "Pemerintah Kabupaten Agam", "UPTD Puskesmas Biaro", "13.06"),
+    ("198405052009011005", "Andi Baso", "13.06.00", "Pemerintah Kabupaten Agam", "Sekretariat Daerah", "13.06"),
+    ("198506062010011006", "Agus Setiawan", "13.06.00", "Pemerintah Kabupaten Agam", "Kecamatan Lubuk Basung", "13.06"),
+    ("198607072011011007", "Hendra Gunawan", "13.71.00", "Pemerintah Kota Padang", "Dinas Pendidikan", "13.71"),
+    ("198708082012012008", "Yenni Marlina", "13.00.00", "Pemerintah Provinsi Sumatera Barat", "Dinas Pendidikan",
+     "13"),
+], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
+WHOLE["name_key"] = [split_name(n).key for n in WHOLE["nama"]]
+
+# The "one agency per office" style (as the project's own simulator writes it).
+OFFICES = pd.DataFrame([
+    ("198001012005011001", "Budi Santoso", "13.06.02", "Dinas Pendidikan Kabupaten Agam", "SD Negeri 3", "13.06"),
+    ("198102022006042002", "Sri Wahyuni", "13.06.01", "Sekretariat Daerah Kabupaten Agam", "Bagian Umum", "13.06"),
+    ("198203032007011003", "Joko Susilo", "13.06.04", "Rumah Sakit Umum Daerah Kabupaten Agam", "Instalasi Farmasi",
+     "13.06"),
+], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
+OFFICES["name_key"] = [split_name(n).key for n in OFFICES["nama"]]
+
+
+def _index(registry: pd.DataFrame, with_reg: bool = True) -> AgencyIndex:
+    return AgencyIndex(registry, RegistryIndex.build(registry) if with_reg else None)
+
+
+@pytest.mark.parametrize("with_reg", [True, False])
+@pytest.mark.parametrize(("text", "hint", "agency", "units", "region", "scope"), [
+    ("Dinas Pendidikan Kab. Agam", None, "13.06.00", {"Dinas Pendidikan", "SDN 3 Lubuk Basung"}, "13.06", "unit"),
+    ("Disdik Agam", None, "13.06.00", {"Dinas Pendidikan", "SDN 3 Lubuk Basung"}, "13.06", "unit"),
+    ("SDN 3 Lubuk Basung", "13.06", "13.06.00", {"SDN 3 Lubuk Basung"}, "13.06", "unit"),
+    ("RSUD Lubuk Basung, Kabupaten Agam", None, "13.06.00", {"RSUD Lubuk Basung"}, "13.06", "unit"),
+    ("Dinkes Kab. Agam", None, None, None, "13.06", "region"),  # no such office: the region decides
+    ("Pemkab Agam", None, "13.06.00", None, "13.06", "government"),
+    ("Kabupaten Agam", None, "13.06.00", None, "13.06", "government"),
+    ("Setda Kab. Agam", None, "13.06.00", {"Sekretariat Daerah"}, "13.06", "unit"),
+    ("Dinas Pendidikan", "13.71", "13.71.00", {"Dinas Pendidikan"}, "13.71", "unit"),
+    ("Disdik Prov. Sumbar", None, "13.00.00", {"Dinas Pendidikan"}, "13", "unit"),
+    ("Dinas Pendidikan", None, None, None, None, None),  # no region anywhere: nothing to block on
+])
+def test_units_in_unit_kerja_are_candidates(text: str, hint: str | None, agency: str | None, units: set[str] | None,
+                                            region: str | None, scope: str | None, with_reg: bool) -> None:
+    got = _index(WHOLE, with_reg).resolve_one(text, hint)
+    assert (got.kode_instansi, got.kode_wilayah, got.scope) == (agency, region, scope), got
+    assert (set(got.unit_kerja.split(UNIT_SEPARATOR)) if got.unit_kerja else None) == units
+
+
+@pytest.mark.parametrize(("text", "agency", "scope"), [
+    ("Disdik Kab. Agam", "13.06.02", "agency"),
+    ("Setda Kab Agam", "13.06.01", "government"),  # the secretariat is an agency of its own here
+    ("RSUD Agam", "13.06.04", "agency"),
+    ("Pemkab Agam", None, "government"),  # the whole government: every agency of the region
+    ("Instalasi Farmasi RSUD Kab. Agam", "13.06.04", "agency"),
+])
+def test_one_agency_per_office_registries(text: str, agency: str | None, scope: str) -> None:
+    got = _index(OFFICES).resolve_one(text)
+    assert (got.kode_instansi, got.kode_wilayah, got.scope) == (agency, "13.06", scope), got
+
+
+def test_regions_come_from_the_table_not_from_agency_names() -> None:
+    # One agency per region: nothing to learn a region name from, yet every spelling resolves.
+    index = _index(WHOLE)
+    assert index.region_of_text("Pemkot Padang") == "13.71"
+    assert index.region_of_text("Kab Agam") == "13.06"
+    assert index.region_of_ppk("Bupati Agam") == "13.06"
+    assert index.region_of_ppk("Wali Kota Padang") == "13.71"
+    assert index.region_of_ppk("Walikota Padang") == "13.71"
+    assert index.region_of_ppk("Gubernur Sumatera Barat") == "13"
+    assert index.regions_of_ppk(pd.Series(["Bupati Agam", None, "Pj. Bupati Agam"])).tolist()[::2] == ["13.06"] * 2
+    assert index.agency_region == {"13.06.00": "13.06", "13.71.00": "13.71", "13.00.00": "13"}
+
+
+def test_registry_region_codes_in_other_shapes_are_read_against_the_table() -> None:
+    registry = WHOLE.assign(kode_wilayah=WHOLE["kode_wilayah"].str.replace(".", "", regex=False))  # "1306"
+    assert _index(registry).resolve_one("Disdik Kab. Agam").kode_instansi == "13.06.00"
+
+
+def test_excel_damaged_nip_of_a_recommendation_is_found_through_the_ppk() -> None:
+    # A 6-digit Excel mantissa is only searched inside the record's agency or region; the region
+    # comes from the PPK title even when the agency text is vague.
+    reg = RegistryIndex.build(WHOLE)
+    index = AgencyIndex(WHOLE, reg)
+    reg.use_regions(index.agency_region)
+    resolved = index.resolve(pd.Series(["Pemda"]), index.regions_of_ppk(pd.Series(["Bupati Agam"])))
+    query = resolved.assign(nip=None, nip_raw="1.98405E+17", nip_excel_damaged=True, name_key="andi baso")
+    got = match_persons(query, reg).iloc[0]
+    assert (got["person_match"], got["person_nip"]) == ("nip_prefix", "198405052009011005")
+
+
+def test_a_unit_without_the_person_widens_to_the_agency() -> None:
+    # The case names the Dinas Pendidikan, the registry keeps Rina at a puskesmas: not in the unit's
+    # group, found in the whole agency (a small one here, so the name decides).
+    reg = RegistryIndex.build(WHOLE)
+    index = AgencyIndex(WHOLE, reg)
+    reg.use_regions(index.agency_region)
+    resolved = index.resolve(pd.Series(["Disdik Kab. Agam", "Disdik Kab. Agam"]), pd.Series([None, None]))
+    query = resolved.assign(nip=None, nip_raw=None, nip_excel_damaged=False, name_key=["rina marlina", "sri wahyuni"])
+    got = match_persons(query, reg)
+    assert got["person_nip"].tolist() == ["198304042008042004", "198102022006042002"]
+    assert "whole" in got.loc[0, "match_explanation"] or "agency" in got.loc[0, "match_explanation"]
+    assert "work unit" in got.loc[1, "match_explanation"]
