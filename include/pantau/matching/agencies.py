@@ -27,6 +27,7 @@ Nothing here guesses between two agencies or units that score alike.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pantau.matching.persons import UNIT_SEPARATOR, RegistryIndex
 from pantau.reference.agency_types import AgencyTypes, load_agency_types
@@ -44,6 +45,7 @@ __all__ = ["AGENCY_ACCEPT", "AGENCY_MARGIN", "AgencyIndex", "Resolution", "UNIT_
 
 AGENCY_ACCEPT = 85.0
 AGENCY_MARGIN = 4.0
+_FOLD = re.compile(r"[^a-z0-9]+")
 # What is left of a whole-government agency's name once region words are set aside.
 _GOVERNMENT_TYPES = frozenset({"", "pemerintah", "pemerintah daerah"})
 RESOLVED_COLUMNS = ["kode_instansi", "unit_kerja", "kode_wilayah", "agency_score", "agency_scope"]
@@ -81,12 +83,6 @@ def _unit_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((str(g["head"]), tuple(str(m) for m in g["members"])) for g in data["groups"])
 
 
-def _score(a: str, b: str) -> float:
-    # token_set alone calls "dinas pendidikan" equal to "bidang pembinaan sd dinas pendidikan"; the
-    # token_sort half keeps the exact office ahead of the offices that merely contain its name.
-    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
-
-
 class AgencyIndex:
     """Agencies, work units and regions known to the registry, with text resolution."""
 
@@ -100,6 +96,10 @@ class AgencyIndex:
         self.agency_region: dict[str, str | None] = {}
         self.whole_government: set[str] = set()
         self.regions: dict[str, _Region] = {}
+        self._type_cache: dict[str, str] = {}
+        self._text_cache: dict[str, tuple[str | None, tuple[str, ...], bool]] = {}
+        self._region_cache: dict[str, str | None] = {}
+        self._best_cache: dict[tuple[str, tuple[str, ...]], tuple[_Entry | None, float]] = {}
         for code, name, region_code in agencies[["kode_instansi", "nama_instansi", "kode_wilayah"]].itertuples(
                 index=False):
             region = self._region_of_agency(region_code, name)
@@ -108,14 +108,21 @@ class AgencyIndex:
                 continue
             entry = self.regions.setdefault(region, _Region(region))
             entry.agencies.append(_Entry(code, None, self.type_of(name)))
-            if self.types.is_whole_government(name):
+            if self._text("" if name is None else str(name))[2]:
                 self.whole_government.add(code)
+        # Work units are typed lazily, per region, the first time a text resolves there.
+        self._pending_units: dict[str, list[tuple[str, str]]] = {}
         for code, unit in self._units(registry, reg):
             region = self.agency_region.get(code)
-            if region is None or not unit:
-                continue
-            target = self.regions[region].units if code in self.whole_government else self.regions[region].other_units
-            target.append(_Entry(code, unit, self.type_of(unit)))
+            if region is not None and unit:
+                self._pending_units.setdefault(region, []).append((code, unit))
+
+    def _region(self, code: str) -> _Region:
+        region = self.regions[code]
+        for agency, unit in self._pending_units.pop(code, []):
+            entry = _Entry(agency, unit, self.type_of(unit))
+            (region.units if agency in self.whole_government else region.other_units).append(entry)
+        return region
 
     # ------------------------------------------------------------------ registry
 
@@ -138,7 +145,7 @@ class AgencyIndex:
         if "unit_kerja" not in registry:
             return []
         if reg is not None:
-            pairs = np.unique(reg.agency_code.astype(np.int64) * (len(reg.unit_values) + 1) + reg.unit_code + 1)
+            pairs = pd.unique(reg.agency_code.astype(np.int64) * (len(reg.unit_values) + 1) + reg.unit_code + 1)
             agency, unit = pairs // (len(reg.unit_values) + 1), pairs % (len(reg.unit_values) + 1) - 1
             keep = unit >= 0
             return list(zip(reg.agency_values[agency[keep]].tolist(), reg.unit_values[unit[keep]].tolist(),
@@ -159,24 +166,46 @@ class AgencyIndex:
     # ------------------------------------------------------------------ text
 
     def type_of(self, text: object) -> str:
-        """The words of ``text`` that are not a region name, abbreviations expanded."""
-        tokens = self.types.expand_tokens(text)
-        covered = self.table.covered_tokens(tokens)
-        return " ".join(t.text for i, t in enumerate(tokens) if i not in covered)
+        """The words of ``text`` that are not a region name, abbreviations expanded (cached per text:
+        unit names repeat across agencies)."""
+        key = "" if text is None else str(text)
+        cached = self._type_cache.get(key)
+        if cached is None:
+            tokens = self.types.expand_tokens(key)
+            covered = self.table.covered_tokens(tokens)
+            cached = self._type_cache[key] = " ".join(t.text for i, t in enumerate(tokens) if i not in covered)
+        return cached
 
-    def _segments(self, text: object) -> list[str]:
-        """The text's type, then the type of each comma-separated part when there are several."""
+    def _text(self, text: str) -> tuple[str | None, tuple[str, ...], bool]:
+        """(region named in the text, its types, whole government?), once per distinct text.
+
+        Texts are first folded to lower-case words (``DISDIK KAB. AGAM`` = ``Disdik Kab Agam``), then
+        tokenised once: the region is read from the region-name words alone (cached: a few hundred
+        spellings name every region), and a text is whole-government when every word is a region
+        name or a government/level word (as :meth:`AgencyTypes.is_whole_government` decides). The
+        types are the remaining words, whole and, when the text has comma-separated parts, per part.
+        """
+        folded = _FOLD.sub(" ", text.lower()).strip()
+        cached = self._text_cache.get(folded)
+        if cached is not None:
+            return cached
         tokens = self.types.expand_tokens(text)
         covered = self.table.covered_tokens(tokens)
-        kept = [(t.segment, t.text) for i, t in enumerate(tokens) if i not in covered]
-        whole = " ".join(w for _, w in kept)
-        parts = {}
-        for seg, word in kept:
-            parts.setdefault(seg, []).append(word)
-        out = [whole] if whole else []
-        if len(parts) > 1:
-            out += [" ".join(p) for p in parts.values() if p]
-        return out
+        names = ", ".join(" ".join(t.text for i, t in enumerate(tokens) if i in covered and t.segment == seg)
+                          for seg in sorted({tokens[i].segment for i in covered}))
+        if names not in self._region_cache:
+            self._region_cache[names] = self.table.region_of_text(names) if names else None
+        whole = bool(tokens) and all(i in covered or t.text in self.types.government_words
+                                     for i, t in enumerate(tokens))
+        kept: dict[int, list[str]] = {}
+        for i, t in enumerate(tokens):
+            if i not in covered:
+                kept.setdefault(t.segment, []).append(t.text)
+        whole_type = " ".join(w for words in kept.values() for w in words)
+        types = ([whole_type] if whole_type else []) + (
+            [" ".join(words) for words in kept.values()] if len(kept) > 1 else [])
+        cached = self._text_cache[folded] = (self._region_cache[names], tuple(types), whole)
+        return cached
 
     def region_of_text(self, text: object) -> str | None:
         return self.table.region_of_text(text) if isinstance(text, str) and text.strip() else None
@@ -192,19 +221,38 @@ class AgencyIndex:
         distinct = ppk.dropna().unique()
         return ppk.map(dict(zip(distinct, map(self.region_of_ppk, distinct), strict=True)))
 
-    def _best(self, types: list[str], entries: list[_Entry]) -> tuple[_Entry | None, float]:
+    @staticmethod
+    def _best(types: tuple[str, ...], entries: list[_Entry]) -> tuple[_Entry | None, float]:
         best: tuple[_Entry | None, float] = (None, 0.0)
+        typed = [e for e in entries if e.type]
+        if not typed:
+            return best
+        names = [e.type for e in typed]
         for text_type in types:
-            scored = sorted(((_score(text_type, e.type), i) for i, e in enumerate(entries) if e.type),
-                            reverse=True)
-            if not scored:
-                continue
-            top, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0.0
+            # token_set alone calls "dinas pendidikan" equal to "bidang pembinaan sd dinas pendidikan";
+            # the token_sort half keeps the exact office ahead of offices that merely contain its name.
+            score = (process.cdist([text_type], names, scorer=fuzz.token_set_ratio)[0]
+                     + process.cdist([text_type], names, scorer=fuzz.token_sort_ratio)[0]) / 2
+            order = np.argsort(-score, kind="stable")
+            top = float(score[order[0]])
+            second = float(score[order[1]]) if len(order) > 1 else 0.0
             if top >= AGENCY_ACCEPT and top - second >= AGENCY_MARGIN and top > best[1]:
-                best = (entries[scored[0][1]], top)
+                best = (typed[int(order[0])], top)
             elif best[0] is None and top > best[1]:
                 best = (None, top)
         return best
+
+    def _best_cached(self, region: _Region, types: tuple[str, ...]) -> tuple[_Entry | None, float]:
+        """The clear winner among the region's agencies and government units, else among the units of
+        its other agencies (an office the agencies do not name may be a unit inside one of them)."""
+        key = (region.code, types)
+        found = self._best_cache.get(key)
+        if found is None:
+            found = self._best(types, region.agencies + region.units) if types else (None, 0.0)
+            if found[0] is None and types:
+                found = self._best(types, region.other_units)
+            self._best_cache[key] = found
+        return found
 
     def _group(self, region: _Region, entry: _Entry) -> str:
         """The unit and, when it heads a group (Dinas Pendidikan), the group's units of the same agency."""
@@ -220,19 +268,15 @@ class AgencyIndex:
 
     def resolve_one(self, text: object, region_hint: str | None = None) -> Resolution:
         """Where to look for the person of one agency text (see the module docstring)."""
-        region_code = self.region_of_text(text)
+        named, types, whole = self._text("" if text is None or text is pd.NA else str(text))
+        region_code = named
         if region_code is None and isinstance(region_hint, str) and region_hint:
             hinted = self.table.containing(region_hint)
             region_code = hinted.code if hinted is not None else region_hint
         if region_code is None or region_code not in self.regions:
             return Resolution(kode_wilayah=region_code, scope="region" if region_code else None)
-        region = self.regions[region_code]
-        types = self._segments(text)
-        whole = self.types.is_whole_government(text)
-        entry, score = self._best(types, region.agencies + region.units) if types else (None, 0.0)
-        if entry is None and types:
-            # An office the region's agencies do not name may be a unit inside one of them.
-            entry, score = self._best(types, region.other_units)
+        region = self._region(region_code)
+        entry, score = self._best_cached(region, types)
         if entry is not None and entry.unit is not None:
             return Resolution(entry.kode_instansi, self._group(region, entry), region_code, score, "unit")
         if entry is not None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from pantau.matching.evidence import PairEvidence, QueryEvidence, score_pairs, thresholds
-from pantau.normalize.names import PrefixArrays, prefix_arrays
+from pantau.normalize.names import PREFIX_PATTERN, NamePrefix, PrefixArrays, split_prefixes
 
 __all__ = ["MARGIN", "RegistryIndex", "excel_prefix", "match_persons"]
 
@@ -54,6 +55,12 @@ _DIGITS = re.compile(r"[^0-9]")
 RESULT_COLUMNS = ["person_nip", "person_match", "match_confidence", "match_explanation", "review_candidates"]
 #: Joins several work units of one agency in a query's ``unit_kerja`` (a unit and its group).
 UNIT_SEPARATOR = "\x1f"
+
+
+@lru_cache(maxsize=1_000_000)
+def _split(key: str) -> tuple[str, NamePrefix]:
+    """:func:`split_prefixes` once per distinct registry name (names repeat across the registry)."""
+    return split_prefixes(key)
 
 
 def _dictionary(values: pd.Series | None, n: int, normalise: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -78,9 +85,10 @@ class RegistryIndex:
     """The registry sorted by NIP (for lookups and prefix ranges) and by agency (for blocks).
 
     Built from Arrow-backed columns without materialising 6M Python strings: agencies, work units
-    and positions become integer codes into their distinct values, NIPs int64, names stay Arrow
-    arrays. Blocks compare the prefix-stripped *core* of each name (``core_by_agency``, one
-    zero-copy slice per agency); the prefix features sit beside it as small integer arrays.
+    and positions become integer codes into their distinct values, NIPs int64, names stay an Arrow
+    array. Blocks compare the prefix-stripped *core* of each name: one anchored regex pass marks the
+    few names with a prefix (``has_prefix``), whose core and features are parsed once per distinct
+    name when a block or a pair first needs them (:func:`pantau.normalize.names.split_prefixes`).
     """
 
     nip_sorted: np.ndarray  # int64
@@ -92,15 +100,13 @@ class RegistryIndex:
     agency_code: np.ndarray  # int per row
     region_of_agency: np.ndarray  # kode_wilayah per distinct agency (object)
     name_key: pa.Array
-    core_by_agency: pa.Array  # prefix-stripped name keys in agency order
-    position_in_agency: np.ndarray  # row -> its position in agency order
-    prefix: PrefixArrays  # per row; its ``core`` is in agency order (see :meth:`prefix_of`)
+    name_by_agency: pa.Array  # name_key in agency order: a block's names are one zero-copy slice
+    has_prefix: np.ndarray  # bool per row: the name starts with a name prefix (I Wayan, Andi ...)
     unit_code: np.ndarray  # int32 per row into unit_values, -1 unknown
     unit_values: np.ndarray  # distinct unit_kerja texts (object)
     jabatan_code: np.ndarray  # int32 per row into jabatan_values, -1 unknown
     jabatan_values: np.ndarray  # distinct normalised positions (object)
     agencies_of_region: dict[str, np.ndarray] = field(default_factory=dict)
-    has_prefix: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # bool per row
 
     @classmethod
     def build(cls, registry: pd.DataFrame) -> RegistryIndex:
@@ -118,22 +124,19 @@ class RegistryIndex:
         if isinstance(names, pa.ChunkedArray):
             names = names.combine_chunks()
         offsets = np.searchsorted(codes[by_agency], np.arange(len(values) + 1))
-        prefix = prefix_arrays(names)
-        position = np.empty(len(by_agency), dtype=np.int64)
-        position[by_agency] = np.arange(len(by_agency))
+        marked = np.asarray(pc.fill_null(pc.match_substring_regex(names, PREFIX_PATTERN), False)
+                            .to_numpy(zero_copy_only=False), dtype=bool)
+        # "Dg." inside a Makassar name reads as Daeng; a literal search is enough to mark the candidates.
+        marked |= np.asarray(pc.fill_null(pc.match_substring(names, "dg"), False).to_numpy(zero_copy_only=False),
+                             dtype=bool)
         n = len(registry)
         unit_code, unit_values = _dictionary(registry["unit_kerja"] if "unit_kerja" in registry else None, n, False)
         jab_code, jab_values = _dictionary(registry["jabatan"] if "jabatan" in registry else None, n, True)
-        region_array = regions.to_numpy(dtype=object)
-        by_region: dict[str, list[int]] = {}
-        for c, r in enumerate(region_array):
-            by_region.setdefault(str(r), []).append(c)
-        return cls(nip_int[by_nip], by_nip, nip_int, offsets, by_agency,
-                   np.asarray(values, dtype=object), codes, region_array,
-                   names, prefix.core.take(pa.array(by_agency)), position, prefix,
-                   unit_code, unit_values, jab_code, jab_values,
-                   {r: np.array(c, dtype=np.int64) for r, c in by_region.items()},
-                   (prefix.gender > 0) | (prefix.order > 0) | (prefix.house > 0) | (prefix.initial > 0))
+        index = cls(nip_int[by_nip], by_nip, nip_int, offsets, by_agency,
+                    np.asarray(values, dtype=object), codes, regions.to_numpy(dtype=object),
+                    names, names.take(pa.array(by_agency)), marked, unit_code, unit_values, jab_code, jab_values)
+        index.use_regions({})
+        return index
 
     def use_regions(self, agency_region: dict[str, str | None]) -> None:
         """Region per agency as the caller resolved them (the Kemendagri reading of the registry's
@@ -179,7 +182,9 @@ class RegistryIndex:
         if not spans:
             return np.zeros(0, np.int64), []
         rows = np.concatenate([self.by_agency[a:b] for a, b in spans])
-        cores = [v for a, b in spans for v in self.core_by_agency.slice(a, b - a).to_pylist()]
+        cores = [v for a, b in spans for v in self.name_by_agency.slice(a, b - a).to_pylist()]
+        for i in np.flatnonzero(self.has_prefix[rows]):
+            cores[i] = _split(cores[i])[0]
         if unit is not None:
             wanted = np.flatnonzero(np.isin(self.unit_values, unit.split(UNIT_SEPARATOR)))
             keep = np.isin(self.unit_code[rows], wanted)
@@ -198,12 +203,22 @@ class RegistryIndex:
         return self.name_key.take(pa.array(rows)).to_pylist()
 
     def cores(self, rows: np.ndarray) -> list[str]:
-        return self.core_by_agency.take(pa.array(self.position_in_agency[rows])).to_pylist()
+        cores = self.names(rows)
+        for i in np.flatnonzero(self.has_prefix[rows]):
+            cores[i] = _split(cores[i])[0]
+        return cores
 
     def prefix_of(self, rows: np.ndarray) -> PrefixArrays:
-        p = self.prefix
-        return PrefixArrays(pa.array([], pa.large_string()), p.gender[rows], p.order[rows], p.house[rows],
-                            p.initial[rows])
+        n = len(rows)
+        out = PrefixArrays(pa.array([], pa.large_string()), np.zeros(n, np.int8), np.zeros(n, np.int8),
+                           np.zeros(n, np.int16), np.zeros(n, np.uint8))
+        marked = np.flatnonzero(self.has_prefix[rows])
+        if len(marked):
+            for i, key in zip(marked, self.names(rows[marked]), strict=True):
+                p = _split(key)[1]
+                out.gender[i], out.order[i], out.house[i] = p.gender, p.order, p.house
+                out.initial[i] = ord(p.initial) if p.initial else 0
+        return out
 
     def positions(self, rows: np.ndarray) -> list[str] | None:
         if not len(self.jabatan_values):
