@@ -91,6 +91,19 @@ def test_agrees_with_every_simulator_region() -> None:
                 province.code if province.admin_regions else region.code), region
 
 
+def test_simulated_agency_texts_never_name_another_province() -> None:
+    """Every spelling the simulator writes for an agency (``Disdik Kab. Agam``, ``Pemkot Padang``,
+    ``Setda Prov. Sumatera Barat``) names its own province, or none when ambiguous; PPKs resolve exactly."""
+    from pantau.simulate.reference import all_agencies
+
+    table = load_regions()
+    for agency in all_agencies():
+        for text in (agency.nama_instansi, *agency.variants):
+            assert table.province_of_text(text) in (agency.province_code, None), text
+        ppk_region = agency.province_code if agency.kode_wilayah.startswith("31.") else agency.kode_wilayah
+        assert table.region_of_ppk(agency.ppk_jabatan) == ppk_region, agency.ppk_jabatan
+
+
 def test_loader_does_not_import_the_simulator() -> None:
     code = ("import sys; from pantau.reference.regions import load_regions; "
             "from pantau.reference.agency_types import load_agency_types; "

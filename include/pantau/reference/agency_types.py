@@ -76,7 +76,7 @@ def tokenize(text: object, keep: frozenset[str] = frozenset()) -> list[Token]:
         if out and _BREAK.search(folded, last_end, m.start()):
             segment += 1
         word = m.group()
-        if word.isalnum() and not word.isalpha() and not word.isdigit() and word not in keep:
+        if not word.isalpha() and not word.isdigit() and word not in keep:  # letters glued to digits
             for part in _GLUED.finditer(word):
                 out.append(Token(part.group(), m.start() + part.start(), m.start() + part.end(), segment))
         else:
