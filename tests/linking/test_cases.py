@@ -25,10 +25,12 @@ def _recs(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("written", "key"), [
-    ("012/Reg/LP/PB/Kab/13.06/XI/2023", "12/REG/LP/PB/KAB/13.6/XI/2023"),
-    ("No. 012 / Reg / LP / PB / Kab / 13.06 / XI / 2023.", "12/REG/LP/PB/KAB/13.6/XI/2023"),
-    ("Nomor: 12/reg/lp/pb/kab/13.06/xi/2023", "12/REG/LP/PB/KAB/13.6/XI/2023"),
-    ("B-20/KASN/03/2024", "B-20/KASN/3/2024"),
+    ("012/Reg/LP/PB/Kab/13.06/XI/2023", "12/REG/LP/PB/KAB/13.6/11/2023"),
+    ("No. 012 / Reg / LP / PB / Kab / 13.06 / XI / 2023.", "12/REG/LP/PB/KAB/13.6/11/2023"),
+    ("Nomor: 12/reg/lp/pb/kab/13.06/xi/2023", "12/REG/LP/PB/KAB/13.6/11/2023"),
+    ("B-20/KASN/03/2024", "20/KASN/3/2024"),
+    ("b-20 / kasn / III / 2024", "20/KASN/3/2024"),  # Roman month, lower case, spaces
+    ("20/KASN/03/2024", "20/KASN/3/2024"),  # letter class left out
     ("  ", None), (None, None),
 ])
 def test_reference_keys_ignore_how_people_write_them(written: object, key: str | None) -> None:

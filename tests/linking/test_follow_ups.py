@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from pantau.linking import attach_follow_ups, reconcile_persons
 
@@ -30,8 +31,10 @@ def _link(frame: pd.DataFrame, decrees: pd.DataFrame) -> tuple[object, int]:
     return out["follow_up_link"].iloc[0], len(orphans)
 
 
-def test_by_number_as_written() -> None:
-    assert _link(_frame(), _decrees(nomor_rekomendasi="No. B-017/KASN/03/2024")) == ("reference", 0)
+@pytest.mark.parametrize("written", ["No. B-017/KASN/03/2024", "Nomor: b-17 / kasn / 03 / 2024",
+                                     "17/KASN/III/2024"])
+def test_by_number_as_written(written: str) -> None:
+    assert _link(_frame(), _decrees(nomor_rekomendasi=written)) == ("reference", 0)
 
 
 def test_mistyped_number_falls_back_to_the_person() -> None:

@@ -81,7 +81,7 @@ def test_regions_come_from_the_table_not_from_agency_names() -> None:
     assert index.region_of_ppk("Walikota Padang") == "13.71"
     assert index.region_of_ppk("Gubernur Sumatera Barat") == "13"
     assert index.regions_of_ppk(pd.Series(["Bupati Agam", None, "Pj. Bupati Agam"])).tolist()[::2] == ["13.06"] * 2
-    assert index.agency_region == {"13.06.00": "13.06", "13.71.00": "13.71", "13.00.00": "13"}
+    assert index.agency_regions == {"13.06.00": ["13.06"], "13.71.00": ["13.71"], "13.00.00": ["13"]}
 
 
 def test_registry_region_codes_in_other_shapes_are_read_against_the_table() -> None:
@@ -94,7 +94,7 @@ def test_excel_damaged_nip_of_a_recommendation_is_found_through_the_ppk() -> Non
     # comes from the PPK title even when the agency text is vague.
     reg = RegistryIndex.build(WHOLE)
     index = AgencyIndex(WHOLE, reg)
-    reg.use_regions(index.agency_region)
+    reg.use_regions(index.group_region)
     resolved = index.resolve(pd.Series(["Pemda"]), index.regions_of_ppk(pd.Series(["Bupati Agam"])))
     query = resolved.assign(nip=None, nip_raw="1.98405E+17", nip_excel_damaged=True, name_key="andi baso")
     got = match_persons(query, reg).iloc[0]
@@ -106,10 +106,64 @@ def test_a_unit_without_the_person_widens_to_the_agency() -> None:
     # group, found in the whole agency (a small one here, so the name decides).
     reg = RegistryIndex.build(WHOLE)
     index = AgencyIndex(WHOLE, reg)
-    reg.use_regions(index.agency_region)
+    reg.use_regions(index.group_region)
     resolved = index.resolve(pd.Series(["Disdik Kab. Agam", "Disdik Kab. Agam"]), pd.Series([None, None]))
     query = resolved.assign(nip=None, nip_raw=None, nip_excel_damaged=False, name_key=["rina marlina", "sri wahyuni"])
     got = match_persons(query, reg)
     assert got["person_nip"].tolist() == ["198304042008042004", "198102022006042002"]
     assert "whole" in got.loc[0, "match_explanation"] or "agency" in got.loc[0, "match_explanation"]
     assert "work unit" in got.loc[1, "match_explanation"]
+
+
+def _linked(registry: pd.DataFrame, rows: list[dict[str, object]]) -> pd.DataFrame:
+    reg = RegistryIndex.build(registry)
+    index = AgencyIndex(registry, reg)
+    reg.use_regions(index.group_region)
+    frame = pd.DataFrame(rows)
+    resolved = index.resolve(frame["instansi"], frame["hint"], frame.get("jabatan"))
+    query = resolved.assign(nip=None, nip_raw=None, nip_excel_damaged=False,
+                            name_key=[split_name(n).key for n in frame["nama"]],
+                            jabatan=frame.get("jabatan"))
+    return match_persons(query, reg).join(resolved)
+
+
+def test_a_national_agency_is_searched_in_the_region_named() -> None:
+    # One kode_instansi for the whole Ministry of Religious Affairs, staff in every region: two
+    # namesakes in two regions are told apart by the region the text names.
+    registry = pd.DataFrame([
+        ("198001012005011001", "Ahmad Fauzi", "KEMENAG", "Kementerian Agama", "MAN 1 Agam", "13.06"),
+        ("198102022006011002", "Ahmad Fauzi", "KEMENAG", "Kementerian Agama", "MAN 2 Padang", "13.71"),
+        ("198203032007012003", "Siti Aminah", "KEMENAG", "Kementerian Agama", "KUA Lubuk Basung", "13.06"),
+    ], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
+    registry["name_key"] = [split_name(n).key for n in registry["nama"]]
+    got = _linked(registry, [{"nama": "Ahmad Fauzi", "instansi": "Kemenag Kab. Agam", "hint": None},
+                             {"nama": "Ahmad Fauzi", "instansi": "Kantor Kemenag Kota Padang", "hint": None},
+                             {"nama": "Ahmad Fauzi", "instansi": "Kementerian Agama", "hint": None},
+                             {"nama": "Siti Aminah", "instansi": "Kemenag Kota Padang", "hint": None}])
+    assert got["person_nip"].tolist()[:2] == ["198001012005011001", "198102022006011002"]
+    assert got.loc[2, "person_match"] in {"review", "unmatched"}  # the whole country: two namesakes
+    # Not among Padang's staff: the search widens to the Ministry's staff everywhere.
+    assert got.loc[3, "person_nip"] == "198203032007012003"
+
+
+def test_a_prefix_the_registry_files_as_a_title_still_counts() -> None:
+    registry = pd.DataFrame([
+        ("198001012005011001", "Rizal", "T.", "13.06.00", "Pemerintah Kabupaten Agam", "13.06"),
+        ("198102022006042002", "Rizal", "Cut", "13.06.00", "Pemerintah Kabupaten Agam", "13.06"),
+        ("198203032007011003", "Baso", "Dr. Andi", "13.06.00", "Pemerintah Kabupaten Agam", "13.06"),
+    ], columns=["nip", "nama", "gelar_depan", "kode_instansi", "nama_instansi", "kode_wilayah"])
+    registry["name_key"] = [split_name(n).key for n in registry["nama"]]
+    got = _linked(registry, [{"nama": "Teuku Rizal", "instansi": "Pemkab Agam", "hint": None},
+                             {"nama": "Cut Rizal", "instansi": "Pemkab Agam", "hint": None},
+                             {"nama": "A. Baso", "instansi": "Pemkab Agam", "hint": None}])
+    assert got["person_nip"].tolist() == ["198001012005011001", "198102022006042002", "198203032007011003"]
+
+
+def test_the_position_names_the_work_unit() -> None:
+    registry = WHOLE.assign(jabatan="Guru")
+    got = _linked(registry, [{"nama": "Sri Wahyuni", "instansi": "Pemkab Agam", "hint": None,
+                              "jabatan": "Guru SDN 3 Lubuk Basung"},
+                             {"nama": "Sri Wahyuni", "instansi": "Pemkab Agam", "hint": None, "jabatan": "Guru"}])
+    assert got.loc[0, "agency_scope"] == "unit" and got.loc[0, "unit_kerja"] == "SDN 3 Lubuk Basung"
+    assert got.loc[1, "agency_scope"] == "government"
+    assert (got["person_nip"] == "198102022006042002").all()

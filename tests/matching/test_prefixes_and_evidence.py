@@ -98,6 +98,9 @@ def test_gender_from_prefix_against_the_nip_gender_digit() -> None:
     ("Teuku Rizal", "T. Rizal", True),
     ("A. Baso", "Andi Baso", True),
     ("Baso Daeng Nai", "Baso Dg. Nai", True),
+    ("Baso Amir", "Baso Amir Daeng Nai", True),  # the daeng name left out
+    ("Ahmad Yani bin Yusuf", "Ahmad Yani", True),  # a patronym added
+    ("LD. Hamid", "La Ode Hamid", True),
     ("La Ode Ali", "Wa Ode Ali", False),
     ("Cut Rizal", "Teuku Rizal", False),
     ("Raden Ajeng Siti Hartati", "Raden Mas Siti Hartati", False),

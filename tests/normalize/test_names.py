@@ -188,7 +188,11 @@ PREFIXES: list[tuple[str, str, dict[str, object]]] = [
     ("Rr. Siti Hartati", "siti hartati", {"gender": 2, "house": "raden"}),
     ("Syarifah Aini", "aini", {"gender": 2, "house": "sayyid"}),
     ("Said Abdullah", "abdullah", {"gender": 1, "house": "sayyid"}),
-    ("Baso Dg. Nai", "baso daeng nai", {}),  # Dg. inside a Makassar name is Daeng
+    ("Baso Dg. Nai", "baso", {"house": "daeng"}),  # a Makassar daeng name after the given names
+    ("Baso Amir Daeng Nai", "baso amir", {"house": "daeng"}),
+    ("Ahmad Yani bin Yusuf", "ahmad yani", {"gender": 1}),  # a patronym is set aside, it says male
+    ("Siti Aisyah binti Yusuf", "siti aisyah", {"gender": 2}),
+    ("LD. Hamid", "hamid", {"gender": 1, "house": "ode"}),  # La Ode abbreviated
     ("Budi Santoso", "budi santoso", {}),
     ("S. Budi", "s budi", {}),  # an initial that abbreviates no known prefix stays in the name
     ("Agung Prasetyo", "agung prasetyo", {}),  # "Agung" alone is a Javanese given name

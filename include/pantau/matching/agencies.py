@@ -90,36 +90,44 @@ class AgencyIndex:
                  regions: RegionTable | None = None, types: AgencyTypes | None = None) -> None:
         self.table = regions or load_regions()
         self.types = types or load_agency_types()
-        agencies = self._agencies(registry, reg)
-        self.agency_name: dict[str, str] = dict(zip(agencies["kode_instansi"], agencies["nama_instansi"],
-                                                    strict=True))
-        self.agency_region: dict[str, str | None] = {}
+        groups = self._groups(registry, reg)
+        self.agency_name: dict[str, str] = dict(zip(groups["kode_instansi"], groups["nama_instansi"], strict=False))
         self.whole_government: set[str] = set()
         self.regions: dict[str, _Region] = {}
         self._type_cache: dict[str, str] = {}
         self._text_cache: dict[str, tuple[str | None, tuple[str, ...], bool]] = {}
         self._region_cache: dict[str, str | None] = {}
         self._best_cache: dict[tuple[str, tuple[str, ...]], tuple[_Entry | None, float]] = {}
-        for code, name, region_code in agencies[["kode_instansi", "nama_instansi", "kode_wilayah"]].itertuples(
-                index=False):
-            region = self._region_of_agency(region_code, name)
-            self.agency_region[code] = region
-            if region is None:
+        group_region: list[str | None] = []
+        seen: set[tuple[str, str]] = set()
+        for code, name, raw in groups[["kode_instansi", "nama_instansi", "kode_wilayah"]].itertuples(index=False):
+            region = self._region_of_agency(raw, name)
+            group_region.append(region)
+            if region is None or (code, region) in seen:
                 continue
+            seen.add((code, region))
             entry = self.regions.setdefault(region, _Region(region))
             entry.agencies.append(_Entry(code, None, self.type_of(name)))
             if self._text("" if name is None else str(name))[2]:
                 self.whole_government.add(code)
+        #: Region per registry group (agency x the registry's region code), read against the table;
+        #: give it to :meth:`RegistryIndex.use_regions`.
+        self.group_region = np.array(group_region, dtype=object)
+        #: Regions per agency (a national agency has staff in many).
+        self.agency_regions: dict[str, list[str]] = {}
+        for code, region in zip(groups["kode_instansi"], group_region, strict=True):
+            if region is not None and region not in self.agency_regions.setdefault(code, []):
+                self.agency_regions[code].append(region)
         # Work units are typed lazily, per region, the first time a text resolves there.
-        self._pending_units: dict[str, list[tuple[str, str]]] = {}
-        for code, unit in self._units(registry, reg):
-            region = self.agency_region.get(code)
+        self._pending_units: dict[str, set[tuple[str, str]]] = {}
+        for group, unit in self._units(registry, reg, groups):
+            region, code = group_region[group], groups["kode_instansi"].iat[group]
             if region is not None and unit:
-                self._pending_units.setdefault(region, []).append((code, unit))
+                self._pending_units.setdefault(region, set()).add((code, unit))
 
     def _region(self, code: str) -> _Region:
         region = self.regions[code]
-        for agency, unit in self._pending_units.pop(code, []):
+        for agency, unit in sorted(self._pending_units.pop(code, set())):
             entry = _Entry(agency, unit, self.type_of(unit))
             (region.units if agency in self.whole_government else region.other_units).append(entry)
         return region
@@ -127,31 +135,38 @@ class AgencyIndex:
     # ------------------------------------------------------------------ registry
 
     @staticmethod
-    def _agencies(registry: pd.DataFrame, reg: RegistryIndex | None) -> pd.DataFrame:
+    def _groups(registry: pd.DataFrame, reg: RegistryIndex | None) -> pd.DataFrame:
+        """One row per (kode_instansi, kode_wilayah) as the registry has them, in the index's group order."""
         cols = ["kode_instansi", "nama_instansi", "kode_wilayah"]
-        if reg is not None and len(reg.by_agency):
-            # One row per agency from the index (its first row in agency order): no 6M-row dedup.
-            starts = reg.agency_offsets[:-1]
-            present = starts < reg.agency_offsets[1:]
-            rows = reg.by_agency[starts[present]]
-            frame = registry.iloc[rows][cols]
+        if reg is not None:
+            # The first row of each group of the index: no 6M-row deduplication.
+            rows = reg.by_group[reg.group_offsets[:-1]] if len(reg.by_group) else np.zeros(0, np.int64)
+            frame = pd.DataFrame({"kode_instansi": reg.group_agency,
+                                  "nama_instansi": registry["nama_instansi"].iloc[rows].to_numpy(dtype=object),
+                                  "kode_wilayah": reg.group_region_raw})
         else:
-            frame = registry[cols].drop_duplicates("kode_instansi")
-        frame = frame.dropna(subset=["kode_instansi"]).astype(object)
-        return frame.where(frame.notna(), None).sort_values("kode_instansi").reset_index(drop=True)
+            frame = registry[cols].drop_duplicates(["kode_instansi", "kode_wilayah"]).sort_values(
+                ["kode_instansi", "kode_wilayah"])
+        frame = frame.astype(object)
+        return frame.where(frame.notna(), None).reset_index(drop=True)
 
     @staticmethod
-    def _units(registry: pd.DataFrame, reg: RegistryIndex | None) -> list[tuple[str, str]]:
+    def _units(registry: pd.DataFrame, reg: RegistryIndex | None, groups: pd.DataFrame) -> list[tuple[int, str]]:
+        """Distinct (group position in ``groups``, unit_kerja)."""
         if "unit_kerja" not in registry:
             return []
         if reg is not None:
-            pairs = pd.unique(reg.agency_code.astype(np.int64) * (len(reg.unit_values) + 1) + reg.unit_code + 1)
-            agency, unit = pairs // (len(reg.unit_values) + 1), pairs % (len(reg.unit_values) + 1) - 1
+            width = len(reg.unit_values) + 1
+            pairs = pd.unique(reg.group_code.astype(np.int64) * width + reg.unit_code + 1)
+            group, unit = pairs // width, pairs % width - 1
             keep = unit >= 0
-            return list(zip(reg.agency_values[agency[keep]].tolist(), reg.unit_values[unit[keep]].tolist(),
-                            strict=True))
-        frame = registry[["kode_instansi", "unit_kerja"]].dropna().drop_duplicates()
-        return list(zip(frame["kode_instansi"].astype(str), frame["unit_kerja"].astype(str), strict=True))
+            return list(zip(group[keep].tolist(), reg.unit_values[unit[keep]].tolist(), strict=True))
+        position = {(a, r): i for i, (a, r) in enumerate(zip(groups["kode_instansi"], groups["kode_wilayah"],
+                                                              strict=True))}
+        frame = registry[["kode_instansi", "kode_wilayah", "unit_kerja"]].dropna(subset=["unit_kerja"])
+        frame = frame.drop_duplicates().astype(object)
+        frame = frame.where(frame.notna(), None)
+        return [(position[(a, r)], str(u)) for a, r, u in frame.itertuples(index=False) if (a, r) in position]
 
     def _region_of_agency(self, code: object, name: object) -> str | None:
         """The registry's region code read against the Kemendagri table, else the region its name says."""
@@ -290,18 +305,35 @@ class AgencyIndex:
                               "government")
         return Resolution(None, None, region_code, score, "region")
 
-    def resolve(self, texts: pd.Series, region_hints: pd.Series) -> pd.DataFrame:
+    def resolve(self, texts: pd.Series, region_hints: pd.Series, positions: pd.Series | None = None) -> pd.DataFrame:
         """Vectorised over distinct (text, hint) pairs; same index as ``texts``; columns
         :data:`RESOLVED_COLUMNS` (``kode_instansi``, ``unit_kerja``, ``kode_wilayah``, ``agency_score``,
-        ``agency_scope``)."""
+        ``agency_scope``).
+
+        ``positions`` (the ``jabatan`` column): people write the workplace into the position ("Guru
+        SDN 2 Ubud", "Kepala Puskesmas Tegallalang I"). When the agency text only names a whole
+        government or a region, a position naming one of that region's work units or agencies narrows
+        the block to it (scope ``unit`` / ``agency`` as usual).
+        """
         pairs = pd.DataFrame({"t": texts.astype(object).where(texts.notna(), "").astype(str),
                               "h": region_hints.astype(object)}, index=texts.index)
         pairs["h"] = pairs["h"].where(pairs["h"].notna(), None)
+        out = self._resolve_pairs(pairs)
+        if positions is not None:
+            wide = out["agency_scope"].isin(["government", "region"]) & positions.notna().to_numpy()
+            if wide.any():
+                again = pd.DataFrame({"t": positions[wide].astype(str), "h": out.loc[wide, "kode_wilayah"]})
+                narrowed = self._resolve_pairs(again)
+                better = narrowed["agency_scope"].isin(["unit", "agency"]) & narrowed["kode_wilayah"].eq(again["h"])
+                out.loc[better[better].index] = narrowed.loc[better[better].index]
+        return out
+
+    def _resolve_pairs(self, pairs: pd.DataFrame) -> pd.DataFrame:
         uniq = pairs.drop_duplicates()
         solved: list[Any] = [self.resolve_one(t, h) for t, h in zip(uniq["t"], uniq["h"], strict=True)]
         uniq = uniq.assign(kode_instansi=[s.kode_instansi for s in solved], unit_kerja=[s.unit_kerja for s in solved],
                            kode_wilayah=[s.kode_wilayah for s in solved], agency_score=[s.score for s in solved],
                            agency_scope=[s.scope for s in solved])
         out = pairs.merge(uniq, on=["t", "h"], how="left")
-        out.index = texts.index
+        out.index = pairs.index
         return out[RESOLVED_COLUMNS]

@@ -11,7 +11,8 @@ A name alone is weak evidence once a block holds thousands of persons (a whole r
   (1 male, 2 female, as the registry's ``jenis_kelamin``).
 * **Partial NIP digits** that could not be used as a NIP (a NIP with two typos, a 17-digit NIP, an
   Excel-damaged prefix): the birth date (digits 1-8), appointment (9-14) and gender (15) they carry.
-* **Position** (``jabatan``) against the registry's: a mild signal, both ways.
+* **Position** (``jabatan``) against the registry's: a mild signal, +3 when it agrees, -2 when the
+  two share nothing.
 * **Non-ASN** respondents (``data/non_asn.json``: village heads, honorary staff, campaign teams): a
   name alone never links them.
 
@@ -44,7 +45,7 @@ HOUSE_MISMATCH = 8.0
 BIRTH_AGREES, BIRTH_NEAR, BIRTH_DIFFERS = 6.0, 1.0, 15.0
 APPOINTMENT_AGREES, APPOINTMENT_DIFFERS = 3.0, 3.0
 BIRTH_MONTH_AGREES, BIRTH_MONTH_DIFFERS = 2.0, 5.0
-POSITION_AGREES, POSITION_DIFFERS = 3.0, 3.0
+POSITION_AGREES, POSITION_DIFFERS = 3.0, 2.0
 _DIGITS = re.compile(r"[^0-9]")
 
 
@@ -258,7 +259,9 @@ def score_pairs(qe: QueryEvidence, qi: np.ndarray, r_full: list[str], r_core: li
     if r_jabatan is not None:
         q_jab = qe.jabatan[qi]
         pos = np.array([_position_score(a, b) for a, b in zip(q_jab, r_jabatan, strict=True)], np.float64)
-        p_agree, p_differs = pos >= 85, (pos >= 0) & (pos <= 40)
+        # Positions are written loosely ("Kabid Disdik" for "Kepala Bidang ..."): only a clear
+        # agreement or no word in common counts.
+        p_agree, p_differs = pos >= 85, (pos >= 0) & (pos <= 30)
         evidence += p_agree * POSITION_AGREES - p_differs * POSITION_DIFFERS
         notes += [(p_agree, "position agrees"), (p_differs, "position differs")]
     text = np.full(n, "", dtype=object)

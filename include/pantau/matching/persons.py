@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from pantau.matching.evidence import PairEvidence, QueryEvidence, score_pairs, thresholds
-from pantau.normalize.names import PREFIX_PATTERN, NamePrefix, PrefixArrays, split_prefixes
+from pantau.normalize.names import PREFIX_PATTERN, SUFFIX_MARKERS, NamePrefix, PrefixArrays, split_prefixes
 
 __all__ = ["MARGIN", "RegistryIndex", "excel_prefix", "match_persons"]
 
@@ -63,6 +63,46 @@ def _split(key: str) -> tuple[str, NamePrefix]:
     return split_prefixes(key)
 
 
+def _with_registry_prefixes(registry: pd.DataFrame, names: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Name keys with a hereditary prefix the registry keeps in ``gelar_depan`` put back in front
+    (``T.`` + Rizal = ``t rizal``, ``Andi`` + Baso), and the mask of names that carry a prefix.
+
+    Some personnel systems file ``Teuku``/``Andi``/``Raden`` with the academic titles; the prefix
+    still says gender and lineage, so it joins the name the matcher compares.
+    """
+    marked = np.asarray(pc.fill_null(pc.match_substring_regex(names, PREFIX_PATTERN), False)
+                        .to_numpy(zero_copy_only=False), dtype=bool)
+    # Literal searches are enough to mark candidates ("Dg." inside a Makassar name, a "bin" patronym).
+    for literal in SUFFIX_MARKERS:
+        marked |= np.asarray(pc.fill_null(pc.match_substring(names, literal), False)
+                             .to_numpy(zero_copy_only=False), dtype=bool)
+    if "gelar_depan" not in registry:
+        return names, marked
+    front, texts = pd.factorize(registry["gelar_depan"].astype(object).where(registry["gelar_depan"].notna(), ""))
+    prefixes = np.array([_title_prefix(str(t)) for t in texts], dtype=object)
+    rows = np.flatnonzero(pd.notna(prefixes[front]) & (front >= 0)) if len(texts) else np.zeros(0, np.int64)
+    if not len(rows):
+        return names, marked
+    joined = [f"{p} {k}".strip() for p, k in zip(prefixes[front[rows]], names.take(pa.array(rows)).to_pylist(),
+                                                   strict=True)]
+    mask = np.zeros(len(names), bool)
+    mask[rows] = True
+    names = pc.replace_with_mask(names, pa.array(mask), pa.array(joined, type=names.type))
+    return names, marked | mask
+
+
+@lru_cache(maxsize=10_000)
+def _title_prefix(text: str) -> str | None:
+    """The name-prefix words in a front-title text (``T.`` → ``t``, ``Dr. Andi`` → ``andi``), or None."""
+    from pantau.normalize.names import split_name
+
+    key = split_name(text + " x").key.removesuffix(" x").removesuffix("x").strip()
+    if not key:
+        return None
+    core, prefix = split_prefixes(key + " x")
+    return key if core == "x" and (prefix.gender or prefix.order or prefix.house or prefix.initial) else None
+
+
 def _dictionary(values: pd.Series | None, n: int, normalise: bool) -> tuple[np.ndarray, np.ndarray]:
     """(int32 code per row, -1 when missing; distinct values) via Arrow's dictionary encoding,
     which is several times faster than a Python-level factorize on millions of strings."""
@@ -82,10 +122,13 @@ def _dictionary(values: pd.Series | None, n: int, normalise: bool) -> tuple[np.n
 
 @dataclass
 class RegistryIndex:
-    """The registry sorted by NIP (for lookups and prefix ranges) and by agency (for blocks).
+    """The registry sorted by NIP (for lookups and prefix ranges) and by *group* (for blocks).
 
-    Built from Arrow-backed columns without materialising 6M Python strings: agencies, work units
-    and positions become integer codes into their distinct values, NIPs int64, names stay an Arrow
+    A group is one agency in one region, as the registry's rows say (``kode_instansi``,
+    ``kode_wilayah``): for most agencies the agency itself, for a national agency with offices
+    everywhere (Kementerian Agama) one group per region, so that "Kemenag Gianyar" searches Gianyar's
+    staff, not the whole country's. Built from Arrow-backed columns without materialising 6M Python
+    strings: groups, work units and positions become integer codes, NIPs int64, names stay an Arrow
     array. Blocks compare the prefix-stripped *core* of each name: one anchored regex pass marks the
     few names with a prefix (``has_prefix``), whose core and features are parsed once per distinct
     name when a block or a pair first needs them (:func:`pantau.normalize.names.split_prefixes`).
@@ -94,69 +137,66 @@ class RegistryIndex:
     nip_sorted: np.ndarray  # int64
     by_nip: np.ndarray  # row positions in NIP order
     nip_int: np.ndarray  # int64 per row
-    agency_offsets: np.ndarray  # agency code c occupies by_agency[offsets[c]:offsets[c + 1]]
-    by_agency: np.ndarray  # row positions in agency order
-    agency_values: np.ndarray  # sorted distinct kode_instansi (object)
-    agency_code: np.ndarray  # int per row
-    region_of_agency: np.ndarray  # kode_wilayah per distinct agency (object)
+    group_offsets: np.ndarray  # group g occupies by_group[offsets[g]:offsets[g + 1]]
+    by_group: np.ndarray  # row positions in group order
+    group_agency: np.ndarray  # kode_instansi per group, sorted (object)
+    group_region_raw: np.ndarray  # the registry's kode_wilayah per group (object)
+    group_code: np.ndarray  # group per row
     name_key: pa.Array
-    name_by_agency: pa.Array  # name_key in agency order: a block's names are one zero-copy slice
+    name_by_group: pa.Array  # name_key in group order: a group's names are one zero-copy slice
     has_prefix: np.ndarray  # bool per row: the name starts with a name prefix (I Wayan, Andi ...)
     unit_code: np.ndarray  # int32 per row into unit_values, -1 unknown
     unit_values: np.ndarray  # distinct unit_kerja texts (object)
     jabatan_code: np.ndarray  # int32 per row into jabatan_values, -1 unknown
     jabatan_values: np.ndarray  # distinct normalised positions (object)
-    agencies_of_region: dict[str, np.ndarray] = field(default_factory=dict)
+    group_region: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    groups_of_region: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def build(cls, registry: pd.DataFrame) -> RegistryIndex:
         nips = pa.array(registry["nip"].astype(str), type=pa.string())
         nip_int = pc.cast(nips, pa.int64()).to_numpy(zero_copy_only=False) if len(nips) else np.zeros(0, np.int64)
         by_nip = np.argsort(nip_int)  # NIPs are unique: no need for a stable sort
-        codes, values = pd.factorize(registry["kode_instansi"].fillna(""), sort=True)
-        # Agency codes fit 16 bits in practice, where numpy's stable sort is a radix sort (4x faster).
-        codes = codes.astype(np.int16 if len(values) < 2**15 else np.int32)
-        by_agency = np.argsort(codes, kind="stable")
-        regions = (pd.DataFrame({"c": codes, "r": registry["kode_wilayah"].fillna("")})
-                   .drop_duplicates("c").set_index("c")["r"].reindex(range(len(values))))
+        agency, agencies = pd.factorize(registry["kode_instansi"].fillna(""), sort=True)
+        region, regions = pd.factorize(registry["kode_wilayah"].fillna(""), sort=True)
+        pair = agency.astype(np.int64) * (len(regions) + 1) + region
+        codes, pairs = pd.factorize(pair, sort=True)  # sorted by agency, then region
+        # Group codes fit 16 bits in practice, where numpy's stable sort is a radix sort (4x faster).
+        codes = codes.astype(np.int16 if len(pairs) < 2**15 else np.int32)
+        by_group = np.argsort(codes, kind="stable")
+        group_agency = np.asarray(agencies, dtype=object)[pairs // (len(regions) + 1)]
+        group_region = np.asarray(regions, dtype=object)[pairs % (len(regions) + 1)]
         keys = registry["name_key"] if "name_key" in registry else registry["nama"]
         names = pa.array(keys.fillna("").astype(str), type=pa.string())
         if isinstance(names, pa.ChunkedArray):
             names = names.combine_chunks()
-        offsets = np.searchsorted(codes[by_agency], np.arange(len(values) + 1))
-        marked = np.asarray(pc.fill_null(pc.match_substring_regex(names, PREFIX_PATTERN), False)
-                            .to_numpy(zero_copy_only=False), dtype=bool)
-        # "Dg." inside a Makassar name reads as Daeng; a literal search is enough to mark the candidates.
-        marked |= np.asarray(pc.fill_null(pc.match_substring(names, "dg"), False).to_numpy(zero_copy_only=False),
-                             dtype=bool)
+        names, marked = _with_registry_prefixes(registry, names)
+        offsets = np.searchsorted(codes[by_group], np.arange(len(pairs) + 1))
         n = len(registry)
         unit_code, unit_values = _dictionary(registry["unit_kerja"] if "unit_kerja" in registry else None, n, False)
         jab_code, jab_values = _dictionary(registry["jabatan"] if "jabatan" in registry else None, n, True)
-        index = cls(nip_int[by_nip], by_nip, nip_int, offsets, by_agency,
-                    np.asarray(values, dtype=object), codes, regions.to_numpy(dtype=object),
-                    names, names.take(pa.array(by_agency)), marked, unit_code, unit_values, jab_code, jab_values)
-        index.use_regions({})
+        index = cls(nip_int[by_nip], by_nip, nip_int, offsets, by_group, group_agency, group_region, codes,
+                    names, names.take(pa.array(by_group)), marked, unit_code, unit_values, jab_code, jab_values)
+        index.use_regions(group_region)
         return index
 
-    def use_regions(self, agency_region: dict[str, str | None]) -> None:
-        """Region per agency as the caller resolved them (the Kemendagri reading of the registry's
-        codes, see :class:`pantau.matching.agencies.AgencyIndex`), for region blocks and checks."""
-        regions = np.array([agency_region.get(a, r) for a, r in zip(self.agency_values, self.region_of_agency,
-                                                                    strict=True)], dtype=object)
-        self.region_of_agency = regions
+    def use_regions(self, group_region: np.ndarray) -> None:
+        """Region per group as the caller read them (the Kemendagri reading of the registry's codes,
+        see :class:`pantau.matching.agencies.AgencyIndex`), for region blocks and checks."""
+        self.group_region = np.asarray(group_region, dtype=object)
         by_region: dict[str, list[int]] = {}
-        for c, r in enumerate(regions):
-            by_region.setdefault(str(r), []).append(c)
-        self.agencies_of_region = {r: np.array(c, dtype=np.int64) for r, c in by_region.items()}
+        for g, r in enumerate(self.group_region):
+            by_region.setdefault(str(r), []).append(g)
+        self.groups_of_region = {r: np.array(g, dtype=np.int64) for r, g in by_region.items()}
 
     def nip_text(self, rows: np.ndarray) -> np.ndarray:
         return self.nip_int[rows].astype(str).astype(object)
 
     def kode_instansi(self, rows: np.ndarray) -> np.ndarray:
-        return self.agency_values[self.agency_code[rows]]
+        return self.group_agency[self.group_code[rows]]
 
     def kode_wilayah(self, rows: np.ndarray) -> np.ndarray:
-        return self.region_of_agency[self.agency_code[rows]]
+        return self.group_region[self.group_code[rows]]
 
     def lookup(self, nips: np.ndarray) -> np.ndarray:
         """Row position per int64 NIP, -1 when absent."""
@@ -165,39 +205,40 @@ class RegistryIndex:
         hit = (len(self.nip_sorted) > 0) & (self.nip_sorted[pos] == nips)
         return np.where(hit, self.by_nip[pos], -1)
 
-    def _agency_span(self, code: str) -> tuple[int, int]:
-        lo = np.searchsorted(self.agency_values, code)
-        hi = np.searchsorted(self.agency_values, code, side="right")
-        return int(self.agency_offsets[lo]), int(self.agency_offsets[hi])
+    def groups_of_agency(self, code: str) -> np.ndarray:
+        lo = np.searchsorted(self.group_agency, code)
+        hi = np.searchsorted(self.group_agency, code, side="right")
+        return np.arange(lo, hi, dtype=np.int64)
 
-    def block(self, code: str, region: bool, unit: str | None = None) -> tuple[np.ndarray, list[str]]:
-        """Row positions and name cores of one agency (or one work unit of it), or of every agency
-        of a region (the registry's own kode_wilayah per agency decides, not the code's shape)."""
-        if region:
-            spans = [(int(self.agency_offsets[c]), int(self.agency_offsets[c + 1]))
-                     for c in self.agencies_of_region.get(code, np.zeros(0, np.int64))]
+    def block(self, kind: str, code: str, region: str | None = None,
+              unit: str | None = None) -> tuple[np.ndarray, list[str]]:
+        """Row positions and name cores of a block: ``kind`` ``R`` every agency of region ``code``;
+        ``A`` agency ``code`` (only its staff in ``region`` when it has any there); ``unit`` keeps
+        the rows of those work units (UNIT_SEPARATOR-joined)."""
+        if kind == "R":
+            groups = self.groups_of_region.get(code, np.zeros(0, np.int64))
         else:
-            spans = [self._agency_span(code)]
+            groups = self.groups_of_agency(code)
+            if region is not None:
+                local = groups[self.group_region[groups] == region]
+                groups = local if len(local) else groups
+        spans = [(int(self.group_offsets[g]), int(self.group_offsets[g + 1])) for g in groups]
         spans = [(a, b) for a, b in spans if b > a]
         if not spans:
             return np.zeros(0, np.int64), []
-        rows = np.concatenate([self.by_agency[a:b] for a, b in spans])
-        cores = [v for a, b in spans for v in self.name_by_agency.slice(a, b - a).to_pylist()]
-        for i in np.flatnonzero(self.has_prefix[rows]):
-            cores[i] = _split(cores[i])[0]
+        rows = np.concatenate([self.by_group[a:b] for a, b in spans])
         if unit is not None:
             wanted = np.flatnonzero(np.isin(self.unit_values, unit.split(UNIT_SEPARATOR)))
-            keep = np.isin(self.unit_code[rows], wanted)
-            rows = rows[keep]
-            cores = [c for c, k in zip(cores, keep, strict=True) if k]
+            rows = rows[np.isin(self.unit_code[rows], wanted)]
+            return rows, self.cores(rows)
+        cores = [v for a, b in spans for v in self.name_by_group.slice(a, b - a).to_pylist()]
+        for i in np.flatnonzero(self.has_prefix[rows]):
+            cores[i] = _split(cores[i])[0]
         return rows, cores
 
-    def block_size(self, code: str, region: bool) -> int:
-        if region:
-            return int(sum(self.agency_offsets[c + 1] - self.agency_offsets[c]
-                           for c in self.agencies_of_region.get(code, [])))
-        a, b = self._agency_span(code)
-        return b - a
+    def spans_regions(self, code: str) -> bool:
+        """Whether an agency has staff in more than one region (a national agency)."""
+        return len(self.groups_of_agency(code)) > 1
 
     def names(self, rows: np.ndarray) -> list[str]:
         return self.name_key.take(pa.array(rows)).to_pylist()
@@ -414,19 +455,37 @@ def _stage_prefix(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: p
 
 
 def _block_keys(q: pd.DataFrame) -> np.ndarray:
-    """Per query, the narrowest block its resolved agency text allows: a work unit inside an agency
-    (``U:agency|unit``), the agency, else the region (``R:``); None when nothing was resolved."""
+    """Per query, the narrowest block its resolved agency text allows: work units of an agency
+    (``U|agency|region|units``), the agency (``A|agency|region``, its staff in that region when a
+    national agency), else the region (``R|region``); None when nothing was resolved."""
     n = len(q)
-    agency = q["kode_instansi"].to_numpy(dtype=object) if "kode_instansi" in q else np.full(n, None, object)
-    unit = q["unit_kerja"].to_numpy(dtype=object) if "unit_kerja" in q else np.full(n, None, object)
-    region = q["kode_wilayah"].to_numpy(dtype=object) if "kode_wilayah" in q else np.full(n, None, object)
+
+    def column(name: str) -> np.ndarray:
+        values = q[name].to_numpy(dtype=object) if name in q else np.full(n, None, object)
+        return np.where(pd.notna(values), values, None)
+
+    agency, unit, region = column("kode_instansi"), column("unit_kerja"), column("kode_wilayah")
     keys = np.full(n, None, dtype=object)
-    has_region, has_agency = pd.notna(region), pd.notna(agency)
-    keys[has_region] = "R:" + region[has_region].astype(str)
-    keys[has_agency] = "A:" + agency[has_agency].astype(str)
-    has_unit = has_agency & pd.notna(unit)
-    keys[has_unit] = "U:" + agency[has_unit].astype(str) + "|" + unit[has_unit].astype(str)
+    for i in range(n):
+        if agency[i] is not None:
+            where = "" if region[i] is None else str(region[i])
+            keys[i] = (f"U|{agency[i]}|{where}|{unit[i]}" if unit[i] is not None else f"A|{agency[i]}|{where}")
+        elif region[i] is not None:
+            keys[i] = f"R|{region[i]}"
     return keys
+
+
+def _widen(key: object, reg: RegistryIndex) -> object:
+    """The next wider block of a block that held no candidate: a work unit's agency in its region,
+    then a national agency's staff in every region. None when there is nothing wider to try."""
+    if not isinstance(key, str):
+        return None
+    parts = key.split("|")
+    if parts[0] == "U":
+        return f"A|{parts[1]}|{parts[2]}"
+    if parts[0] == "A" and parts[2] and reg.spans_regions(parts[1]):
+        return f"A|{parts[1]}|"
+    return None
 
 
 def _fuzzy_block(qe: QueryEvidence, reg: RegistryIndex, qi: np.ndarray, rows: np.ndarray,
@@ -459,17 +518,19 @@ def _fuzzy_block(qe: QueryEvidence, reg: RegistryIndex, qi: np.ndarray, rows: np
 
 def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
                  qe: QueryEvidence | None = None) -> None:
-    """Name + evidence inside each query's block. A work unit that holds no candidate at all (the
-    registry keeps the person in another unit of the same agency) is widened to its agency."""
+    """Name + evidence inside each query's block. A block that holds no candidate at all widens
+    (:func:`_widen`): the registry may keep the person in another unit of the same agency, or a
+    national agency's employee in another region."""
     if qe is None:
         qe = QueryEvidence.build(q, np.full(len(q), None, dtype=object))
     keys = _block_keys(q)
     _fuzzy_pass(q, reg, out, todo, qe, keys)
-    widened = np.array([isinstance(k, str) and k.startswith("U:") for k in keys], dtype=bool)
-    retry = todo & widened & (out["person_match"] == "unmatched").to_numpy()
-    if retry.any():
-        keys = keys.copy()
-        keys[retry] = ["A:" + str(k)[2:].split("|", 1)[0] for k in keys[retry]]
+    for _ in range(2):
+        wider = np.array([_widen(k, reg) for k in keys], dtype=object)
+        retry = todo & pd.notna(wider) & (out["person_match"] == "unmatched").to_numpy()
+        if not retry.any():
+            break
+        keys = np.where(retry, wider, keys)
         _fuzzy_pass(q, reg, out, retry, qe, keys)
 
 
@@ -478,11 +539,11 @@ def _fuzzy_pass(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np
     sel = np.flatnonzero(todo & pd.notna(keys) & (q["name_key"].fillna("").str.len() > 0).to_numpy())
     parts, sizes = [], np.zeros(len(q), np.int64)
     for block, group in pd.Series(sel).groupby(keys[sel]):
-        kind, code = str(block)[0], str(block)[2:]
-        unit = None
-        if kind == "U":
-            code, unit = code.split("|", 1)
-        rows, cores = reg.block(code, kind == "R", unit)
+        parts_of = str(block).split("|")
+        kind, code = parts_of[0], parts_of[1]
+        region = parts_of[2] or None if kind != "R" else None
+        unit = parts_of[3] if kind == "U" else None
+        rows, cores = reg.block("R" if kind == "R" else "A", code, region, unit)
         qi = group.to_numpy()
         sizes[qi] = len(rows)
         parts.append(_fuzzy_block(qe, reg, qi, rows, cores))
