@@ -71,3 +71,10 @@ def test_reconcile_persons_prefers_the_case_and_flags_disagreement() -> None:
     assert out["nip"].tolist() == [NIP, NIP, NIP]
     assert out["person_match"].tolist() == ["exact_nip", "name_agency", "exact_nip"]
     assert out["person_conflict"].tolist() == [False, False, True]
+
+
+def test_vocabulary_evidence_travels_with_the_decree() -> None:
+    decrees = _decrees(nomor_rekomendasi=None).assign(jenis_sanksi_raw="Hukdis sedang",
+                                                      jenis_sanksi_mapping="synonym:1.0")
+    out, _ = attach_follow_ups(_frame(), decrees)
+    assert (out["jenis_sanksi_raw"].iloc[0], out["jenis_sanksi_mapping"].iloc[0]) == ("Hukdis sedang", "synonym:1.0")

@@ -23,10 +23,15 @@ __all__ = ["FOLLOW_UP_COLUMNS", "attach_follow_ups", "follow_up_frame"]
 NUMBER_TYPO = 80.0
 FOLLOW_UP_COLUMNS = ["follow_up_id", "follow_up_key", "follow_up_nip", "follow_up_rec_number", "nomor_sk",
                      "tanggal_sk", "jenis_sanksi", "follow_up_bkd", "follow_up_link"]
+#: Evidence of the vocabulary mapping of the decree's sanction (the value as sent, "method:confidence"),
+#: carried beside the code when the staged table has it.
+FOLLOW_UP_EVIDENCE = ("jenis_sanksi_raw", "jenis_sanksi_mapping")
 
 
 def follow_up_frame(follow_ups: pd.DataFrame) -> pd.DataFrame:
-    fu = follow_ups[["id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", "bkd"]].rename(
+    evidence = [c for c in FOLLOW_UP_EVIDENCE if c in follow_ups.columns]
+    fu = follow_ups[["id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", *evidence,
+                     "bkd"]].rename(
         columns={"id": "follow_up_id", "nip": "follow_up_nip", "bkd": "follow_up_bkd",
                  "nomor_rekomendasi": "follow_up_rec_number"})
     fu = fu.assign(follow_up_key=fu["follow_up_bkd"].astype(str) + "#" + fu["follow_up_id"].astype(str),
@@ -75,6 +80,7 @@ def attach_follow_ups(frame: pd.DataFrame, follow_ups: pd.DataFrame) -> tuple[pd
     pairs = pairs.sort_values(["follow_up_key", "tanggal_rekomendasi"]).drop_duplicates("follow_up_key", keep="last")
     pairs = pairs.drop_duplicates("nomor_rekomendasi", keep="first").assign(follow_up_link="same_person_after")
     attached = pd.concat([by_number, pairs], ignore_index=True)
-    out = frame.merge(attached[["nomor_rekomendasi", *FOLLOW_UP_COLUMNS]], on="nomor_rekomendasi", how="left")
+    cols = [*FOLLOW_UP_COLUMNS[:7], *[c for c in FOLLOW_UP_EVIDENCE if c in fu.columns], *FOLLOW_UP_COLUMNS[7:]]
+    out = frame.merge(attached[["nomor_rekomendasi", *cols]], on="nomor_rekomendasi", how="left")
     orphans = fu[~fu["follow_up_key"].isin(attached["follow_up_key"])]
-    return out, orphans[[c for c in FOLLOW_UP_COLUMNS if c != "follow_up_link"]]
+    return out, orphans[[c for c in cols if c != "follow_up_link"]]
