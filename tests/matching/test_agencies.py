@@ -167,3 +167,52 @@ def test_the_position_names_the_work_unit() -> None:
     assert got.loc[0, "agency_scope"] == "unit" and got.loc[0, "unit_kerja"] == "SDN 3 Lubuk Basung"
     assert got.loc[1, "agency_scope"] == "government"
     assert (got["person_nip"] == "198102022006042002").all()
+
+
+@pytest.mark.parametrize(("text", "office", "accepted"), [
+    ("sekolah dasar negeri 2 ubud", "sekolah dasar negeri 2 ubud", True),
+    ("sekolah dasar negeri 2", "sekolah dasar negeri 12", False),  # numbers must agree
+    ("sekolah dasar negeri 2", "sekolah dasar negeri 3", False),
+    ("sekolah menengah atas negeri 1", "sekolah menengah pertama negeri 1", False),  # SMA is not SMP
+    ("dinas pendidikan", "dinas pendidikan pemuda dan olahraga", True),
+    ("pusat kesehatan masyarakat tegalalang", "unit pelaksana teknis daerah pusat kesehatan masyarakat tegallalang i",
+     True),
+    ("sekretariat daerah", "bagian umum", False),
+])
+def test_office_score(text: str, office: str, accepted: bool) -> None:
+    from pantau.matching.agencies import AGENCY_ACCEPT, office_score
+
+    assert (office_score(text, office) >= AGENCY_ACCEPT) is accepted
+
+
+def test_registry_region_codes_of_another_numbering_are_read_from_agency_names() -> None:
+    # This registry numbers Karimun 21.01 (the table: Bintan). Its agency names say Karimun, so
+    # 21.01 is read as Karimun here, also for the national agency whose name names no region.
+    registry = pd.DataFrame([
+        ("198001012005011001", "Fitri Zaleha", "2101", "Pemerintah Kabupaten Karimun", "Sekretariat Daerah", "21.01"),
+        ("198102022006012002", "Rudi Hartono", "KEMENAG", "Kementerian Agama", "KUA Meral", "21.01"),
+        ("198203032007012003", "Rudi Hartono", "KEMENAG", "Kementerian Agama", "KUA Bintan Timur", "21.02"),
+        ("198304042008012004", "Joko Susilo", "2102", "Pemerintah Kabupaten Bintan", "Sekretariat Daerah", "21.02"),
+    ], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
+    registry["name_key"] = [split_name(n).key for n in registry["nama"]]
+    got = _linked(registry, [{"nama": "Fitri Zaleha", "instansi": "Setda Karimun", "hint": None},
+                             {"nama": "Rudi Hartono", "instansi": "Kemenag Kab. Karimun", "hint": None}])
+    assert got["person_nip"].tolist() == ["198001012005011001", "198102022006012002"]
+    index = AgencyIndex(registry, RegistryIndex.build(registry))
+    assert index.read_code("21.01") == "21.02" and index.read_code("21.02") == "21.01"
+
+
+def test_a_provincial_school_is_found_from_its_town() -> None:
+    # Provinces run the senior high schools: "SMAN 1 Banyuwangi" is the province's, not the regency's.
+    registry = pd.DataFrame([
+        ("198001012005012001", "Ratna Lestari", "3500", "Pemerintah Provinsi Jawa Timur", "SMA Negeri 1 Banyuwangi",
+         "35"),
+        ("198102022006012002", "Ratna Lestari", "3510", "Pemerintah Kabupaten Banyuwangi", "SMP Negeri 1 Banyuwangi",
+         "35.10"),
+        ("198203032007012003", "Dewi Sartika", "3500", "Pemerintah Provinsi Jawa Timur", "SMA Negeri 1 Jember", "35"),
+    ], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
+    registry["name_key"] = [split_name(n).key for n in registry["nama"]]
+    got = _linked(registry, [{"nama": "Ratna Lestari", "instansi": "SMA N 1 Banyuwangi", "hint": None},
+                             {"nama": "Ratna Lestari", "instansi": "SMPN 1 Banyuwangi", "hint": None}])
+    assert got["unit_kerja"].tolist() == ["SMA Negeri 1 Banyuwangi", "SMP Negeri 1 Banyuwangi"]
+    assert got["person_nip"].tolist() == ["198001012005012001", "198102022006012002"]

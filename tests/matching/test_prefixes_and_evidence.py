@@ -115,6 +115,15 @@ def test_abbreviated_and_conflicting_prefixes(written: str, registered: str, mat
         assert got["person_nip"] == _nip_of(registry, registered)
 
 
+def test_a_balinese_caste_title_is_not_a_commoner() -> None:
+    # "Ni" marks a commoner woman; "I Gusti Ayu" a noblewoman: the same core name is another person.
+    registry = _registry([("Ni Ketut Rusmini", False), ("Yohanes Pattiasina", True)])
+    assert _match(registry, "Gusti Ayu Ketut Rusmini")["person_match"] != "name_agency"
+    registry = _registry([("I Gusti Ayu Ketut Rusmini", False), ("Yohanes Pattiasina", True)])
+    assert _match(registry, "Gusti Ayu Ketut Rusmini")["person_match"] == "name_agency"
+    assert _match(registry, "Ketut Rusmini")["person_match"] == "name_agency"  # the title dropped
+
+
 def test_prefix_stripped_names_compete_on_features() -> None:
     # Two persons whose names differ only by prefix: the written one picks the right one, clearly.
     registry = _registry([("I Wayan Sudarsana", True), ("Ni Wayan Sudarsana", False)])

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +84,88 @@ def _unit_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((str(g["head"]), tuple(str(m) for m in g["members"])) for g in data["groups"])
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+          "x": "10"}
+_FILLER = frozenset({"dan", "di", "serta", "negeri", "kantor"})
+
+
+def _words(text: str) -> tuple[list[str], set[str]]:
+    """(words, numbers) of an office type; Roman numerals are numbers (Puskesmas Tegallalang I)."""
+    words, numbers = [], set()
+    tokens = text.split()
+    # "UPTD Puskesmas X" is the puskesmas: the technical-unit prefix says nothing about which office.
+    for prefix in (["unit", "pelaksana", "teknis", "daerah"], ["unit", "pelaksana", "teknis"], ["uptd"], ["upt"]):
+        if tokens[: len(prefix)] == prefix and len(tokens) > len(prefix):
+            tokens = tokens[len(prefix):]
+            break
+    for token in tokens:
+        token = _ROMAN.get(token, token)
+        if token.isdigit():
+            numbers.add(token.lstrip("0") or "0")
+        elif token not in _FILLER:
+            words.append(token)
+    return words, numbers
+
+
+def _found(word: str, others: list[str]) -> bool:
+    return any(word == o or (len(word) > 3 and fuzz.ratio(word, o) >= 85) for o in others)
+
+
+@lru_cache(maxsize=200_000)
+def office_score(text: str, office: str) -> float:
+    """How well an agency text's type names an office (0-100), word by word.
+
+    Numbers must agree (SD Negeri 2 is not SD Negeri 12 or 3: character similarity says 95-98);
+    every other word must be found, allowing a typo in words longer than three letters (SMA is not
+    SMP: "atas" is not "pertama"). Agreement is the share of words found on both sides; a text whose
+    words all open the office's name ("Dinas Pendidikan" for "Dinas Pendidikan, Kepemudaan dan
+    Olahraga") scores 92, all found elsewhere in it ("... Bidang ... Dinas Pendidikan") 86, as does
+    a text that names the office and more ("Instalasi Farmasi RSUD").
+    """
+    a_words, a_numbers = _words(text)
+    b_words, b_numbers = _words(office)
+    if a_numbers and b_numbers and a_numbers != b_numbers:
+        return 0.0
+    if not a_words or not b_words:
+        return 0.0
+    found_a = sum(_found(w, b_words) for w in a_words)
+    found_b = sum(_found(w, a_words) for w in b_words)
+    score = 100.0 * (found_a + found_b) / (len(a_words) + len(b_words))
+    if found_a == len(a_words) and found_b < len(b_words):
+        head = all(_found(w, [o]) for w, o in zip(a_words, b_words, strict=False))
+        score = max(score, 92.0 if head else 86.0)
+    elif found_b == len(b_words) and found_a < len(a_words):
+        score = max(score, 86.0)  # the text names the office and more ("Instalasi Farmasi RSUD ...")
+    if bool(a_numbers) != bool(b_numbers):
+        score -= 5.0  # "Puskesmas Tegallalang" for "Puskesmas Tegallalang I": likely, not certain
+    return score
+
+
+def _learn_readings(codes: pd.Series, named: list[str | None], table: RegionTable,
+                    minimum: int = 2, share: float = 0.8) -> dict[str, str]:
+    """Region codes the data uses differently from the Kemendagri table, read from texts naming regions.
+
+    Registries and Bawaslu offices may number regions by another scheme (BPS's, or an older decree:
+    Karimun is 21.01 in one and 21.02 in the other). When the texts beside a code agree on the region
+    they name (``Pemerintah Kabupaten Karimun`` on every row with 21.01) and the table reads the code
+    as another region, the texts win for that code.
+    """
+    votes: dict[str, Counter[str]] = {}
+    for code, region in zip(codes, named, strict=True):
+        if region is not None and code is not None and code is not pd.NA and str(code).strip():
+            votes.setdefault(str(code).strip(), Counter())[region] += 1
+    readings = {}
+    for code, counter in votes.items():
+        region, count = counter.most_common(1)[0]
+        by_table = table.containing(code)
+        if count >= minimum and count >= share * sum(counter.values()) and (
+                by_table is None or by_table.code != region):
+            # A province code read as the province; a kabupaten code may be named by its province's texts.
+            if by_table is None or not (region == by_table.code.split(".")[0]):
+                readings[code] = region
+    return readings
+
+
 class AgencyIndex:
     """Agencies, work units and regions known to the registry, with text resolution."""
 
@@ -98,10 +181,16 @@ class AgencyIndex:
         self._text_cache: dict[str, tuple[str | None, tuple[str, ...], bool]] = {}
         self._region_cache: dict[str, str | None] = {}
         self._best_cache: dict[tuple[str, tuple[str, ...]], tuple[_Entry | None, float]] = {}
+        self._province_cache: dict[str, list[_Entry]] = {}
+        self.hint_readings: dict[str, str] = {}
+        self._place_cache: dict[str, str | None] = {}
+        named = [self._text("" if n is None else str(n))[0] for n in groups["nama_instansi"]]
+        self.code_readings = _learn_readings(groups["kode_wilayah"], named, self.table, minimum=1)
         group_region: list[str | None] = []
         seen: set[tuple[str, str]] = set()
-        for code, name, raw in groups[["kode_instansi", "nama_instansi", "kode_wilayah"]].itertuples(index=False):
-            region = self._region_of_agency(raw, name)
+        for code, name, raw, by_name in zip(groups["kode_instansi"], groups["nama_instansi"], groups["kode_wilayah"],
+                                            named, strict=True):
+            region = by_name or self.read_code(raw)
             group_region.append(region)
             if region is None or (code, region) in seen:
                 continue
@@ -168,15 +257,18 @@ class AgencyIndex:
         frame = frame.where(frame.notna(), None)
         return [(position[(a, r)], str(u)) for a, r, u in frame.itertuples(index=False) if (a, r) in position]
 
-    def _region_of_agency(self, code: object, name: object) -> str | None:
-        """The registry's region code read against the Kemendagri table, else the region its name says."""
-        region = self.table.containing(code) if code is not None else None
-        if region is not None:
-            return region.code
-        from_name = self.table.region_of_text(name)
-        if from_name is not None:
-            return from_name
-        return str(code) if isinstance(code, str) and code else None
+    def read_code(self, code: object) -> str | None:
+        """A region code as this data uses it: the reading learned from agency names when the data
+        numbers regions differently from the Kemendagri table, else the table's, else as written."""
+        if code is None or code is pd.NA or (isinstance(code, float) and code != code):
+            return None
+        text = str(code).strip()
+        if not text:
+            return None
+        if text in self.code_readings:
+            return self.code_readings[text]
+        region = self.table.containing(text)
+        return region.code if region is not None else text
 
     # ------------------------------------------------------------------ text
 
@@ -238,36 +330,62 @@ class AgencyIndex:
 
     @staticmethod
     def _best(types: tuple[str, ...], entries: list[_Entry]) -> tuple[_Entry | None, float]:
+        """The clear winner (:data:`AGENCY_ACCEPT`, :data:`AGENCY_MARGIN`) among ``entries`` by
+        :func:`office_score`; a vectorised token-set pass picks the few worth scoring exactly."""
         best: tuple[_Entry | None, float] = (None, 0.0)
         typed = [e for e in entries if e.type]
         if not typed:
             return best
         names = [e.type for e in typed]
         for text_type in types:
-            # token_set alone calls "dinas pendidikan" equal to "bidang pembinaan sd dinas pendidikan";
-            # the token_sort half keeps the exact office ahead of offices that merely contain its name.
-            score = (process.cdist([text_type], names, scorer=fuzz.token_set_ratio)[0]
-                     + process.cdist([text_type], names, scorer=fuzz.token_sort_ratio)[0]) / 2
-            order = np.argsort(-score, kind="stable")
-            top = float(score[order[0]])
-            second = float(score[order[1]]) if len(order) > 1 else 0.0
+            rough = process.cdist([text_type], names, scorer=fuzz.token_set_ratio)[0]
+            shortlist = np.argsort(-rough, kind="stable")[:12]
+            shortlist = shortlist[rough[shortlist] >= 50]
+            scored = sorted(((office_score(text_type, names[i]), int(i)) for i in shortlist), reverse=True)
+            if not scored:
+                continue
+            top, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0.0
             if top >= AGENCY_ACCEPT and top - second >= AGENCY_MARGIN and top > best[1]:
-                best = (typed[int(order[0])], top)
+                best = (typed[scored[0][1]], top)
             elif best[0] is None and top > best[1]:
                 best = (None, top)
         return best
 
     def _best_cached(self, region: _Region, types: tuple[str, ...]) -> tuple[_Entry | None, float]:
-        """The clear winner among the region's agencies and government units, else among the units of
-        its other agencies (an office the agencies do not name may be a unit inside one of them)."""
+        """The clear winner among, in turn: the region's agencies and government units; the units of
+        its other agencies (an office the agencies do not name may be a unit inside one); and, for a
+        kabupaten/kota, the units its province runs there (senior high schools, provincial hospitals)."""
         key = (region.code, types)
         found = self._best_cache.get(key)
         if found is None:
-            found = self._best(types, region.agencies + region.units) if types else (None, 0.0)
-            if found[0] is None and types:
-                found = self._best(types, region.other_units)
+            found = (None, 0.0)
+            if types:
+                for tier in (region.agencies + region.units, region.other_units, self._province_units(region)):
+                    candidate = self._best(types, tier)
+                    if candidate[0] is not None:
+                        found = candidate
+                        break
+                    found = (None, max(found[1], candidate[1]))
             self._best_cache[key] = found
         return found
+
+    def _province_units(self, region: _Region) -> list[_Entry]:
+        """Units of the province's agencies that lie in ``region``: their name names it, or no region."""
+        province = region.code.split(".")[0]
+        if province == region.code or province not in self.regions:
+            return []
+        cached = self._province_cache.get(region.code)
+        if cached is None:
+            parent = self._region(province)
+            cached = [e for e in parent.units + parent.other_units
+                      if self._place_of(str(e.unit)) in (None, region.code)]
+            self._province_cache[region.code] = cached
+        return cached
+
+    def _place_of(self, unit: str) -> str | None:
+        if unit not in self._place_cache:
+            self._place_cache[unit] = self._text(unit)[0]
+        return self._place_cache[unit]
 
     def _group(self, region: _Region, entry: _Entry) -> str:
         """The unit and, when it heads a group (Dinas Pendidikan), the group's units of the same agency."""
@@ -286,8 +404,7 @@ class AgencyIndex:
         named, types, whole = self._text("" if text is None or text is pd.NA else str(text))
         region_code = named
         if region_code is None and isinstance(region_hint, str) and region_hint:
-            hinted = self.table.containing(region_hint)
-            region_code = hinted.code if hinted is not None else region_hint
+            region_code = self.hint_readings.get(region_hint) or self.read_code(region_hint)
         if region_code is None or region_code not in self.regions:
             return Resolution(kode_wilayah=region_code, scope="region" if region_code else None)
         region = self._region(region_code)
@@ -318,6 +435,10 @@ class AgencyIndex:
         pairs = pd.DataFrame({"t": texts.astype(object).where(texts.notna(), "").astype(str),
                               "h": region_hints.astype(object)}, index=texts.index)
         pairs["h"] = pairs["h"].where(pairs["h"].notna(), None)
+        # The caller's region codes (Bawaslu's kode_wilayah) read as the texts beside them name them.
+        distinct = pairs.drop_duplicates()
+        self.hint_readings.update(_learn_readings(distinct["h"], [self._text(t)[0] for t in distinct["t"]],
+                                                  self.table, minimum=3))
         out = self._resolve_pairs(pairs)
         if positions is not None:
             wide = out["agency_scope"].isin(["government", "region"]) & positions.notna().to_numpy()

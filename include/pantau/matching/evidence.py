@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pantau.normalize.names import HOUSE_LETTERS, HOUSES, PrefixArrays, prefix_arrays
+from pantau.normalize.names import HOUSE_LETTERS, HOUSES, WEAK_HOUSES, PrefixArrays, prefix_arrays
 
 __all__ = ["DROPPED", "PairEvidence", "QueryEvidence", "non_asn_reason", "score_pairs", "thresholds"]
 
@@ -164,6 +164,7 @@ class PairEvidence:
         return self.name + self.evidence
 
 
+_WEAK = np.array(sorted(WEAK_HOUSES), dtype=np.int16)
 # Per house (index 0 = none), a bit per letter its prefixes may be abbreviated to.
 _HOUSE_BITS = np.array([0] + [sum(1 << (ord(c) - 97) for c in HOUSE_LETTERS[i + 1] if "a" <= c <= "z")
                               for i in range(len(HOUSES))], dtype=np.int64)
@@ -190,8 +191,10 @@ def _prefix_compare(q: PrefixArrays, r: PrefixArrays, registry_gender: np.ndarra
     # An initial ("T.") is compatible with a house whose prefixes start with that letter (Teuku).
     q_init_ok = (_HOUSE_BITS[r.house] & _letter_bit(q.initial)) != 0
     r_init_ok = (_HOUSE_BITS[q.house] & _letter_bit(r.initial)) != 0
-    q_lineage = (q.house > 0) | (q.initial > 0)
-    r_lineage = (r.house > 0) | (r.initial > 0)
+    # An implied house (Balinese I/Ni: a commoner) only counts when it conflicts, not when absent.
+    q_strong, r_strong = (q.house > 0) & ~np.isin(q.house, _WEAK), (r.house > 0) & ~np.isin(r.house, _WEAK)
+    q_lineage = q_strong | (q.initial > 0)
+    r_lineage = r_strong | (r.initial > 0)
     house_conflict = ((q.house > 0) & (r.house > 0) & (q.house != r.house)) | (
         (q.initial > 0) & (r.house > 0) & ~q_init_ok) | ((r.initial > 0) & (q.house > 0) & ~r_init_ok) | (
         (q.initial > 0) & (r.initial > 0) & (q.initial != r.initial))

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["BACK_TITLES", "FRONT_TITLES", "HOUSES", "NamePrefix", "NameParts", "PrefixArrays", "name_key_series",
+__all__ = ["BACK_TITLES", "FRONT_TITLES", "HOUSES", "WEAK_HOUSES", "NamePrefix", "NameParts", "PrefixArrays", "name_key_series",
            "prefix_arrays", "split_name", "split_prefixes"]
 
 FRONT_TITLES: tuple[str, ...] = (
@@ -318,6 +318,9 @@ def _load_prefixes() -> tuple[dict[str, dict[str, object]], tuple[str, ...], fro
 
 
 _PREFIX_FORMS, HOUSES, _PREFIX_INITIALS = _load_prefixes()
+#: Houses only implied by a prefix (Balinese I/Ni: a commoner), which any explicit house overrides.
+WEAK_HOUSES: frozenset[int] = frozenset(HOUSES.index(str(f["house"])) + 1 for f in _PREFIX_FORMS.values()
+                                        if f.get("weak") and f.get("house"))
 #: Letters an abbreviated prefix of each house starts with ("a" for andi and anak agung).
 HOUSE_LETTERS: dict[int, frozenset[str]] = {
     i + 1: frozenset(f[0] for f, d in _PREFIX_FORMS.items() if d.get("house") == h) | {h[0]}
@@ -350,15 +353,16 @@ def _parse_prefix_text(text: str) -> NamePrefix:
                 found = _PREFIX_FORMS[form]
                 gender = GENDER_CODES.get(str(found.get("gender", "")), gender) or gender
                 order = int(found.get("order", 0) or 0) or order  # type: ignore[call-overload]
-                if found.get("house"):
-                    house = house or HOUSES.index(str(found["house"])) + 1
+                if found.get("house") and (not house or house in WEAK_HOUSES):
+                    code = HOUSES.index(str(found["house"])) + 1
+                    house = house if house and code in WEAK_HOUSES else code
                 i += width
                 break
         else:
             if not initial and not house:
                 initial = tokens[i]
             i += 1
-    return NamePrefix(text.strip(), gender, order, house, initial if not house else "")
+    return NamePrefix(text.strip(), gender, order, house, initial if not house or house in WEAK_HOUSES else "")
 
 
 def split_prefixes(key: str) -> tuple[str, NamePrefix]:
