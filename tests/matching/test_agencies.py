@@ -210,6 +210,8 @@ def test_a_provincial_school_is_found_from_its_town() -> None:
         ("198102022006012002", "Ratna Lestari", "3510", "Pemerintah Kabupaten Banyuwangi", "SMP Negeri 1 Banyuwangi",
          "35.10"),
         ("198203032007012003", "Dewi Sartika", "3500", "Pemerintah Provinsi Jawa Timur", "SMA Negeri 1 Jember", "35"),
+        # Kediri is a kabupaten and a kota: this school is in neither Banyuwangi reading.
+        ("198304042008012004", "Ratna Lestari", "3500", "Pemerintah Provinsi Jawa Timur", "SMA Negeri 1 Kediri", "35"),
     ], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
     registry["name_key"] = [split_name(n).key for n in registry["nama"]]
     got = _linked(registry, [{"nama": "Ratna Lestari", "instansi": "SMA N 1 Banyuwangi", "hint": None},

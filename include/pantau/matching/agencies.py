@@ -183,7 +183,7 @@ class AgencyIndex:
         self._best_cache: dict[tuple[str, tuple[str, ...]], tuple[_Entry | None, float]] = {}
         self._province_cache: dict[str, list[_Entry]] = {}
         self.hint_readings: dict[str, str] = {}
-        self._place_cache: dict[str, str | None] = {}
+        self._place_cache: dict[str, frozenset[str]] = {}
         named = [self._text("" if n is None else str(n))[0] for n in groups["nama_instansi"]]
         self.code_readings = _learn_readings(groups["kode_wilayah"], named, self.table, minimum=1)
         group_region: list[str | None] = []
@@ -378,13 +378,14 @@ class AgencyIndex:
         if cached is None:
             parent = self._region(province)
             cached = [e for e in parent.units + parent.other_units
-                      if self._place_of(str(e.unit)) in (None, region.code)]
+                      if not (places := self._places_of(str(e.unit))) or region.code in places]
             self._province_cache[region.code] = cached
         return cached
 
-    def _place_of(self, unit: str) -> str | None:
+    def _places_of(self, unit: str) -> frozenset[str]:
+        """Every region a unit's name may name ("SMA Negeri 1 Kediri": the kabupaten and the kota)."""
         if unit not in self._place_cache:
-            self._place_cache[unit] = self._text(unit)[0]
+            self._place_cache[unit] = frozenset(code for code, _, _ in self.table.find_in_text(unit))
         return self._place_cache[unit]
 
     def _group(self, region: _Region, entry: _Entry) -> str:
