@@ -162,10 +162,15 @@ def test_partial_nip_digits_corroborate_in_a_large_block() -> None:
 def test_non_asn_respondent_is_not_linked_on_a_name() -> None:
     registry = _registry([("Ahmad Syukri", True), ("Siti Maryam", False)])
     for jabatan, instansi in (("Kepala Desa", "Desa Sukamaju"), ("Tenaga Honorer", "Dinas Pendidikan"),
-                              ("Anggota Tim Kampanye", None), (None, "Pemerintah Desa Lubuk Basung")):
+                              ("Anggota Tim Kampanye", None), (None, "Pemerintah Desa Lubuk Basung"),
+                              ("Perbekel Mas", None), ("PPNPN", "Setda"), ("Lurah", "Pemerintah Kalurahan Sendangadi"),
+                              ("Saksi Paslon", None), ("Keuchik", "Gampong Lamteh")):
         got = _match(registry, "Ahmad Syukri", jabatan=jabatan, instansi_raw=instansi)
         assert got["person_match"] == "unmatched", (jabatan, instansi, got.to_dict())
         assert "not an ASN position" in got["match_explanation"]
+    # A national ID (NIK, 16 digits) where the NIP belongs: no NIP to give.
+    got = _match(registry, "Ahmad Syukri", nip_raw="3502165112688060")
+    assert got["person_match"] == "unmatched" and "NIK" in got["match_explanation"]
     # An ASN position with the same name links as before.
     assert _match(registry, "Ahmad Syukri", jabatan="Guru Ahli Pertama")["person_match"] == "name_agency"
 

@@ -13,8 +13,8 @@ A name alone is weak evidence once a block holds thousands of persons (a whole r
   Excel-damaged prefix): the birth date (digits 1-8), appointment (9-14) and gender (15) they carry.
 * **Position** (``jabatan``) against the registry's: a mild signal, +3 when it agrees, -2 when the
   two share nothing.
-* **Non-ASN** respondents (``data/non_asn.json``: village heads, honorary staff, campaign teams): a
-  name alone never links them.
+* **Non-ASN** respondents (``data/non_asn.json``: village heads, honorary staff, campaign teams; or a
+  16-digit NIK where the NIP belongs): a name alone never links them.
 
 :func:`thresholds` raises the bar as the block grows. Every pair keeps a short list of the evidence
 used, which becomes the steward-readable explanation.
@@ -141,6 +141,12 @@ class QueryEvidence:
         jabatan = q["jabatan"] if "jabatan" in q else pd.Series(None, index=q.index, dtype=object)
         instansi = q["instansi_raw"] if "instansi_raw" in q else pd.Series(None, index=q.index, dtype=object)
         reasons = [non_asn_reason(j, t) for j, t in zip(jabatan, instansi, strict=True)]
+        # A 16-digit national ID (NIK) where the NIP belongs: the respondent had no NIP to give.
+        nips = q["nip"].to_numpy(dtype=object) if "nip" in q else np.full(n, None, dtype=object)
+        for i, text in enumerate(raw):
+            digits = _DIGITS.sub("", str(text)) if isinstance(text, str) else ""
+            if reasons[i] is None and len(digits) == 16 and pd.isna(nips[i]):
+                reasons[i] = "a 16-digit NIK, not a NIP, in the NIP field"
         return cls(keys.to_numpy(dtype=object), prefix_arrays(keys), birth8, birth6, appointment, nip_gender,
                    np.array([_jabatan_key(j) for j in jabatan], dtype=object), np.array(reasons, dtype=object))
 
