@@ -120,3 +120,51 @@ def test_window_is_respected() -> None:
     late = _recs([{"nomor_rekomendasi": "B-1", "rec_person_nip": nip, "tanggal_rekomendasi": date(2024, 12, 1)}])
     early = _recs([{"nomor_rekomendasi": "B-1", "rec_person_nip": nip, "tanggal_rekomendasi": date(2023, 11, 5)}])
     assert link_by_person(cases, late)[0].empty and link_by_person(cases, early)[0].empty
+
+
+def test_a_persons_cases_and_recommendations_pair_in_date_order() -> None:
+    # Two cases of one person forwarded weeks apart, two recommendations: both recommendations fit
+    # both cases by window and (unknown) category; the order of forwarding decides.
+    nip = "198001012005011001"
+    cases = _cases([{"nomor_register": "001/Reg", "case_person_nip": nip, "tanggal_diteruskan": date(2020, 10, 21)},
+                    {"nomor_register": "002/Reg", "case_person_nip": nip, "tanggal_diteruskan": date(2020, 11, 6)}])
+    recs = _recs([{"nomor_rekomendasi": "B-1", "rec_person_nip": nip, "tanggal_rekomendasi": date(2020, 11, 12),
+                   "rec_category": None},
+                  {"nomor_rekomendasi": "B-2", "rec_person_nip": nip, "tanggal_rekomendasi": date(2020, 12, 16),
+                   "rec_category": None}])
+    cases["category"] = None
+    links, ambiguous = link_by_person(cases, recs)
+    assert dict(zip(links["nomor_rekomendasi"], links["nomor_register"], strict=True)) == {
+        "B-1": "001/Reg", "B-2": "002/Reg"}
+    assert links["case_link_detail"].str.endswith("in order of forwarding").all() and ambiguous.empty
+
+
+def test_a_case_answers_one_recommendation() -> None:
+    # The later recommendation can only be the second case's once the first case is taken.
+    nip = "198001012005011001"
+    cases = _cases([{"nomor_register": "001/Reg", "case_person_nip": nip, "tanggal_diteruskan": date(2020, 10, 1)},
+                    {"nomor_register": "002/Reg", "case_person_nip": nip, "tanggal_diteruskan": date(2020, 11, 20)}])
+    recs = _recs([{"nomor_rekomendasi": "B-1", "rec_person_nip": nip, "tanggal_rekomendasi": date(2020, 11, 1)},
+                  {"nomor_rekomendasi": "B-2", "rec_person_nip": nip, "tanggal_rekomendasi": date(2020, 12, 1)}])
+    links, _ = link_by_person(cases, recs)
+    assert dict(zip(links["nomor_rekomendasi"], links["nomor_register"], strict=True)) == {
+        "B-1": "001/Reg", "B-2": "002/Reg"}
+
+
+def test_same_written_name_links_when_the_registry_could_not_place_the_person() -> None:
+    from pantau.linking import link_by_name
+
+    cases = _cases([{"nomor_register": "001/Reg", "case_person_nip": "198001012005011001"},
+                    {"nomor_register": "002/Reg", "case_person_nip": None},
+                    {"nomor_register": "003/Reg", "case_person_nip": "198202022006042002"}])
+    recs = _recs([{"nomor_rekomendasi": "B-1", "rec_person_nip": None},
+                  {"nomor_rekomendasi": "B-2", "rec_person_nip": None},
+                  {"nomor_rekomendasi": "B-3", "rec_person_nip": "198303032007011003"}])
+    case_names = pd.Series(["i wayan sudarsana", "siti aminah", "budi santoso"])
+    rec_names = pd.Series(["wayan sudarsana", "siti aminah", "budi santoso"])
+    regions = pd.Series(["51.04", "51.04", "51.04"])
+    links = link_by_name(cases, recs, case_names, rec_names, regions, pd.Series(["51.04", "51.71", "51.04"]))
+    got = dict(zip(links["nomor_rekomendasi"], links["nomor_register"], strict=True))
+    # B-2 is in the same province (51); B-3 and case 003 name two different registry persons.
+    assert got == {"B-1": "001/Reg", "B-2": "002/Reg"}
+    assert links["case_link_detail"].str.startswith("same written name").all()

@@ -19,7 +19,10 @@ SPLITS: list[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = [
     ("Drs. H. Syafrizal, M.Si", ("Drs.", "H."), "Syafrizal", ("M.Si",)),
     ("H. Ahmad", ("H.",), "Ahmad", ()),
     ("H Ahmad", ("H",), "Ahmad", ()),  # bare H only counts at the front
-    ("Haji Ahmad", (), "Haji Ahmad", ()),  # written out, Haji is part of how the person is called
+    ("Haji Ahmad", ("Haji",), "Ahmad", ()),  # the pilgrimage honorific in any spelling
+    ("Hajjah Rini Mardiyah, S.pd", ("Hajjah",), "Rini Mardiyah", ("S.pd",)),
+    ("Haji Dr. Gatot Sasongko, S.H, M.H.", ("Haji", "Dr."), "Gatot Sasongko", ("S.H", "M.H.")),
+    ("Haji", (), "Haji", ()),  # nothing after it: a name
     ("Ahmad H.", (), "Ahmad H.", ()),
     ("Hendra", (), "Hendra", ()),
     ("Ir", (), "Ir", ()),  # nothing after it: a name, not a title
@@ -94,7 +97,7 @@ KEYS: list[tuple[str, str]] = [
     ("José Ramos-Horta", "jose ramos horta"),
     ("NUR  AINI", "nur aini"),
     ("Hendra", "hendra"),
-    ("Haji Ahmad", "haji ahmad"),
+    ("Haji Ahmad", "ahmad"),
     ("H. Ahmad", "ahmad"),
 ]
 

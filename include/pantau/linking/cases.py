@@ -10,11 +10,17 @@
    was forwarded (or registered) and within :data:`CASE_WINDOW_DAYS`. Categories rank the
    candidates — the same category first, then an unknown one (a label the vocabulary does not know,
    or a case without a recognised category), then a different one — but never veto a link: a
-   category derived from free text may be wrong, the person and the dates are not. More than one
-   equally ranked candidate is a steward's call.
+   category derived from free text may be wrong, the person and the dates are not. A case answers
+   one recommendation; a person's cases and recommendations left over pair in date order when
+   that order is unambiguous; more than one equally good candidate is a steward's call.
+3. **By written name** (the rest): when the registry could not place the case's or the
+   recommendation's person, the same written name (prefixes set aside) in the same province within
+   the window links them one-to-one.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -22,8 +28,9 @@ from rapidfuzz import fuzz
 
 from pantau.linking.references import reference_keys
 from pantau.matching.categories import OTHER
+from pantau.normalize.names import split_prefixes
 
-__all__ = ["CASE_WINDOW_DAYS", "NAME_SAME", "link_by_person", "link_by_reference"]
+__all__ = ["CASE_WINDOW_DAYS", "NAME_SAME", "link_by_name", "link_by_person", "link_by_reference"]
 
 #: A recommendation comes 3-30 days after forwarding in practice; 180 days leaves room for slow
 #: offices while keeping two cases of one person from different elections apart.
@@ -34,8 +41,9 @@ LINK_COLUMNS = ["nomor_rekomendasi", "nomor_register", "case_link", "case_link_d
 
 
 def _names_close(a: pd.Series, b: pd.Series) -> np.ndarray:
-    return np.array([fuzz.ratio(x, y) if isinstance(x, str) and isinstance(y, str) and x and y else 0.0
-                     for x, y in zip(a, b, strict=True)], dtype=np.float64)
+    """Similarity of two written names, prefixes set aside ("Wayan X" is "I Wayan X")."""
+    return np.array([fuzz.ratio(_core(x) or "", _core(y) or "") if isinstance(x, str) and isinstance(y, str)
+                     and x.strip() and y.strip() else 0.0 for x, y in zip(a, b, strict=True)], dtype=np.float64)
 
 
 def link_by_reference(cases: pd.DataFrame, recs: pd.DataFrame, case_names: pd.Series | None = None,
@@ -88,34 +96,123 @@ def link_by_reference(cases: pd.DataFrame, recs: pd.DataFrame, case_names: pd.Se
     return links.drop_duplicates("nomor_rekomendasi")[LINK_COLUMNS], ambiguous
 
 
-def link_by_person(cases: pd.DataFrame, recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Same person, recommendation after forwarding within the window; categories rank, never veto.
-
-    Returns (links, ambiguous) where ambiguous lists recommendations with several equally good cases.
-    """
-    left = recs[["nomor_rekomendasi", "tanggal_rekomendasi", "rec_person_nip", "rec_category"]].dropna(
-        subset=["rec_person_nip", "tanggal_rekomendasi"])
+def _window_pairs(recs: pd.DataFrame, cases: pd.DataFrame, rec_key: str, case_key: str) -> pd.DataFrame:
+    """Pairs agreeing on a key, the recommendation issued after forwarding (or registration) and
+    within the window, with their category fit (2 same, 1 one unknown, 0 different)."""
+    left = recs[["nomor_rekomendasi", "tanggal_rekomendasi", rec_key, "rec_category"]].dropna(
+        subset=[rec_key, "tanggal_rekomendasi"])
     start = cases["tanggal_diteruskan"].fillna(cases["tanggal_register"])
-    right = cases[["nomor_register", "case_person_nip", "category"]].assign(start=start).dropna(
-        subset=["case_person_nip", "start"])
-    pairs = left.astype({"rec_person_nip": object}).merge(right.astype({"case_person_nip": object}),
-                                                          left_on="rec_person_nip", right_on="case_person_nip")
+    right = cases[["nomor_register", case_key, "category"]].assign(start=start).dropna(subset=[case_key, "start"])
+    pairs = left.astype({rec_key: object}).merge(right.astype({case_key: object}), left_on=rec_key,
+                                                 right_on=case_key)
     gap = (pd.to_datetime(pairs["tanggal_rekomendasi"]) - pd.to_datetime(pairs["start"])).dt.days
     rec_cat = pairs["rec_category"].astype(object).where(pairs["rec_category"].notna(), None)
     case_cat = pairs["category"].astype(object).where(pairs["category"].notna(), None)
     unknown = (rec_cat.isna() | case_cat.isna() | rec_cat.eq(OTHER) | case_cat.eq(OTHER)).to_numpy(dtype=bool)
     same = (~unknown) & rec_cat.eq(case_cat).to_numpy(dtype=bool)
-    # 2 = same category, 1 = one of them unknown, 0 = two different known categories.
     pairs = pairs.assign(gap=gap, fit=np.where(same, 2, np.where(unknown, 1, 0)))
-    pairs = pairs[((pairs["gap"] >= 0) & (pairs["gap"] <= CASE_WINDOW_DAYS)).fillna(False).astype(bool)]
-    pairs = pairs[pairs["fit"] == pairs.groupby("nomor_rekomendasi")["fit"].transform("max")]
-    counts = pairs.groupby("nomor_rekomendasi")["nomor_register"].transform("size")
-    single = pairs[counts == 1]
-    fit_text = np.select([single["fit"] == 2, single["fit"] == 1], ["same category", "category unknown"],
-                         "category differs")
-    links = single.assign(case_link="same_person_window",
-                          case_link_detail="same person, " + single["gap"].astype(int).astype(str)
-                          + " days after forwarding, " + fit_text)
-    ambiguous = (pairs[counts > 1].groupby("nomor_rekomendasi")["nomor_register"]
-                 .agg(lambda s: ";".join(sorted(s))).rename("candidates").reset_index())
-    return links[LINK_COLUMNS], ambiguous
+    return pairs[((pairs["gap"] >= 0) & (pairs["gap"] <= CASE_WINDOW_DAYS)).fillna(False).astype(bool)]
+
+
+def _assign(pairs: pd.DataFrame, group: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One case per recommendation and one recommendation per case, from candidate ``pairs``.
+
+    Repeatedly: each recommendation keeps its best-fitting candidates among the cases still open;
+    one candidate, claimed by no other recommendation, is a link. What is left for one ``group``
+    (the person) is resolved in order when it can be: as many recommendations as cases, both in
+    strictly increasing date order, each pair a candidate — offices issue recommendations on a
+    person's cases in the order they were forwarded. Returns (links with ``how``, ambiguous pairs).
+    """
+    links = []
+    pairs = pairs.copy()
+    while len(pairs):
+        best = pairs[pairs["fit"] == pairs.groupby("nomor_rekomendasi")["fit"].transform("max")]
+        counts = best.groupby("nomor_rekomendasi")["nomor_register"].transform("size")
+        single = best[counts == 1]
+        claims = single.groupby("nomor_register")["nomor_rekomendasi"].transform("size")
+        taken = single[claims == 1]
+        if taken.empty:
+            break
+        links.append(taken.assign(how="alone"))
+        pairs = pairs[~pairs["nomor_rekomendasi"].isin(taken["nomor_rekomendasi"])
+                      & ~pairs["nomor_register"].isin(taken["nomor_register"])]
+    ordered = []
+    for _, rows in pairs.groupby(group, sort=False):
+        recs = rows.drop_duplicates("nomor_rekomendasi").sort_values("tanggal_rekomendasi")
+        cases = rows.drop_duplicates("nomor_register").sort_values("start")
+        if len(recs) < 2 or len(recs) != len(cases):
+            continue
+        if not (pd.to_datetime(recs["tanggal_rekomendasi"]).is_monotonic_increasing
+                and pd.to_datetime(recs["tanggal_rekomendasi"]).is_unique
+                and pd.to_datetime(cases["start"]).is_monotonic_increasing and pd.to_datetime(cases["start"]).is_unique):
+            continue
+        wanted = set(zip(recs["nomor_rekomendasi"], cases["nomor_register"], strict=True))
+        chosen = rows[[(r, c) in wanted for r, c in zip(rows["nomor_rekomendasi"], rows["nomor_register"],
+                                                          strict=True)]]
+        if len(chosen) == len(recs):
+            ordered.append(chosen.assign(how="in order"))
+    done = pd.concat([*links, *ordered], ignore_index=True) if links or ordered else pairs.iloc[:0].assign(how="")
+    rest = pairs[~pairs["nomor_rekomendasi"].isin(done["nomor_rekomendasi"])]
+    return done, rest
+
+
+def _ambiguous(rest: pd.DataFrame) -> pd.DataFrame:
+    best = rest[rest["fit"] == rest.groupby("nomor_rekomendasi")["fit"].transform("max")]
+    return (best.groupby("nomor_rekomendasi")["nomor_register"].agg(lambda s: ";".join(sorted(set(s))))
+            .rename("candidates").reset_index())
+
+
+def _fit_text(fit: pd.Series) -> np.ndarray:
+    return np.select([fit == 2, fit == 1], ["same category", "category unknown"], "category differs")
+
+
+def link_by_person(cases: pd.DataFrame, recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Same person, recommendation after forwarding within the window; categories rank, never veto.
+
+    Each recommendation links to at most one case and each case to at most one recommendation
+    (:func:`_assign`). Returns (links, ambiguous) where ambiguous lists the recommendations with
+    several equally good cases.
+    """
+    pairs = _window_pairs(recs, cases, "rec_person_nip", "case_person_nip")
+    done, rest = _assign(pairs, "rec_person_nip")
+    links = done.assign(case_link="same_person_window",
+                        case_link_detail="same person, " + done["gap"].astype(int).astype(str)
+                        + " days after forwarding, " + _fit_text(done["fit"])
+                        + np.where(done["how"] == "in order", ", in order of forwarding", ""))
+    return links[LINK_COLUMNS], _ambiguous(rest)
+
+
+def link_by_name(cases: pd.DataFrame, recs: pd.DataFrame, case_names: pd.Series, rec_names: pd.Series,
+                 case_regions: pd.Series, rec_regions: pd.Series) -> pd.DataFrame:
+    """The same written name (prefix-stripped core, exactly) in the same province, within the window,
+    when the registry could not place at least one of the two: a person matcher's miss (no NIP, a
+    namesake to review) must not also cost the case link. Only one-to-one pairs link; two persons
+    matched to different NIPs never do."""
+    rec_frame = recs.assign(name=_cores(rec_names.reindex(recs.index)),
+                            province=rec_regions.reindex(recs.index).astype(object).str[:2])
+    case_frame = cases.assign(name=_cores(case_names.reindex(cases.index)),
+                              province=case_regions.reindex(cases.index).astype(object).str[:2])
+    rec_frame = rec_frame.assign(key=rec_frame["name"] + "|" + rec_frame["province"])
+    case_frame = case_frame.assign(key=case_frame["name"] + "|" + case_frame["province"])
+    pairs = _window_pairs(rec_frame.assign(rec_key=rec_frame["key"]), case_frame.assign(case_key=case_frame["key"]),
+                          "rec_key", "case_key")
+    persons = pairs.merge(rec_frame[["nomor_rekomendasi", "rec_person_nip"]], on="nomor_rekomendasi").merge(
+        case_frame[["nomor_register", "case_person_nip"]], on="nomor_register")
+    known = persons["rec_person_nip"].notna() & persons["case_person_nip"].notna()
+    persons = persons[~known.to_numpy(dtype=bool)]
+    done, _ = _assign(persons, "rec_key")
+    done = done[done["how"] == "alone"]
+    links = done.assign(case_link="same_person_window",
+                        case_link_detail="same written name, " + done["gap"].astype(int).astype(str)
+                        + " days after forwarding, " + _fit_text(done["fit"]))
+    return links[LINK_COLUMNS]
+
+
+def _cores(keys: pd.Series) -> pd.Series:
+    """Prefix-stripped name cores; None for empty names (they never pair)."""
+    return keys.map(lambda k: _core(k) if isinstance(k, str) and k.strip() else None)
+
+
+@lru_cache(maxsize=200_000)
+def _core(key: str) -> str | None:
+    return split_prefixes(key)[0] or None

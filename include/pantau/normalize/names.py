@@ -6,10 +6,12 @@ so that the same person written two ways compares equal; the fuzzy matcher works
 
 Decisions (see the tests for the table of cases):
 
-* Front titles are recognised only as the abbreviations in :data:`FRONT_TITLES` followed by a dot
-  or a space and more text. ``Haji Ahmad`` keeps *Haji* in the name (written out, it is how the
-  person is called), while ``H. Ahmad`` and ``H Ahmad`` lose the *H*. A bare ``Ir`` with nothing
-  after it is a name, not a title; ``Hendra`` is never touched.
+* Front titles are recognised only as the words in :data:`FRONT_TITLES` followed by a dot or a
+  space and more text. The pilgrimage honorific goes in every spelling (``H.``, ``Hj.``, ``Haji``,
+  ``Hajjah``): sources add and drop it, and "Hajjah Rini Mardiyah" must meet "Rini Mardiyah" (an
+  earlier version kept a written-out *Haji* as part of the name: 79/100 against the name without
+  it). A bare ``Ir`` or ``Haji`` with nothing after it is a name, not a title; ``Hendra`` is never
+  touched.
 * Back titles are stripped when they follow a comma (any known title, or anything shaped like a
   degree abbreviation, e.g. ``S.Tr.Keb``) or end the name after a space (known titles written with
   dots, or the dot-less forms in :data:`_SAFE_DOTLESS` that are not plausible name parts).
@@ -40,6 +42,7 @@ __all__ = ["BACK_TITLES", "FRONT_TITLES", "HOUSES", "WEAK_HOUSES", "NamePrefix",
 
 FRONT_TITLES: tuple[str, ...] = (
     "Prof.", "Dr.", "Drs.", "Dra.", "Drg.", "dr.", "Hj.", "H.", "Ir.", "K.H.", "KH.", "Ust.", "Ustadz", "Ustazah",
+    "Haji", "Hajjah", "Hajah", "Hajji",
     # Health professions put their title in front since the 2014/2019 professional-title rules
     # ("Ns. Siti Aminah, S.Kep.", "apt. Budi, S.Farm.", "Bd. Sri Rahayu"); "Bidan" is also written out.
     "Ns.", "Apt.", "Bd.", "Bidan",

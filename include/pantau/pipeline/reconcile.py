@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pantau.linking import attach_follow_ups, link_by_person, link_by_reference, reconcile_persons
+from pantau.linking import (
+    attach_follow_ups,
+    link_by_name,
+    link_by_person,
+    link_by_reference,
+    reconcile_persons,
+)
 from pantau.matching.agencies import AgencyIndex
 from pantau.matching.categories import categorize, category_from_label, sanction_severity
 from pantau.matching.persons import RegistryIndex, match_persons
@@ -174,10 +180,17 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     by_ref, ambiguous_ref = link_by_reference(case_side, rec_side, cases["name_key"], recs["name_key"])
     by_person, ambiguous = link_by_person(case_side[~case_side["nomor_register"].isin(by_ref["nomor_register"])],
                                           rec_side[~rec_side["nomor_rekomendasi"].isin(by_ref["nomor_rekomendasi"])])
+    linked_recs = pd.concat([by_ref["nomor_rekomendasi"], by_person["nomor_rekomendasi"]])
+    linked_cases = pd.concat([by_ref["nomor_register"], by_person["nomor_register"]])
+    open_cases, open_recs = ~case_side["nomor_register"].isin(linked_cases), ~rec_side["nomor_rekomendasi"].isin(
+        linked_recs) & ~rec_side["nomor_rekomendasi"].isin(ambiguous["nomor_rekomendasi"])
+    by_name = link_by_name(case_side[open_cases], rec_side[open_recs], cases["name_key"], recs["name_key"],
+                           case_agencies["kode_wilayah"], rec_agencies["kode_wilayah"])
     # A shared letter the person could not settle may still be settled by the date window.
-    ambiguous = pd.concat([ambiguous_ref[~ambiguous_ref["nomor_rekomendasi"].isin(by_person["nomor_rekomendasi"])],
-                           ambiguous], ignore_index=True).drop_duplicates("nomor_rekomendasi")
-    links = _apply_link_decisions(pd.concat([by_ref, by_person], ignore_index=True), decided)
+    ambiguous = pd.concat([ambiguous_ref[~ambiguous_ref["nomor_rekomendasi"].isin(
+        pd.concat([by_person["nomor_rekomendasi"], by_name["nomor_rekomendasi"]]))], ambiguous],
+        ignore_index=True).drop_duplicates("nomor_rekomendasi")
+    links = _apply_link_decisions(pd.concat([by_ref, by_person, by_name], ignore_index=True), decided)
     links = links.drop_duplicates("nomor_rekomendasi").drop_duplicates("nomor_register")
     rec_side = rec_side.merge(links, on="nomor_rekomendasi", how="left").merge(
         ambiguous.rename(columns={"candidates": "case_link_candidates"}), on="nomor_rekomendasi", how="left")
