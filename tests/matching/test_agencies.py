@@ -218,3 +218,14 @@ def test_a_provincial_school_is_found_from_its_town() -> None:
                              {"nama": "Ratna Lestari", "instansi": "SMPN 1 Banyuwangi", "hint": None}])
     assert got["unit_kerja"].tolist() == ["SMA Negeri 1 Banyuwangi", "SMP Negeri 1 Banyuwangi"]
     assert got["person_nip"].tolist() == ["198001012005012001", "198102022006012002"]
+
+
+def test_a_national_agency_named_without_a_region_is_still_a_block() -> None:
+    registry = pd.DataFrame([
+        ("198001012005011001", "La Ode Rifai", "KEMENAG", "Kementerian Agama", "KUA Sorawolio", "74.72"),
+        ("198102022006011002", "Ahmad Fauzi", "KEMENAG", "Kementerian Agama", "MAN 2 Padang", "13.71"),
+        ("198203032007011003", "La Ode Rifai", "7472", "Pemerintah Kota Baubau", "Dinas Sosial", "74.72"),
+    ], columns=["nip", "nama", "kode_instansi", "nama_instansi", "unit_kerja", "kode_wilayah"])
+    registry["name_key"] = [split_name(n).key for n in registry["nama"]]
+    got = _linked(registry, [{"nama": "LD. Rifai", "instansi": "Kementerian Agama", "hint": None}])
+    assert (got.loc[0, "kode_instansi"], got.loc[0, "person_nip"]) == ("KEMENAG", "198001012005011001")

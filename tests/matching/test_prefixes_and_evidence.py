@@ -222,3 +222,26 @@ def test_evidence_scoring_is_vectorised_over_many_pairs() -> None:
     assert np.array_equal(got["person_nip"].iloc[:3].to_numpy(),
                           [_nip_of(registry, "I Wayan Sudarsana"), _nip_of(registry, "Ni Wayan Suryani"),
                            _nip_of(registry, "Ni Luh Putu Ariani")])
+
+
+def test_a_nip_read_back_from_a_float_cell_is_searched_within_32() -> None:
+    # 199007082010042001 in a number cell comes back as the nearest float64, 199007082010041984:
+    # digits 15-18 (gender, sequence) are float noise, no one-digit repair reaches it.
+    registry = _registry([("Vina Hasanah", False), ("Yohanes Pattiasina", True)])
+    registry.loc[0, "nip"] = "199007082010042001"
+    got = _match(registry, "Vina Hasanah", nip="199007082010041984", nip_raw="199007082010041984")
+    assert (got["person_match"], got["person_nip"]) == ("nip_prefix", "199007082010042001"), got.to_dict()
+
+
+@pytest.mark.parametrize(("written", "registered"), [
+    ("I.B. Putu Suardika", "Ida Bagus Putu Suardika"),
+    ("I Gst. Ayu Ayu Sumiati", "I Gusti Ayu Ayu Sumiati"),
+    ("I G.N. Rai", "I Gusti Ngurah Rai"),
+    ("C. Siti Aini", "Cut Siti Aini"),
+    ("Sharifah Rahmi", "Syarifah Rahmi"),
+])
+def test_more_abbreviated_prefixes(written: str, registered: str) -> None:
+    male = not registered.startswith(("Cut", "Syarifah", "I Gusti Ayu"))
+    registry = _registry([(registered, male), ("Yohanes Pattiasina", True)])
+    got = _match(registry, written)
+    assert (got["person_match"], got["person_nip"]) == ("name_agency", _nip_of(registry, registered)), got.to_dict()

@@ -183,6 +183,7 @@ class AgencyIndex:
         self._best_cache: dict[tuple[str, tuple[str, ...]], tuple[_Entry | None, float]] = {}
         self._province_cache: dict[str, list[_Entry]] = {}
         self.hint_readings: dict[str, str] = {}
+        self._national_agencies: _Region | None = None
         self._place_cache: dict[str, frozenset[str]] = {}
         named = [self._text("" if n is None else str(n))[0] for n in groups["nama_instansi"]]
         self.code_readings = _learn_readings(groups["kode_wilayah"], named, self.table, minimum=1)
@@ -369,6 +370,15 @@ class AgencyIndex:
             self._best_cache[key] = found
         return found
 
+    def _national(self) -> _Region:
+        """The agencies with staff in several regions (a ministry's offices), as one pseudo-region."""
+        if self._national_agencies is None:
+            self._national_agencies = _Region("")
+            for code, regions in self.agency_regions.items():
+                if len(regions) > 1:
+                    self._national_agencies.agencies.append(_Entry(code, None, self.type_of(self.agency_name.get(code))))
+        return self._national_agencies
+
     def _province_units(self, region: _Region) -> list[_Entry]:
         """Units of the province's agencies that lie in ``region``: their name names it, or no region."""
         province = region.code.split(".")[0]
@@ -406,6 +416,11 @@ class AgencyIndex:
         region_code = named
         if region_code is None and isinstance(region_hint, str) and region_hint:
             region_code = self.hint_readings.get(region_hint) or self.read_code(region_hint)
+        if region_code is None and types:
+            # No region anywhere: a national agency named alone ("Kementerian Agama") is still a block.
+            entry, score = self._best_cached(self._national(), types)
+            if entry is not None:
+                return Resolution(entry.kode_instansi, None, None, score, "agency")
         if region_code is None or region_code not in self.regions:
             return Resolution(kode_wilayah=region_code, scope="region" if region_code else None)
         region = self._region(region_code)

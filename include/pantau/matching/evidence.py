@@ -134,7 +134,9 @@ class QueryEvidence:
             if len(digits) < 8 or len(digits) == 16 or len(digits) > 18 or not _birth_ok(digits):
                 continue
             birth8[i] = int(digits[:8])
-            if len(digits) in (15, 18):  # same layout as a NIP: later digits are comparable
+            # Same layout as a NIP: later digits are comparable, unless 18 digits came back from a
+            # float cell (a multiple of 32: the tail is float noise, see persons._float_read).
+            if len(digits) == 15 or (len(digits) == 18 and int(digits) % 32):
                 appointment[i] = int(digits[8:14])
                 nip_gender[i] = int(digits[14]) if digits[14] in "12" else 0
         keys = q["name_key"].fillna("").astype(str)

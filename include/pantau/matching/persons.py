@@ -49,6 +49,7 @@ FUZZY_REVIEW = 80.0
 MARGIN = 5.0
 PREFIX_NAME = 80.0
 LONG_PREFIX = 12  # digits from which a NIP prefix narrows the registry on its own
+FLOAT_SPACING = 32  # float64 stores only multiples of 32 between 2^57 and 2^58, where every NIP lies
 _POW10 = 10 ** np.arange(17, -1, -1, dtype=np.int64)
 _SCI = re.compile(r"^\s*([0-9])[.,]?([0-9]*)[eE]\+?([0-9]+)\s*$")
 _DIGITS = re.compile(r"[^0-9]")
@@ -429,13 +430,29 @@ def _prefix_candidates(q: pd.DataFrame, reg: RegistryIndex, i: int, prefix: str)
     return rows[:0]  # six digits of a birth month alone say nothing: leave it to the name stage
 
 
+def _float_read(q: pd.DataFrame) -> np.ndarray:
+    """Per row, the written 18 digits as int64 when they look like a NIP read back from a floating-point
+    spreadsheet cell, else -1.
+
+    A float64 holds about 16 significant digits: between 2^57 and 2^58 (every NIP) it only stores
+    multiples of 32, so a NIP that went through a number cell and was printed exactly comes back as
+    the nearest multiple of 32 (``199007082010041984`` for ``...042001``): digits 15-18, gender and
+    sequence included, are then wrong, and no one-digit repair finds it. Those digits only say the
+    NIP is within 32 of the written one.
+    """
+    digits = _eighteen_digits(q["nip_raw"], q["nip_excel_damaged"]).to_numpy(dtype=object)
+    values = np.array([int(d) if isinstance(d, str) else -1 for d in digits], dtype=np.int64)
+    return np.where((values > 0) & (values % FLOAT_SPACING == 0), values, -1)
+
+
 def _stage_prefix(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: pd.DataFrame, todo: np.ndarray,
                   prefixes: np.ndarray) -> None:
     """Excel-damaged NIPs: the trustworthy prefix narrows the whole registry, the name decides.
 
     A 15-digit prefix (float rounding, ``.0``) leaves the handful of persons born the same day and
     appointed the same month, wherever they now work (a transfer does not hide them); a 6-digit
-    mantissa (``1.98004E+17``) is only used inside the record's agency or region.
+    mantissa (``1.98004E+17``) is only used inside the record's agency or region; 18 digits read
+    back from a float cell (:func:`_float_read`) search the NIPs within 32 of them.
     """
     sel = np.flatnonzero(todo & pd.notna(prefixes))
     parts_q, parts_r = [], []
@@ -443,6 +460,11 @@ def _stage_prefix(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: p
         rows = _prefix_candidates(q, reg, int(i), prefixes[i])
         parts_q.append(np.full(len(rows), i, dtype=np.int64))
         parts_r.append(rows)
+    floats = _float_read(q)
+    for i in np.flatnonzero(todo & pd.isna(prefixes) & (floats >= 0)):
+        lo, hi = np.searchsorted(reg.nip_sorted, [floats[i] - FLOAT_SPACING, floats[i] + FLOAT_SPACING + 1])
+        parts_q.append(np.full(hi - lo, i, dtype=np.int64))
+        parts_r.append(reg.by_nip[lo:hi])
     if not parts_q or not sum(map(len, parts_q)):
         return
     qi, rows = np.concatenate(parts_q), np.concatenate(parts_r)
@@ -600,6 +622,8 @@ def _apply_fuzzy(out: pd.DataFrame, q: pd.DataFrame, qe: QueryEvidence, reg: Reg
                                                        margin[doubtful], strict=True)]
     out.loc[idx[barred], "match_explanation"] = [f"{r}; a name alone does not link (best {d})"
                                                  for r, d in zip(non_asn[barred], detail[barred], strict=True)]
+    low = ~clear & ~doubtful & ~barred
+    out.loc[idx[low], "match_explanation"] = [f"no candidate near the bar: best {d}" for d in detail[low]]
 
 
 def match_persons(queries: pd.DataFrame, reg: RegistryIndex) -> pd.DataFrame:
@@ -623,7 +647,8 @@ def match_persons(queries: pd.DataFrame, reg: RegistryIndex) -> pd.DataFrame:
     _stage_prefix(q, qe, reg, out, todo, prefixes)
     # Whatever is still unanswered (no NIP, or a damaged NIP whose prefix found nobody, e.g. a typo
     # inside it) falls back to the name inside the agency or region.
-    answered_by_prefix = pd.notna(prefixes) & (out["person_match"] != "unmatched").to_numpy()
+    damaged = pd.notna(prefixes) | (_float_read(q) >= 0)
+    answered_by_prefix = damaged & (out["person_match"] != "unmatched").to_numpy()
     _stage_fuzzy(q, reg, out, todo & ~answered_by_prefix, qe)
     out.index = queries.index
     return out
