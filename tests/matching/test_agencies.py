@@ -178,6 +178,8 @@ def test_the_position_names_the_work_unit() -> None:
     ("pusat kesehatan masyarakat tegalalang", "unit pelaksana teknis daerah pusat kesehatan masyarakat tegallalang i",
      True),
     ("sekretariat daerah", "bagian umum", False),
+    ("instalasi farmasi rumah sakit umum daerah", "rumah sakit umum daerah", True),  # a part of the office
+    ("kantor urusan agama kecamatan gurah", "kecamatan gurah", False),  # another office in the same place
 ])
 def test_office_score(text: str, office: str, accepted: bool) -> None:
     from pantau.matching.agencies import AGENCY_ACCEPT, office_score

@@ -111,6 +111,23 @@ def _found(word: str, others: list[str]) -> bool:
     return any(word == o or (len(word) > 3 and fuzz.ratio(word, o) >= 85) for o in others)
 
 
+@lru_cache(maxsize=1)
+def _office_phrases() -> tuple[tuple[str, ...], ...]:
+    """Office types of the agency-type table (``kantor urusan agama``, ``rumah sakit umum daerah``):
+    expansions of ``unit`` rows of two words or more."""
+    types = load_agency_types()
+    phrases = {tuple(_words(e.expansion)[0]) for e in types.entries.values() if e.kind == "unit"}
+    return tuple(sorted(p for p in phrases if len(p) >= 2))
+
+
+def _names_another_office(text: list[str], office: list[str]) -> bool:
+    """Whether the text's words beyond ``office`` name an office type of their own: "KUA Kecamatan
+    Gurah" is not a part of "Kecamatan Gurah", while "Instalasi Farmasi RSUD" is a part of the RSUD."""
+    extra = [w for w in text if not _found(w, office)]
+    joined = " " + " ".join(extra) + " "
+    return any(" " + " ".join(p) + " " in joined for p in _office_phrases())
+
+
 @lru_cache(maxsize=200_000)
 def office_score(text: str, office: str) -> float:
     """How well an agency text's type names an office (0-100), word by word.
@@ -134,7 +151,7 @@ def office_score(text: str, office: str) -> float:
     if found_a == len(a_words) and found_b < len(b_words):
         head = all(_found(w, [o]) for w, o in zip(a_words, b_words, strict=False))
         score = max(score, 92.0 if head else 86.0)
-    elif found_b == len(b_words) and found_a < len(a_words):
+    elif found_b == len(b_words) and found_a < len(a_words) and not _names_another_office(a_words, b_words):
         score = max(score, 86.0)  # the text names the office and more ("Instalasi Farmasi RSUD ...")
     if bool(a_numbers) != bool(b_numbers):
         score -= 5.0  # "Puskesmas Tegallalang" for "Puskesmas Tegallalang I": likely, not certain
