@@ -208,6 +208,8 @@ def jobs_for(kind: str, religion: str) -> tuple[Job, ...]:
     if kind == "kecamatan":
         return _DISTRICT
     if kind == "kankemenag":
+        if religion == "hindu":  # Bali's offices have their Hindu religious counsellors too
+            return _KEMENAG_OFFICE + (_j("Penyuluh Agama Hindu Ahli Pertama", "religious", 6, "Penyuluh Agama Hindu"),)
         return _KEMENAG_OFFICE
     if kind == "madrasah":
         return _MADRASAH

@@ -152,7 +152,8 @@ def build_registry(seed: int, size: int, n_dbs: int, transfer_rate: float) -> Re
     jobs: list[Job] = []
     unit_jobs: list[tuple[np.ndarray, np.ndarray]] = []
     for u, ei in zip(units, unit_employer, strict=True):
-        religion = "hindu" if emps[ei].province.code == "51" and emps[ei].kind != "kemenag" else "islam"
+        religion = "hindu" if emps[ei].province.code == "51" and (emps[ei].kind != "kemenag" or
+                                                                   u.kind == "kankemenag") else "islam"
         js = jobs_for(u.kind, religion)
         codes = []
         for j in js:
