@@ -55,6 +55,8 @@ def test_a_perfect_reconciliation_scores_one_everywhere(world: Path) -> None:
         assert figures[key]["precision"] == 1.0 and figures[key]["recall"] == 1.0, (key, figures[key])
     assert figures["non_asn_respondents"]["respondents"] > 0
     assert figures["non_asn_respondents"]["linked"] == 0
+    shares = figures["published_share"]
+    assert shares["cases"]["share"] == 1.0 and shares["recommendations"]["share"] == 1.0, shares
     overdue = figures["overdue"]
     assert overdue["as_of"] == world_as_of(world).isoformat() == "2025-03-01"
     assert overdue["true"] > 0 and overdue["precision"] == 1.0 and overdue["recall"] == 1.0, overdue
@@ -77,7 +79,12 @@ def test_a_linked_outsider_and_a_lost_decree_show_in_the_figures(world: Path) ->
                                                         d < as_of - dt.timedelta(days=60))]
     lost = answered["nomor_rekomendasi"].iloc[0]
     frame.loc[frame["nomor_rekomendasi"] == lost, ["follow_up_id", "follow_up_key"]] = None
+    # A case without a recommendation that never reached the published frame (e.g. quarantined).
+    unpublished = frame.loc[frame["nomor_rekomendasi"].isna() & frame["nomor_register"].notna()
+                            & (frame["nomor_register"] != outsider), "nomor_register"].iloc[-1]
+    frame = frame[frame["nomor_register"] != unpublished]
     figures = evaluate(frame, world)
+    assert figures["published_share"]["cases"]["published"] == figures["published_share"]["cases"]["usable"] - 1
     assert figures["non_asn_respondents"]["linked"] == 1
     assert figures["person"]["precision"] < 1.0
     assert figures["person_by_name_group"].set_index("name_group").loc["non_asn", "linked"] == 1

@@ -122,7 +122,8 @@ def _accuracy_worlds(args: argparse.Namespace) -> list[tuple[str, Path]]:
 
 def _summary_row(dialect: str, f: dict[str, Any]) -> dict[str, Any]:
     od = f["overdue"]
-    return {"dialect": dialect, "person_P": f["person"]["precision"], "person_R": f["person"]["recall"],
+    return {"dialect": dialect, "cases_published": f["published_share"]["cases"]["share"],
+            "recs_published": f["published_share"]["recommendations"]["share"], "person_P": f["person"]["precision"], "person_R": f["person"]["recall"],
             "R_ceiling": f["person_recall_ceiling"], "case_rec_P": f["case_link"]["precision"],
             "case_rec_R": f["case_link"]["recall"], "rec_fu_P": f["follow_up_link"]["precision"],
             "rec_fu_R": f["follow_up_link"]["recall"], "non_asn_linked": f["non_asn_respondents"]["linked"],

@@ -126,6 +126,21 @@ def _non_asn(records: pd.DataFrame) -> dict[str, int]:
     return {"respondents": int(len(outsiders)), "linked": int(outsiders["pred"].notna().sum())}
 
 
+def _published_share(consolidated: pd.DataFrame, truth: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """How many of the world's usable cases and recommendations reached the consolidated frame at all.
+
+    The P/R figures only see records that were staged; a record quarantined over a spelling never
+    shows up in them, so this says how much of the world they are about.
+    """
+    out = {}
+    for name, frame, key in (("cases", truth["cases"], "nomor_register"),
+                             ("recommendations", truth["recs"], "nomor_rekomendasi")):
+        usable = set(frame.loc[frame["reject_reason"].isna(), key].dropna())
+        got = len(usable & set(consolidated[key].dropna()))
+        out[name] = {"usable": len(usable), "published": got, "share": round(got / max(len(usable), 1), 5)}
+    return out
+
+
 def _number_key(values: pd.Series) -> pd.Series:
     """Recommendation numbers compared without case or whitespace differences."""
     return values.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
@@ -181,6 +196,7 @@ def evaluate(consolidated: pd.DataFrame, world: Path, as_of: dt.date | None = No
                                                       on="nomor_register")
     return {
         "dialect": world_dialect(world),
+        "published_share": _published_share(consolidated, truth),
         "person": _pr(records["pred"], records["true_nip"]),
         "person_recall_ceiling": ceiling,
         "records_person_shares_name_in_agency": shared,
@@ -191,6 +207,6 @@ def evaluate(consolidated: pd.DataFrame, world: Path, as_of: dt.date | None = No
         "case_link": _case_links(consolidated, truth),
         "follow_up_link": _follow_up_links(consolidated, truth),
         "overdue": _overdue(consolidated, truth, as_of or world_as_of(world), policy or FollowUpPolicy()),
-        "category_accuracy": round(float(np.mean(cat["category"] == cat["true_category"])), 5),
+        "category_accuracy": round(float(np.mean(cat["category"] == cat["true_category"])), 5) if len(cat) else None,
         "category_n": int(len(cat)),
     }
