@@ -90,9 +90,13 @@ _OFFICE = (
     _j("Pranata Komputer Ahli Pertama", "admin", 2, "Pranata Komputer {unit}", "Staf IT {unit}"),
     _j("Kepala Subbagian Umum dan Kepegawaian", "structural", 1, "Kasubag Umum {unit}", structural=True),
     _j("Kepala Bidang", "structural", 1.5, "Kabid {unit}", "Kepala Bidang di {unit}", structural=True),
-    _j("Sekretaris", "structural", 0.5, "Sekretaris {unit}", "Sekdis {unit}", structural=True),
-    _j("Kepala", "structural", 0.4, "Kepala {unit}", "Kadis {unit}", structural=True),
+    _j("Sekretaris {name}", "structural", 0.5, "Sekretaris {unit}", "Sekdis {unit}", structural=True),
+    _j("Kepala {name}", "structural", 0.4, "Kepala {unit}", "Kadis {unit}", structural=True),
 )
+# Offices whose head has a title of its own (the Sekretaris Daerah heads the Sekretariat Daerah).
+_HEADS = {"setda": _j("Sekretaris Daerah", "structural", 0.2, "Sekda", "Sekretaris Daerah", structural=True),
+          "setwan": _j("Sekretaris DPRD", "structural", 0.4, "Sekwan", "Sekretaris DPRD", structural=True),
+          "inspektorat": _j("Inspektur", "structural", 0.4, "Inspektur", "Inspektur {unit}", structural=True)}
 _SPECIALISTS = {
     "satpol": (_j("Polisi Pamong Praja Terampil", "field", 18, "Anggota Satpol PP", "Satpol PP"),
                _j("Polisi Pamong Praja Ahli Pertama", "field", 5, "Anggota Satpol PP")),
@@ -215,6 +219,8 @@ def jobs_for(kind: str, religion: str) -> tuple[Job, ...]:
         return _MADRASAH
     if kind == "kua":
         return _KUA
+    if kind in _HEADS:
+        return tuple(j for j in _OFFICE if "{name}" not in j.jabatan) + (_HEADS[kind],) + _SPECIALISTS.get(kind, ())
     return _OFFICE + _SPECIALISTS.get(kind, ())
 
 

@@ -84,7 +84,7 @@ def _golongan(text: str, province: Province | None) -> str:
     return text
 
 
-def pegawai_row(reg: RegistryB, i: int, emp: Employer, unit_name: str, updated: Any, stale: bool,
+def pegawai_row(reg: RegistryB, i: int, emp: Employer, unit: int, updated: Any, stale: bool,
                 shift: dt.timedelta) -> tuple:
     name = reg.names[i]
     front = reg.front[i]
@@ -102,8 +102,8 @@ def pegawai_row(reg: RegistryB, i: int, emp: Employer, unit_name: str, updated: 
         status = status.capitalize()
     ts = (dt.datetime.fromisoformat(str(updated)) + shift).strftime("%Y-%m-%d %H:%M:%S")
     return (reg.nip_str(i), nama, front or None, reg.back[i] or None, str(reg.birth[i])[:10], words[gender - 1],
-            "PPPK" if reg.pppk[i] else "PNS", emp.kode_instansi, emp.nama_instansi, unit_name,
-            reg.jobs[reg.job[i]].jabatan, _golongan(reg.golongan[i], province), emp.kode_wilayah, status, ts)
+            "PPPK" if reg.pppk[i] else "PNS", emp.kode_instansi, emp.nama_instansi, reg.units[unit].name,
+            reg.jabatan(i, unit), _golongan(reg.golongan[i], province), emp.kode_wilayah, status, ts)
 
 
 # --------------------------------------------------------------------------- decrees
@@ -205,14 +205,13 @@ def write_database(reg: RegistryB, db_index: int, url: str, latest: Sequence[tup
     with engine.begin() as conn:
         for start in range(0, len(current), _CHUNK):
             idx = current[start:start + _CHUNK]
-            rows = [pegawai_row(reg, int(i), reg.employers[reg.employer[i]], reg.units[reg.unit[i]].name,
-                                reg.updated_at[i], False, shift) for i in idx]
+            rows = [pegawai_row(reg, int(i), reg.employers[reg.employer[i]], int(reg.unit[i]), reg.updated_at[i],
+                                False, shift) for i in idx]
             _executemany(conn, engine, sql, rows)
             tick(len(idx))
         if len(stale):
             rows = [pegawai_row(reg, int(reg.tr_person[k]), reg.employers[reg.tr_old_employer[k]],
-                                reg.units[reg.tr_old_unit[k]].name, reg.tr_old_updated_at[k], True, shift)
-                    for k in stale]
+                                int(reg.tr_old_unit[k]), reg.tr_old_updated_at[k], True, shift) for k in stale]
             _executemany(conn, engine, sql, rows)
             tick(len(stale))
         for table, rows in ((tl, latest), (tl1, phase1)):

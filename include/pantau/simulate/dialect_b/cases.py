@@ -220,7 +220,7 @@ def _spoken_post(u: float, reg: RegistryB, person: int) -> str:
     job = reg.jobs[reg.job[person]]
     unit = reg.units[reg.unit[person]]
     if not job.spoken:
-        return job.jabatan
+        return reg.jabatan(person)
     text = job.spoken[min(int(u * len(job.spoken)), len(job.spoken) - 1)]
     return text.format(unit=unit.short, district=unit.district or reg.employers[reg.employer[person]].place)
 
@@ -242,7 +242,7 @@ def write_asn(u: np.ndarray, reg: RegistryB, person: int, source: str) -> Writte
             instansi, tag = f"{_unit_text(u[25], emp, unit)}, {_gov_text(u[26], emp)}", "instansi_unit"
         else:
             instansi, tag = "", "instansi_empty"
-        jabatan = _spoken_post(u[27], reg, person) if u[28] < 0.75 else reg.jobs[reg.job[person]].jabatan
+        jabatan = _spoken_post(u[27], reg, person) if u[28] < 0.75 else reg.jabatan(person)
     else:
         if x < 0.45:
             instansi, tag = _gov_text(u[25], emp), "instansi_government"
@@ -252,7 +252,7 @@ def write_asn(u: np.ndarray, reg: RegistryB, person: int, source: str) -> Writte
             instansi, tag = _unit_text(u[25], emp, unit), "instansi_unit"
         else:
             instansi, tag = "", "instansi_empty"
-        jabatan = reg.jobs[reg.job[person]].jabatan if u[28] < 0.6 else _spoken_post(u[27], reg, person)
+        jabatan = reg.jabatan(person) if u[28] < 0.6 else _spoken_post(u[27], reg, person)
     return Written(nama, None, instansi, jabatan, tags + [tag])
 
 

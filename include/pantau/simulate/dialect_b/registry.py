@@ -85,6 +85,10 @@ class RegistryB:
     def nip_str(self, i: int) -> str:
         return str(int(self.nip[i]))
 
+    def jabatan(self, i: int, unit: int | None = None) -> str:
+        """The post as the registry writes it (``Kepala Dinas Kesehatan``: the unit's name filled in)."""
+        return self.jobs[self.job[i]].jabatan.format(name=self.units[self.unit[i] if unit is None else unit].name)
+
 
 def make_databases(n: int) -> tuple[Database, ...]:
     """The provinces' personnel systems grouped into ``n`` databases (in this order), plus the Ministry's."""

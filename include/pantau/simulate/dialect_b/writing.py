@@ -41,9 +41,10 @@ _MUHAMMAD = {"sulsel": ("Muh.", "Muhammad", "Muh", "M."), "aceh_malay": ("Mhd.",
 _SPELLINGS = (  # regular respellings of given names, one applied
     (r"ddin\b", "din"), (r"(?<=[aiu])din\b", "ddin"), (r"dh", "d"), (r"kh", "h"), (r"\bSy", "S"), (r"\bAbdul\b", "Abd."),
     (r"\bSitti\b", "St."), (r"\bSiti\b", "St."), (r"ky\b", "ki"), (r"ki\b", "ky"), (r"\bAch", "Ah"), (r"\bAh", "Ach"),
-    (r"oe", "u"), (r"\bSu(?=[kmnprtwy])", "Soe"), (r"\bJ", "Dj"), (r"\bNur", "Noer"), (r"ie\b", "i"), (r"y\b", "i"),
-    (r"ae", "ai"), (r"\bZ", "Dz"), (r"f\b", "p"), (r"q", "k"),
+    (r"ie\b", "i"), (r"y\b", "i"), (r"ae", "ai"), (r"\bZ", "Dz"), (r"f\b", "p"), (r"q", "k"),
 )
+# The pre-1972 spelling survives in Javanese (and some Malay) names: Soekamto, Djoko, Noer.
+_OLD_SPELLINGS = ((r"oe", "u"), (r"\bSu(?=[kmnprtwy])", "Soe"), (r"\bJ", "Dj"), (r"\bNur", "Noer"), (r"\bC", "Tj"))
 
 
 def _choice(seq: tuple[str, ...], x: float) -> str:
@@ -53,13 +54,13 @@ def _choice(seq: tuple[str, ...], x: float) -> str:
 def _drop_prefix(prefix: str, x: float) -> str:
     """What remains of the prefix when a writer drops it (Balinese I/Ni go, the birth order stays)."""
     toks = prefix.split(" ")
-    if toks[0] in ("I", "Ni") and len(toks) > 1 and x < 0.7:
+    if toks[0] in ("I", "Ni") and len(toks) > 1 and x < 0.85:
         rest = toks[1:]
         if rest[0] == "Luh" and x < 0.3 and len(rest) > 1:
             rest = rest[1:]
         return " ".join(rest)
-    if toks[0] == "Anak" and x < 0.5:
-        return " ".join(toks[2:]) or ""  # Anak Agung Gede -> Gede
+    if toks[0] in ("Ida", "Anak", "Cokorda") and len(toks) > 2 and x < 0.7:
+        return " ".join(toks[2:])  # Ida Bagus Ketut -> Ketut, Anak Agung Gede -> Gede
     return ""
 
 
@@ -88,9 +89,10 @@ def _respell(core: str, u: np.ndarray, province_code: str, group: str) -> str | 
         alt = _choice(_MUHAMMAD[_muhammad_style(province_code, group)], u[1])
         if alt != "Muhammad":
             return re.sub(r"\bMuhammad\b", alt, core, count=1)
-    start = int(u[2] * len(_SPELLINGS))
-    for k in range(len(_SPELLINGS)):
-        pat, rep = _SPELLINGS[(start + k) % len(_SPELLINGS)]
+    rules = _SPELLINGS + (_OLD_SPELLINGS if group in ("javanese", "javanese_noble") else ())
+    start = int(u[2] * len(rules))
+    for k in range(len(rules)):
+        pat, rep = rules[(start + k) % len(rules)]
         new = re.sub(pat, rep, core, count=1)
         if new != core:
             return new
