@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pantau.demo import ensure_world, local_stack, run_pipeline
+from pantau.demo import S3_BUCKET, ensure_world, local_stack, run_pipeline
 from pantau.pipeline import publish
+from pantau.storage import ObjectStore
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +36,9 @@ def first_run(world, tmp_path_factory):
         summaries = {o.object_name: _json(client, o.object_name)
                      for o in client.list_objects("pantau", prefix="runs/", recursive=True)}
         objects = sorted(o.object_name for o in client.list_objects("pantau", recursive=True))
+        store = ObjectStore.connect(stack.store.endpoint, stack.store.access_key, stack.store.secret_key, S3_BUCKET)
         try:
-            consolidated = publish.read_current(stack.store, "consolidated_cases")
+            consolidated = publish.read_current(store, "consolidated_cases")
         except FileNotFoundError:
             consolidated = None
     return {"home": home, "status": status, "summaries": summaries, "objects": objects,
