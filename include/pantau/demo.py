@@ -89,7 +89,9 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
         "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps({
             "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
             "extra": {"from_email": "pantau@pantau.local", "starttls": False}}),
-        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json"),
+        # A dialect-b world keeps its contacts as CSV (docs/SIMULATOR.md), the first dialect as JSON.
+        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json" if (world / "contacts.json").exists()
+                                           else world / "contacts.csv"),
     }
     from pantau.simulate.world import world_bkd_sources
 
@@ -99,7 +101,8 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({
             "conn_type": "generic", "extra": {"sqlalchemy_url": source.url, "code": source.code,
                                               "pegawai_table": source.pegawai_table,
-                                              "tindak_lanjut_table": source.tindak_lanjut_table}})
+                                              "tindak_lanjut_table": source.tindak_lanjut_table,
+                                              "timezone": source.timezone}})
         conn_ids.append(conn_id)
     env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
     return env
