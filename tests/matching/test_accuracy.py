@@ -57,3 +57,26 @@ def test_one_row_per_case_and_methods_explained(consolidated: pd.DataFrame) -> N
     assert set(consolidated["person_match"]) <= {"exact_nip", "nip_repair", "nip_prefix", "name_agency",
                                                  "name_region", "review", "unmatched", "steward_accept",
                                                  "steward_override", "steward_reject"}
+
+
+def test_dialect_b_floors(consolidated_b: pd.DataFrame, world_dir_b: Path) -> None:
+    """Issue 9's targets on data written independently of the first simulator (docs/SIMULATOR.md
+    "Dialect b"): whole-government agencies with the office in unit_kerja, regional naming
+    conventions, non-ASN respondents, shared forwarding letters, another region numbering."""
+    figures = evaluate(consolidated_b, world_dir_b)
+    assert figures["published_share"]["cases"]["share"] >= 0.95, figures["published_share"]
+    assert figures["person"]["precision"] >= 0.999, figures["person"]
+    assert figures["person"]["recall"] >= 0.97, figures["person"]
+    assert figures["case_link"]["recall"] >= 0.97, figures["case_link"]
+    assert figures["case_link"]["precision"] >= 0.995, figures["case_link"]
+    assert figures["follow_up_link"]["recall"] >= 0.99, figures["follow_up_link"]
+    assert figures["overdue"]["precision"] >= 0.99 and figures["overdue"]["recall"] >= 0.99, figures["overdue"]
+    assert figures["non_asn_respondents"]["respondents"] > 0
+    assert figures["non_asn_respondents"]["linked"] == 0, figures["non_asn_respondents"]
+
+
+def test_dialect_b_every_name_group_keeps_precision(consolidated_b: pd.DataFrame, world_dir_b: Path) -> None:
+    by_group = evaluate(consolidated_b, world_dir_b)["person_by_name_group"].set_index("name_group")
+    asn = by_group.drop(index=["non_asn"], errors="ignore")
+    assert (asn["precision"] >= 0.99).all(), by_group
+    assert (asn["recall"] >= 0.95).all(), by_group
