@@ -227,8 +227,9 @@ class AgencyIndex:
                 self.agency_regions[code].append(region)
         # Work units are typed lazily, per region, the first time a text resolves there.
         self._pending_units: dict[str, set[tuple[str, str]]] = {}
+        agency_of_group = groups["kode_instansi"].tolist()
         for group, unit in self._units(registry, reg, groups):
-            region, code = group_region[group], groups["kode_instansi"].iat[group]
+            region, code = group_region[group], agency_of_group[group]
             if region is not None and unit:
                 self._pending_units.setdefault(region, set()).add((code, unit))
 

@@ -83,6 +83,12 @@ def _non_asn_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 def non_asn_reason(jabatan: object, instansi: object) -> str | None:
     """Why the respondent is not a civil servant ("jabatan 'Kepala Desa'"), or None."""
+    return _non_asn_reason(jabatan if isinstance(jabatan, str) else None,
+                           instansi if isinstance(instansi, str) else None)
+
+
+@lru_cache(maxsize=100_000)
+def _non_asn_reason(jabatan: str | None, instansi: str | None) -> str | None:
     positions, agencies = _non_asn_patterns()
     for label, text, pattern in (("jabatan", jabatan, positions), ("instansi", instansi, agencies)):
         if isinstance(text, str) and text.strip():
