@@ -71,12 +71,11 @@ def _with_registry_prefixes(registry: pd.DataFrame, names: pa.Array) -> tuple[pa
     Some personnel systems file ``Teuku``/``Andi``/``Raden`` with the academic titles; the prefix
     still says gender and lineage, so it joins the name the matcher compares.
     """
-    marked = np.asarray(pc.fill_null(pc.match_substring_regex(names, PREFIX_PATTERN), False)
+    # One regex pass: a leading prefix, or a marker of a trailing part ("Dg." inside a Makassar name,
+    # a "bin" patronym) that split_prefixes sets aside.
+    markers = "|".join(re.escape(m) for m in SUFFIX_MARKERS)
+    marked = np.asarray(pc.fill_null(pc.match_substring_regex(names, f"{PREFIX_PATTERN}|{markers}"), False)
                         .to_numpy(zero_copy_only=False), dtype=bool)
-    # Literal searches are enough to mark candidates ("Dg." inside a Makassar name, a "bin" patronym).
-    for literal in SUFFIX_MARKERS:
-        marked |= np.asarray(pc.fill_null(pc.match_substring(names, literal), False)
-                             .to_numpy(zero_copy_only=False), dtype=bool)
     if "gelar_depan" not in registry:
         return names, marked
     front, texts = pd.factorize(registry["gelar_depan"].astype(object).where(registry["gelar_depan"].notna(), ""))

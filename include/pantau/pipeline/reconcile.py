@@ -31,8 +31,8 @@ from pantau.settings import FollowUpPolicy
 #: Registry statuses of someone no longer in service (retired, dismissed, deceased).
 INACTIVE = ("pensiun", "berhenti", "meninggal")
 #: The registry columns link_cases reads; callers at national scale should load only these.
-REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi", "unit_kerja", "jabatan",
-                    "kode_wilayah", "status", "updated_at", "bkd"]
+REGISTRY_COLUMNS = ["nip", "nama", "gelar_depan", "name_key", "kode_instansi", "nama_instansi", "unit_kerja",
+                    "jabatan", "kode_wilayah", "status", "updated_at", "bkd"]
 #: Registry timestamps are read in Indonesia's western time zone when compared with decree dates.
 WIB = "Asia/Jakarta"
 
