@@ -46,8 +46,16 @@ FUZZY_METHODS = ["name_agency", "name_region", "review", "unmatched"]
 
 
 def _queries(staged: Any, consolidated: pd.DataFrame) -> pd.DataFrame:
-    """Records our pipeline answered in the fuzzy stage, with the block it used and its answer."""
-    index = AgencyIndex(staged.registry)
+    """Records our pipeline answered in the fuzzy stage, with the block it used and its answer.
+
+    Each query keeps what the pipeline's matcher read of it (``q_*``: NIP text, position, agency
+    text, resolved agency / work unit / region), so that our fuzzy stage can be rerun exactly.
+    """
+    from pantau.matching.persons import RegistryIndex
+    from pantau.pipeline.reconcile import _person_queries
+
+    reg = RegistryIndex.build(staged.registry)
+    index = AgencyIndex(staged.registry, reg)
     parts = []
     for side, frame, key, hint in (("case", staged.cases, "nomor_register", staged.cases["kode_wilayah"]),
                                    ("rec", staged.recs, "nomor_rekomendasi",
@@ -55,10 +63,11 @@ def _queries(staged: Any, consolidated: pd.DataFrame) -> pd.DataFrame:
         answered = consolidated.loc[consolidated[f"{side}_person_match"].isin(FUZZY_METHODS),
                                     [key, f"{side}_person_nip"]]
         answered = answered.dropna(subset=[key]).drop_duplicates(key)
-        resolved = index.resolve(frame["instansi_raw"], hint)
+        resolved = index.resolve(frame["instansi_raw"], hint, frame.get("jabatan"))
+        read = _person_queries(frame, resolved).add_prefix("q_")
         q = pd.DataFrame({"record": frame[key], "name_key": frame["name_key"],
                           "agency": resolved["kode_instansi"],
-                          "region": resolved["kode_wilayah"].where(resolved["kode_instansi"].isna())})
+                          "region": resolved["kode_wilayah"].where(resolved["kode_instansi"].isna())}).join(read)
         q = q.merge(answered.rename(columns={key: "record", f"{side}_person_nip": "ours"}), on="record")
         parts.append(q.assign(side=side))
     out = pd.concat(parts, ignore_index=True)
@@ -161,14 +170,17 @@ def _pr(pred: pd.Series, true: pd.Series) -> dict[str, float]:
 
 def _ours(queries: pd.DataFrame, registry: pd.DataFrame) -> tuple[pd.Series, float]:
     """Our fuzzy stage alone on the same queries and blocks (index build not timed, as Splink's load is not)."""
-    from pantau.matching.persons import RegistryIndex, _empty_result, _stage_fuzzy
+    from pantau.matching.evidence import QueryEvidence
+    from pantau.matching.persons import RegistryIndex, _empty_result, _stage_fuzzy, excel_prefix
 
     reg = RegistryIndex.build(registry)
-    q = pd.DataFrame({"name_key": queries["name_key"], "kode_instansi": queries["agency"],
-                      "kode_wilayah": queries["region"]}).astype(object)
+    reg.use_regions(AgencyIndex(registry, reg).group_region)
+    q = queries.filter(like="q_").rename(columns=lambda c: c.removeprefix("q_")).astype(object)
+    prefixes = np.array([excel_prefix(r) if d else None for r, d in
+                         zip(q["nip_raw"], q["nip_excel_damaged"].fillna(False), strict=True)], dtype=object)
     started = time.perf_counter()
     ours = _empty_result(q.index)
-    _stage_fuzzy(q, reg, ours, np.ones(len(q), dtype=bool))
+    _stage_fuzzy(q, reg, ours, np.ones(len(q), dtype=bool), QueryEvidence.build(q, prefixes))
     return ours["person_nip"], time.perf_counter() - started
 
 
