@@ -47,7 +47,7 @@ def _index(registry: pd.DataFrame, with_reg: bool = True) -> AgencyIndex:
     ("Dinkes Kab. Agam", None, None, None, "13.06", "region"),  # no such office: the region decides
     ("Pemkab Agam", None, "13.06.00", None, "13.06", "government"),
     ("Kabupaten Agam", None, "13.06.00", None, "13.06", "government"),
-    ("Setda Kab. Agam", None, "13.06.00", {"Sekretariat Daerah"}, "13.06", "unit"),
+    ("Setda Kab. Agam", None, "13.06.00", None, "13.06", "government"),  # anyone of that government
     ("Dinas Pendidikan", "13.71", "13.71.00", {"Dinas Pendidikan"}, "13.71", "unit"),
     ("Disdik Prov. Sumbar", None, "13.00.00", {"Dinas Pendidikan"}, "13", "unit"),
     ("Dinas Pendidikan", None, None, None, None, None),  # no region anywhere: nothing to block on
@@ -61,7 +61,7 @@ def test_units_in_unit_kerja_are_candidates(text: str, hint: str | None, agency:
 
 @pytest.mark.parametrize(("text", "agency", "scope"), [
     ("Disdik Kab. Agam", "13.06.02", "agency"),
-    ("Setda Kab Agam", "13.06.01", "government"),  # the secretariat is an agency of its own here
+    ("Setda Kab Agam", None, "government"),  # written for anyone of the government, not only its staff
     ("RSUD Agam", "13.06.04", "agency"),
     ("Pemkab Agam", None, "government"),  # the whole government: every agency of the region
     ("Instalasi Farmasi RSUD Kab. Agam", "13.06.04", "agency"),

@@ -17,9 +17,10 @@ region code, the recommendation's PPK):
    of the region's whole-government agencies (or, when no agency fits, of any agency): one clear
    winner gives an agency block or a unit block. A unit heading a group (``Dinas Pendidikan`` with
    its schools, ``Dinas Kesehatan`` with its puskesmas; ``data/unit_groups.json``) brings its group;
-2. otherwise the region itself is the block: a whole-government text (``Pemkab Agam``, ``Setda
-   Agam``, ``Kabupaten Agam``) or an office the registry does not list. The person matcher raises
-   its bar with the block's size.
+2. a whole-government text (``Pemkab Agam``, ``Setda Agam``, ``Kabupaten Agam``: people write it
+   for anyone of that government, not only the secretariat's staff) blocks on the government: the
+   registry's ``Pemerintah ...`` agency of the region when it has one, else the whole region; so does
+   an office the registry does not list. The person matcher raises its bar with the block's size.
 
 Nothing here guesses between two agencies or units that score alike.
 """
@@ -442,7 +443,9 @@ class AgencyIndex:
         if region_code is None or region_code not in self.regions:
             return Resolution(kode_wilayah=region_code, scope="region" if region_code else None)
         region = self._region(region_code)
-        entry, score = self._best_cached(region, types)
+        # A whole-government text ("Pemkab Agam", "Setda Agam", "Sekretariat Daerah Kabupaten Agam")
+        # is not read as the secretariat's own staff: people write it for anyone of that government.
+        entry, score = self._best_cached(region, types) if not whole else (None, 0.0)
         if entry is not None and entry.unit is not None:
             return Resolution(entry.kode_instansi, self._group(region, entry), region_code, score, "unit")
         if entry is not None:
