@@ -95,7 +95,7 @@ def test_excel_damaged_nip_of_a_recommendation_is_found_through_the_ppk() -> Non
     reg = RegistryIndex.build(WHOLE)
     index = AgencyIndex(WHOLE, reg)
     reg.use_regions(index.group_region)
-    resolved = index.resolve(pd.Series(["Pemda"]), index.regions_of_ppk(pd.Series(["Bupati Agam"])))
+    resolved = index.resolve(pd.Series(["Pemda"]), index.regions_of_ppk(pd.Series(["Bupati Agam"])), raw_hints=False)
     query = resolved.assign(nip=None, nip_raw="1.98405E+17", nip_excel_damaged=True, name_key="andi baso")
     got = match_persons(query, reg).iloc[0]
     assert (got["person_match"], got["person_nip"]) == ("nip_prefix", "198405052009011005")
@@ -231,3 +231,28 @@ def test_a_national_agency_named_without_a_region_is_still_a_block() -> None:
     registry["name_key"] = [split_name(n).key for n in registry["nama"]]
     got = _linked(registry, [{"nama": "LD. Rifai", "instansi": "Kementerian Agama", "hint": None}])
     assert (got.loc[0, "kode_instansi"], got.loc[0, "person_nip"]) == ("KEMENAG", "198001012005011001")
+
+
+def test_a_ppk_region_is_the_tables_not_the_registrys_numbering() -> None:
+    # This registry codes Lhokseumawe 11.74 and Langsa 11.73 (the table: the other way round). The
+    # PPK "Wali Kota Lhokseumawe" names the table's 11.73: it must not be re-read as the registry's 11.73.
+    registry = pd.DataFrame([
+        ("198001012005012001", "Nurul Suryani", "Cut", "A1", "Pemerintah Kota Lhokseumawe", "11.74"),
+        ("198102022006012002", "Nurul Suryani", None, "B2", "Pemerintah Kota Langsa", "11.73"),
+    ], columns=["nip", "nama", "gelar_depan", "kode_instansi", "nama_instansi", "kode_wilayah"])
+    registry["name_key"] = [split_name(n).key for n in registry["nama"]]
+    reg = RegistryIndex.build(registry)
+    index = AgencyIndex(registry, reg)
+    reg.use_regions(index.group_region)
+    resolved = index.resolve(pd.Series([None]), index.regions_of_ppk(pd.Series(["Pj. Wali Kota Lhokseumawe"])),
+                             raw_hints=False)
+    query = resolved.assign(nip=None, nip_raw=None, nip_excel_damaged=False, name_key="cut nurul suryani")
+    assert match_persons(query, reg).loc[0, "person_nip"] == "198001012005012001"
+
+
+def test_a_lurah_in_a_yogyakarta_kabupaten_heads_a_village() -> None:
+    from pantau.matching.evidence import non_asn_reason
+
+    assert non_asn_reason("Lurah Tepus Kelod", None, "34.03") is not None  # Gunungkidul: a kalurahan
+    assert non_asn_reason("Lurah Kotabaru", None, "34.71") is None  # Kota Yogyakarta: a kelurahan, ASN
+    assert non_asn_reason("Lurah Padang Pasir", None, "13.71") is None

@@ -429,12 +429,20 @@ class AgencyIndex:
                         units.append(str(other.unit))
         return UNIT_SEPARATOR.join(sorted(set(units), key=units.index))
 
-    def resolve_one(self, text: object, region_hint: str | None = None) -> Resolution:
-        """Where to look for the person of one agency text (see the module docstring)."""
+    def resolve_one(self, text: object, region_hint: str | None = None, raw_hint: bool = True) -> Resolution:
+        """Where to look for the person of one agency text (see the module docstring).
+
+        ``region_hint``: the source's own region code (``raw_hint``: read as the texts beside such
+        codes use them, else as the table reads it), or a code of the table itself (a PPK's region).
+        """
         named, types, whole = self._text("" if text is None or text is pd.NA else str(text))
         region_code = named
         if region_code is None and isinstance(region_hint, str) and region_hint:
-            region_code = self.hint_readings.get(region_hint) or self.read_code(region_hint)
+            if raw_hint:
+                region = self.table.containing(region_hint)
+                region_code = self.hint_readings.get(region_hint) or (region.code if region else region_hint)
+            else:
+                region_code = region_hint
         if region_code is None and types:
             # No region anywhere: a national agency named alone ("Kementerian Agama") is still a block.
             entry, score = self._best_cached(self._national(), types)
@@ -459,7 +467,8 @@ class AgencyIndex:
                               "government")
         return Resolution(None, None, region_code, score, "region")
 
-    def resolve(self, texts: pd.Series, region_hints: pd.Series, positions: pd.Series | None = None) -> pd.DataFrame:
+    def resolve(self, texts: pd.Series, region_hints: pd.Series, positions: pd.Series | None = None,
+                raw_hints: bool = True) -> pd.DataFrame:
         """Vectorised over distinct (text, hint) pairs; same index as ``texts``; columns
         :data:`RESOLVED_COLUMNS` (``kode_instansi``, ``unit_kerja``, ``kode_wilayah``, ``agency_score``,
         ``agency_scope``).
@@ -472,23 +481,24 @@ class AgencyIndex:
         pairs = pd.DataFrame({"t": texts.astype(object).where(texts.notna(), "").astype(str),
                               "h": region_hints.astype(object)}, index=texts.index)
         pairs["h"] = pairs["h"].where(pairs["h"].notna(), None)
-        # The caller's region codes (Bawaslu's kode_wilayah) read as the texts beside them name them.
-        distinct = pairs.drop_duplicates()
-        self.hint_readings.update(_learn_readings(distinct["h"], [self._text(t)[0] for t in distinct["t"]],
-                                                  self.table, minimum=3))
-        out = self._resolve_pairs(pairs)
+        if raw_hints:
+            # The source's region codes (Bawaslu's kode_wilayah) read as the texts beside them name them.
+            distinct = pairs.drop_duplicates()
+            self.hint_readings.update(_learn_readings(distinct["h"], [self._text(t)[0] for t in distinct["t"]],
+                                                      self.table, minimum=3))
+        out = self._resolve_pairs(pairs, raw_hints)
         if positions is not None:
             wide = out["agency_scope"].isin(["government", "region"]) & positions.notna().to_numpy()
             if wide.any():
                 again = pd.DataFrame({"t": positions[wide].astype(str), "h": out.loc[wide, "kode_wilayah"]})
-                narrowed = self._resolve_pairs(again)
+                narrowed = self._resolve_pairs(again, False)
                 better = narrowed["agency_scope"].isin(["unit", "agency"]) & narrowed["kode_wilayah"].eq(again["h"])
                 out.loc[better[better].index] = narrowed.loc[better[better].index]
         return out
 
-    def _resolve_pairs(self, pairs: pd.DataFrame) -> pd.DataFrame:
+    def _resolve_pairs(self, pairs: pd.DataFrame, raw_hints: bool) -> pd.DataFrame:
         uniq = pairs.drop_duplicates()
-        solved: list[Any] = [self.resolve_one(t, h) for t, h in zip(uniq["t"], uniq["h"], strict=True)]
+        solved: list[Any] = [self.resolve_one(t, h, raw_hints) for t, h in zip(uniq["t"], uniq["h"], strict=True)]
         uniq = uniq.assign(kode_instansi=[s.kode_instansi for s in solved], unit_kerja=[s.unit_kerja for s in solved],
                            kode_wilayah=[s.kode_wilayah for s in solved], agency_score=[s.score for s in solved],
                            agency_scope=[s.scope for s in solved])

@@ -76,21 +76,27 @@ def thresholds(block_size: np.ndarray, corroborated: np.ndarray, region: np.ndar
 
 
 @lru_cache(maxsize=1)
-def _non_asn_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _non_asn_patterns() -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[frozenset[str], re.Pattern[str]], ...]]:
     data = json.loads((Path(__file__).with_name("data") / "non_asn.json").read_text(encoding="utf-8"))
-    return re.compile("|".join(data["positions"])), re.compile("|".join(data["agencies"]))
+    regional = tuple((frozenset(r["regions"]), re.compile("|".join(r["positions"]))) for r in data.get("regional", []))
+    return re.compile("|".join(data["positions"])), re.compile("|".join(data["agencies"])), regional
 
 
-def non_asn_reason(jabatan: object, instansi: object) -> str | None:
-    """Why the respondent is not a civil servant ("jabatan 'Kepala Desa'"), or None."""
+def non_asn_reason(jabatan: object, instansi: object, region: object = None) -> str | None:
+    """Why the respondent is not a civil servant ("jabatan 'Kepala Desa'"), or None. ``region`` (a
+    resolved region code) enables the regional terms (a DIY village's lurah)."""
     return _non_asn_reason(jabatan if isinstance(jabatan, str) else None,
-                           instansi if isinstance(instansi, str) else None)
+                           instansi if isinstance(instansi, str) else None,
+                           region if isinstance(region, str) else None)
 
 
 @lru_cache(maxsize=100_000)
-def _non_asn_reason(jabatan: str | None, instansi: str | None) -> str | None:
-    positions, agencies = _non_asn_patterns()
-    for label, text, pattern in (("jabatan", jabatan, positions), ("instansi", instansi, agencies)):
+def _non_asn_reason(jabatan: str | None, instansi: str | None, region: str | None) -> str | None:
+    positions, agencies, regional = _non_asn_patterns()
+    local = [pattern for regions, pattern in regional if region in regions]
+    checks = [("jabatan", jabatan, positions), ("instansi", instansi, agencies),
+              *(("jabatan", jabatan, pattern) for pattern in local)]
+    for label, text, pattern in checks:
         if isinstance(text, str) and text.strip():
             folded = " ".join(text.lower().replace(".", ". ").split())
             if pattern.search(folded):
@@ -148,7 +154,8 @@ class QueryEvidence:
         keys = q["name_key"].fillna("").astype(str)
         jabatan = q["jabatan"] if "jabatan" in q else pd.Series(None, index=q.index, dtype=object)
         instansi = q["instansi_raw"] if "instansi_raw" in q else pd.Series(None, index=q.index, dtype=object)
-        reasons = [non_asn_reason(j, t) for j, t in zip(jabatan, instansi, strict=True)]
+        regions = q["kode_wilayah"] if "kode_wilayah" in q else pd.Series(None, index=q.index, dtype=object)
+        reasons = [non_asn_reason(j, t, r) for j, t, r in zip(jabatan, instansi, regions, strict=True)]
         # A 16-digit national ID (NIK) where the NIP belongs: the respondent had no NIP to give.
         nips = q["nip"].to_numpy(dtype=object) if "nip" in q else np.full(n, None, dtype=object)
         for i, text in enumerate(raw):

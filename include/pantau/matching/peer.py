@@ -63,7 +63,7 @@ def _queries(staged: Any, consolidated: pd.DataFrame) -> pd.DataFrame:
         answered = consolidated.loc[consolidated[f"{side}_person_match"].isin(FUZZY_METHODS),
                                     [key, f"{side}_person_nip"]]
         answered = answered.dropna(subset=[key]).drop_duplicates(key)
-        resolved = index.resolve(frame["instansi_raw"], hint, frame.get("jabatan"))
+        resolved = index.resolve(frame["instansi_raw"], hint, frame.get("jabatan"), raw_hints=side == "case")
         read = _person_queries(frame, resolved).add_prefix("q_")
         q = pd.DataFrame({"record": frame[key], "name_key": frame["name_key"],
                           "agency": resolved["kode_instansi"],

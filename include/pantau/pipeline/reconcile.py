@@ -173,7 +173,8 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     reg.use_regions(index.group_region)
     cases, recs = cases.reset_index(drop=True), recs.reset_index(drop=True)
     case_agencies = index.resolve(cases["instansi_raw"], cases["kode_wilayah"], cases.get("jabatan"))
-    rec_agencies = index.resolve(recs["instansi_raw"], index.regions_of_ppk(recs["ppk"]), recs.get("jabatan"))
+    rec_agencies = index.resolve(recs["instansi_raw"], index.regions_of_ppk(recs["ppk"]), recs.get("jabatan"),
+                                 raw_hints=False)
     case_matched, rec_matched = _match_both(cases, case_agencies, recs, rec_agencies, reg, decided)
     case_side = _prepare_cases(cases, case_agencies, case_matched)
     rec_side = _prepare_recs(recs, rec_matched)
