@@ -161,12 +161,14 @@ def office_score(text: str, office: str) -> float:
 
 def _learn_readings(codes: pd.Series, named: list[str | None], table: RegionTable,
                     minimum: int = 2, share: float = 0.8) -> dict[str, str]:
-    """Region codes the data uses differently from the Kemendagri table, read from texts naming regions.
+    """How the data reads its region codes, learned from the texts beside them that name a region.
 
     Registries and Bawaslu offices may number regions by another scheme (BPS's, or an older decree:
     Karimun is 21.01 in one and 21.02 in the other). When the texts beside a code agree on the region
-    they name (``Pemerintah Kabupaten Karimun`` on every row with 21.01) and the table reads the code
-    as another region, the texts win for that code.
+    they name (``Pemerintah Kabupaten Karimun`` on every row with 21.01), that region is the code's
+    reading, whether the table agrees or not (an agreeing code is worth knowing too: it says this
+    source numbers that code as the table does). A kabupaten code named by its province's texts
+    teaches nothing.
     """
     votes: dict[str, Counter[str]] = {}
     for code, region in zip(codes, named, strict=True):
@@ -175,12 +177,12 @@ def _learn_readings(codes: pd.Series, named: list[str | None], table: RegionTabl
     readings = {}
     for code, counter in votes.items():
         region, count = counter.most_common(1)[0]
+        if count < minimum or count < share * sum(counter.values()):
+            continue
         by_table = table.containing(code)
-        if count >= minimum and count >= share * sum(counter.values()) and (
-                by_table is None or by_table.code != region):
-            # A province code read as the province; a kabupaten code may be named by its province's texts.
-            if by_table is None or not (region == by_table.code.split(".")[0]):
-                readings[code] = region
+        if by_table is not None and by_table.code != region and region == by_table.code.split(".")[0]:
+            continue
+        readings[code] = region
     return readings
 
 
@@ -439,8 +441,9 @@ class AgencyIndex:
         region_code = named
         if region_code is None and isinstance(region_hint, str) and region_hint:
             if raw_hint:
-                region = self.table.containing(region_hint)
-                region_code = self.hint_readings.get(region_hint) or (region.code if region else region_hint)
+                # The source's own reading when its texts taught it, else the registry's (sources of one
+                # country tend to share a numbering), else the table's.
+                region_code = self.hint_readings.get(region_hint) or self.read_code(region_hint)
             else:
                 region_code = region_hint
         if region_code is None and types:
