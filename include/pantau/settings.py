@@ -49,6 +49,22 @@ def pantau_home() -> Path:
     return Path(os.environ.get("PANTAU_HOME") or Path.cwd() / ".pantau").resolve()
 
 
+def reference_dir() -> Path | None:
+    """Folder of site reference data that extends the shipped tables (``PANTAU_REFERENCE_DIR``, unset).
+
+    Files there with a shipped file's name (``vocabularies.csv``, ``headers.csv``, ...) add rows to
+    the tables in ``include/pantau/reference/data/`` (format: that folder's README.md). Unset means
+    the shipped tables only.
+    """
+    raw = os.environ.get("PANTAU_REFERENCE_DIR")
+    if not raw:
+        return None
+    folder = Path(raw).expanduser()
+    if not folder.is_dir():
+        raise ConfigError(f"PANTAU_REFERENCE_DIR must be a folder, got {raw!r}")
+    return folder.resolve()
+
+
 @dataclass(frozen=True)
 class FollowUpPolicy:
     """When a recommendation's follow-up is due, and when it escalates.

@@ -16,6 +16,7 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pantau.alerts.mailer import SmtpSettings, send
+from pantau.reference.vocabularies import label
 from pantau.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "tanggal": tanggal(rec.get("tanggal_rekomendasi")),
         "nama": rec.get("registry_nama") or rec.get("rec_nama") or rec.get("case_nama") or "",
         "nip": rec.get("nip"),
-        "sanksi": rec.get("rekomendasi_sanksi") or "-",
+        # Staged as a code; officials read the official label (a code without one is shown as is).
+        "sanksi": label("sanction", rec.get("rekomendasi_sanksi")) or rec.get("rekomendasi_sanksi") or "-",
         "due": tanggal(rec.get("due_date")),
         "state": rec["state"],
         "state_label": STATE_LABELS.get(rec["state"], rec["state"]),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pantau.matching.agencies import AgencyIndex
-from pantau.matching.categories import OTHER, categorize, category_from_label, sanction_severity
+from pantau.matching.categories import OTHER, categorize, category_codes, sanction_severity
 from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
 from pantau.pipeline.deadlines import escalation_due, follow_up_due
@@ -33,6 +33,16 @@ REGISTRY_COLUMNS = ["nip", "nama", "name_key", "kode_instansi", "nama_instansi",
 #: Registry timestamps are read in Indonesia's western time zone when compared with decree dates.
 WIB = "Asia/Jakarta"
 _REF_SPACES = re.compile(r"\s+")
+#: Evidence of the vocabulary mappings (the value as sent, "method:confidence"), carried into the
+#: consolidated dataset beside the codes when the staged tables have it.
+CASE_EVIDENCE = ("kategori_raw", "kategori_mapping")
+REC_EVIDENCE = ("jenis_pelanggaran_raw", "jenis_pelanggaran_mapping", "rekomendasi_sanksi_raw",
+                "rekomendasi_sanksi_mapping", "terbukti_raw", "terbukti_mapping")
+FOLLOW_UP_EVIDENCE = ("jenis_sanksi_raw", "jenis_sanksi_mapping")
+
+
+def _evidence(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
+    return [c for c in columns if c in frame.columns]
 
 
 def _ref(values: pd.Series) -> pd.Series:
@@ -94,7 +104,8 @@ def _match_both(cases: pd.DataFrame, case_agencies: pd.DataFrame, recs: pd.DataF
 def _prepare_cases(cases: pd.DataFrame, agencies: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     category = categorize(cases["uraian"], cases["kategori"])
     out = cases[["nomor_register", "nomor_surat_penerusan", "tanggal_register", "pemilihan", "kode_wilayah",
-                 "status", "tanggal_diteruskan", "nip", "nama_raw", "instansi_raw", "kategori", "uraian"]].rename(
+                 "status", "tanggal_diteruskan", "nip", "nama_raw", "instansi_raw", "kategori", "uraian",
+                 *_evidence(cases, CASE_EVIDENCE)]].rename(
         columns={"nip": "case_nip", "nama_raw": "case_nama", "status": "case_status",
                  "kode_wilayah": "case_kode_wilayah", "instansi_raw": "case_instansi"})
     out = out.join(category).join(matched.add_prefix("case_"))
@@ -104,9 +115,10 @@ def _prepare_cases(cases: pd.DataFrame, agencies: pd.DataFrame, matched: pd.Data
 
 def _prepare_recs(recs: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     out = recs[["nomor_rekomendasi", "tanggal_rekomendasi", "nip", "nama_raw", "referensi_bawaslu", "terbukti",
-                "rekomendasi_sanksi", "jenis_pelanggaran", "ppk"]].rename(columns={"nip": "rec_nip",
-                                                                                   "nama_raw": "rec_nama"})
-    out["rec_category"] = recs["jenis_pelanggaran"].map(category_from_label)
+                "rekomendasi_sanksi", "jenis_pelanggaran", "ppk", *_evidence(recs, REC_EVIDENCE)]].rename(
+        columns={"nip": "rec_nip", "nama_raw": "rec_nama"})
+    # Staged as a code (null when the cell mapped to nothing: the linked case decides then).
+    out["rec_category"] = category_codes(recs["jenis_pelanggaran"])
     return out.join(matched.add_prefix("rec_"))
 
 
@@ -180,7 +192,8 @@ def _reconcile_persons(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _follow_up_frame(follow_ups: pd.DataFrame) -> pd.DataFrame:
-    fu = follow_ups[["id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", "bkd"]].rename(
+    fu = follow_ups[["id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", "bkd",
+                     *_evidence(follow_ups, FOLLOW_UP_EVIDENCE)]].rename(
         columns={"id": "follow_up_id", "nip": "follow_up_nip", "bkd": "follow_up_bkd",
                  "nomor_rekomendasi": "follow_up_rec_number"})
     fu = fu.assign(follow_up_key=fu["follow_up_bkd"].astype(str) + "#" + fu["follow_up_id"].astype(str),
@@ -208,7 +221,7 @@ def _attach_follow_ups(frame: pd.DataFrame, follow_ups: pd.DataFrame) -> tuple[p
     pairs = pairs.drop_duplicates("nomor_rekomendasi", keep="first").assign(follow_up_link="same_person_after")
     attached = pd.concat([by_number, pairs], ignore_index=True)
     cols = ["follow_up_id", "follow_up_key", "follow_up_nip", "follow_up_rec_number", "nomor_sk", "tanggal_sk",
-            "jenis_sanksi", "follow_up_bkd", "follow_up_link"]
+            "jenis_sanksi", *_evidence(fu, FOLLOW_UP_EVIDENCE), "follow_up_bkd", "follow_up_link"]
     out = frame.merge(attached[["nomor_rekomendasi", *cols]], on="nomor_rekomendasi", how="left")
     orphans = fu[~fu["follow_up_key"].isin(attached["follow_up_key"])]
     return out, orphans[[c for c in cols if c != "follow_up_link"]]
