@@ -78,9 +78,8 @@ class SourceCount:
                 if records is not None:
                     entry["records"] = (entry["records"] or 0) + records
                 return
-        log.warning("%s: %s: unrecognised header/field %r is not read (its values stay in the raw zone); "
-                    "add the spelling to the reference headers if it holds a wanted column", self.source, where,
-                    header)
+        log.warning("%s: %s: unrecognised header or field %r is not read; its values stay in the raw zone and it "
+                    "is listed in the run summary (unrecognised_headers)", self.source, where, header)
         self.unrecognised_headers.append({"file": where, "header": header, "records": records})
 
     def note_vocabulary(self, column: str, vocabulary: str, raw: pd.Series, mapping: pd.Series,
