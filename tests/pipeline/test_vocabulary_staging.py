@@ -227,3 +227,25 @@ def test_tables_staged_before_vocabularies_are_upgraded_on_merge() -> None:
         "HADIR_KAMPANYE", "DISIPLIN_SEDANG", True)
     assert row["jenis_pelanggaran_raw"] == "Menghadiri deklarasi atau kampanye calon"
     assert list(merged.columns) == recommendations.REC_COLUMNS
+
+
+def test_bkd_numeric_nip_and_region_columns_keep_their_digits(store, tmp_path) -> None:
+    # A BKD that stores the NIP as an integer column and the region code as a real number.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'numeric.sqlite'}")
+    meta = sa.MetaData()
+    columns = [sa.Column("nip", sa.BigInteger), *(sa.Column(c, sa.Text) for c in (
+        "nama", "gelar_depan", "gelar_belakang", "tanggal_lahir", "jenis_kelamin", "jenis_asn", "kode_instansi",
+        "nama_instansi", "unit_kerja", "jabatan", "golongan")), sa.Column("kode_wilayah", sa.Float),
+        sa.Column("status", sa.Text), sa.Column("updated_at", sa.Text)]
+    pegawai = sa.Table("pegawai", meta, *columns)
+    sa.Table("tindak_lanjut", meta, *(sa.Column(c, sa.Text) for c in (
+        "id", "nomor_rekomendasi", "nip", "nomor_sk", "tanggal_sk", "jenis_sanksi", "keterangan", "updated_at")))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(pegawai.insert(), [{"nip": NIP, "nama": "Budi", "tanggal_lahir": "1970-05-12", "jenis_asn": "PNS",
+                                         "kode_wilayah": 13.1, "status": "aktif", "updated_at": "2024-05-01 10:00:00"}])
+    bkd.land(engine, BkdSource(code="num", url=str(engine.url)), store, "numeric", chunk_rows=1000)
+    tables, quarantine, _ = bkd.stage_from_raw(store, "num", "numeric")
+    registry = pd.concat([pd.read_parquet(io.BytesIO(store.get_bytes(k))) for k in tables["pegawai"]["parts"].values()])
+    assert quarantine.empty
+    assert registry["nip"].tolist() == [str(NIP)] and registry["kode_wilayah"].tolist() == ["13.10"]

@@ -38,7 +38,7 @@ from pantau.settings import reference_dir
 __all__ = [
     "FUZZY_ACCEPT", "FUZZY_MARGIN", "METHODS", "VOCABULARIES", "Match", "Vocabulary", "apply_vocabularies",
     "clear_cache", "codes",
-    "label", "labels", "load_vocabularies", "map_value", "map_values", "mapping_text", "normalize_key",
+    "describe", "label", "labels", "load_vocabularies", "map_value", "map_values", "mapping_text", "normalize_key",
     "parse_mapping", "vocabulary",
 ]
 
