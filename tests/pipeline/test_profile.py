@@ -17,6 +17,7 @@ from pantau.simulate.servers import BawasluApiServer, ExportsServer
 from pantau.simulate.world import world_bkd_sources
 from pantau.sources.bawaslu import BawasluClient
 from pantau.sources.recommendations import RecommendationsClient
+
 from .conftest import TOKEN
 
 
