@@ -83,7 +83,7 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
     env = {
         "AIRFLOW_CONN_BAWASLU_API": http_conn(bawaslu_url, SIM_TOKEN),
         "AIRFLOW_CONN_RECOMMENDATIONS_FEED": http_conn(exports_url, None),
-        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json"),
+        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world_contacts(world)),
     }
     if store is not None:
         host, port = store.endpoint.split(":")
@@ -106,6 +106,14 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
         conn_ids.append(conn_id)
     env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
     return env
+
+
+def world_contacts(world: Path) -> Path:
+    """The world's alert-contacts directory: JSON in one simulator dialect, CSV in the other."""
+    for name in ("contacts.json", "contacts.csv"):
+        if (world / name).exists():
+            return world / name
+    return world / "contacts.json"
 
 
 def world_faults(world: Path, seed: int = 0) -> Any:
@@ -158,8 +166,7 @@ def demo_sources(seed: int, registry_size: int, cases: int) -> Iterator[tuple[di
         as_of = _world_as_of(world)
         if as_of:
             env["PANTAU_AS_OF"] = as_of
-        contacts = next((str(p) for p in (world / "contacts.json", world / "contacts.csv") if p.exists()), None)
-        yield env, contacts
+        yield env, str(world_contacts(world))
 
 
 def _world_as_of(world: Path) -> str | None:
