@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pantau.exceptions import ValidationFailed
@@ -332,36 +333,34 @@ def rejected_batch(frame: pd.DataFrame, findings: list[_Finding], suite: Suite, 
     """Every row of a batch rejected as a whole, quarantine columns first, then the row's own columns.
 
     A row that failed row-level rules carries the first one's reason code and names all of them in
-    ``failed_rules``; a row that passed them all carries ``batch_rejected`` and the batch-level causes.
+    ``failed_rules``; a row that passed them all carries ``batch_rejected``. Built column-wise with
+    repeated texts as categories, because a rejected batch may be a whole 6M-row registry.
     """
-    failed: dict[int, list[Rule]] = {}
-    for finding in findings:
-        if finding.error is None and not finding.success:
-            for position in finding.rows:
-                failed.setdefault(int(position), []).append(finding.rule)
     n = len(frame)
-    codes = [BATCH_REJECTED] * n
-    rules = [""] * n
-    batch_detail = "the row passed every row-level rule; the batch was rejected for: " + "; ".join(causes)
-    details = [batch_detail] * n
-    positions = sorted(failed)
-    records = frame.iloc[positions].to_dict("records") if positions else []
-    for position, record in zip(positions, records, strict=True):
-        row_rules = failed[position]
-        first = next((r for r in row_rules if r.on_failure != "flag"), None)
-        codes[position] = first.reason_code if first else BATCH_REJECTED
-        rules[position] = ";".join(r.name for r in row_rules)
-        shown = first or row_rules[0]
-        details[position] = (f"expectation {suite.name}.{shown.name} failed ({_value_text(record, shown)}); "
-                             f"failed rules: {rules[position]}; the batch was rejected for: " + "; ".join(causes))
-    code_series = pd.Series(codes, dtype="string")
-    known = {c: reason(c) for c in set(codes)}
+    codes = pd.Series(BATCH_REJECTED, index=range(n), dtype=object)
+    first = pd.Series("", index=range(n), dtype=object)
+    names = pd.Series("", index=range(n), dtype=object)
+    failing = [f for f in findings if f.error is None and not f.success and f.rows]
+    for finding in failing:
+        rows = np.unique(np.asarray(finding.rows, dtype=np.int64))
+        named = names.iloc[rows]
+        names.iloc[rows] = named.where(named == "", named + ";").astype(object) + finding.rule.name
+    for finding in reversed([f for f in failing if f.rule.on_failure != "flag"]):  # suite order: first wins
+        rows = np.unique(np.asarray(finding.rows, dtype=np.int64))
+        codes.iloc[rows] = finding.rule.reason_code
+        first.iloc[rows] = finding.rule.name
+    batch = "the batch was rejected for: " + "; ".join(causes)
+    own_rule = "expectation " + suite.name + "." + first + " failed (failed rules: " + names + "); " + batch
+    details = own_rule.where(first != "", "the row passed every row-level rule; " + batch)
+    code_categories = pd.Categorical(codes)
+    why = [reason(c) for c in code_categories.categories]
     meta = pd.DataFrame({
-        "source": suite.name, "run_key": run_key, "record_key": _record_keys(frame, suite.key).array,
-        "reason_code": code_series, "reason": code_series.map({c: r.sentence for c, r in known.items()}),
-        "action": code_series.map({c: r.action for c, r in known.items()}), "failed_rules": rules,
-        "detail": details,
-    }).astype("string")
+        "source": pd.Categorical([suite.name] * n), "run_key": pd.Categorical([run_key] * n),
+        "record_key": _record_keys(frame, suite.key).array, "reason_code": code_categories,
+        "reason": code_categories.rename_categories([r.sentence for r in why]),
+        "action": code_categories.rename_categories([r.action for r in why]),
+        "failed_rules": pd.Categorical(names), "detail": pd.Categorical(details),
+    })
     own = frame.rename(columns={c: f"{c}__record" for c in frame.columns if c in meta.columns})
     return pd.concat([meta, own.reset_index(drop=True)], axis=1)
 
