@@ -358,7 +358,7 @@ def _contact(entry: _Entry, problems: list[ContactProblem]) -> AgencyContact | E
     if kind == "escalation":
         name = entry.first("name", "nama_instansi", "ppk_jabatan") or recipients[0]
         return EscalationContact(name, recipients, origin)
-    name = entry.first("nama_instansi") or code
+    name = entry.first("nama_instansi", "name") or code
     title = entry.first("ppk_jabatan") or f"Pejabat Pembina Kepegawaian {name}"
     return AgencyContact(code, name, entry.first("kode_wilayah") or None, title, recipients, origin)
 

@@ -80,12 +80,16 @@ def _reject(store: ObjectStore, exc: ValidationFailed, dataset: str, run_key: st
     rejected_key = None
     if isinstance(exc, BatchRejected) and exc.rejected is not None:
         rejected_key = _put_rejected(store, f"quarantine/{zone}/{dataset}/{run_key}-rejected.parquet", exc.rejected)
-    index_key = upload_docs(store, docs, run_key, dataset)
+    # GX writes Data Docs before its result comes back; if it never got there, say so rather than
+    # name an object that does not exist.
+    index_key = upload_docs(store, docs, run_key, dataset) if (docs / "index.html").exists() else None
     summary.update(docs_index=index_key, rejected_key=rejected_key, version=version)
-    record_in_index(store, summary, index_key)
+    if index_key:
+        record_in_index(store, summary, index_key)
+    docs_url = f"s3://{store.bucket}/{index_key}" if index_key else "not written (validation stopped before GX)"
     if "problems" not in summary:  # not raised by validate_frame: keep its own words
-        return ValidationFailed(f"{exc.args[0]} Data Docs: s3://{store.bucket}/{index_key}.", summary)
-    message = explain_failure(summary, version=version, docs=f"s3://{store.bucket}/{index_key}",
+        return ValidationFailed(f"{exc.args[0]} Data Docs: {docs_url}.", summary)
+    message = explain_failure(summary, version=version, docs=docs_url,
                               rejected=f"s3://{store.bucket}/{rejected_key}" if rejected_key else None)
     summary["message"] = message
     if rejected_key:
