@@ -55,6 +55,11 @@ def test_matching_rates_cover_every_record(report: dict) -> None:
     assert matching["figures"]["cases"] > 0
 
 
+def test_contacts_directory_is_checked(report: dict) -> None:
+    assert report["contacts"]["agencies"] > 0
+    assert report["contacts"]["escalation_contacts"] > 0
+
+
 def test_nothing_is_published_or_sent(report: dict) -> None:
     published = [k for k in report["_objects"] if k.startswith(("published/restricted", "published/public"))]
     assert published == []

@@ -228,9 +228,7 @@ def run_profile(sources: ProfileSources, store: ObjectStore, run_key: str, as_of
 def _contacts(store: ObjectStore, location: str, report: dict[str, Any]) -> None:
     from pantau.pipeline.service import load_contacts
 
-    contacts = load_contacts(store, location)
-    report["contacts"] = {"agencies": len(contacts.get("agencies", [])),
-                          "escalation": len(contacts.get("escalation", []))}
+    report["contacts"] = load_contacts(store, location).summary()
 
 
 # --------------------------------------------------------------------------- rendering
@@ -271,8 +269,11 @@ def render_text(report: dict[str, Any]) -> str:
     out += _table(rows, ["table", "rows_in", "rows_valid", "rows_quarantined"])
     out.append("")
     out += _render_matching(report)
-    if report.get("contacts"):
-        out.append(f"7. Contacts directory: {report['contacts']}")
+    contacts = report.get("contacts")
+    if contacts:
+        out.append(f"7. Alert-contacts directory: {contacts['agencies']} agencies, {contacts['escalation_contacts']} "
+                   f"escalation contacts, {contacts['rows_rejected']} rows not usable")
+        out += [f"    {problem}" for problem in contacts["problems"][:TOP]]
         out.append("")
     if report["problems"]:
         out.append("Problems that stopped a step:")
