@@ -49,6 +49,22 @@ def pantau_home() -> Path:
     return Path(os.environ.get("PANTAU_HOME") or Path.cwd() / ".pantau").resolve()
 
 
+def reference_dir() -> Path | None:
+    """Folder of reference-data overrides (``PANTAU_REFERENCE_DIR``), ``None`` when unset.
+
+    Files placed there (``regions.csv``, ``agency_types.csv``, vocabulary files) add to or replace the
+    rows shipped in ``include/pantau/reference/data`` (see its README). A folder that is named but
+    missing is a configuration error rather than a silent fallback to the shipped tables.
+    """
+    raw = os.environ.get("PANTAU_REFERENCE_DIR")
+    if not raw:
+        return None
+    folder = Path(raw).expanduser().resolve()
+    if not folder.is_dir():
+        raise ConfigError(f"PANTAU_REFERENCE_DIR names {folder}, which is not a folder")
+    return folder
+
+
 @dataclass(frozen=True)
 class FollowUpPolicy:
     """When a recommendation's follow-up is due, and when it escalates.
