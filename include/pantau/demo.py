@@ -67,7 +67,8 @@ def airflow_env(home: Path) -> dict[str, str]:
     }
 
 
-def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int) -> dict[str, str]:
+def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int | None
+                   ) -> dict[str, str]:
     """Connections and Variables as environment variables, exactly as a deployment would set them."""
     from urllib.parse import urlsplit
 
@@ -79,18 +80,20 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
             conn["password"] = token
         return json.dumps(conn)
 
-    host, port = store.endpoint.split(":")
     env = {
         "AIRFLOW_CONN_BAWASLU_API": http_conn(bawaslu_url, SIM_TOKEN),
         "AIRFLOW_CONN_RECOMMENDATIONS_FEED": http_conn(exports_url, None),
-        "AIRFLOW_CONN_PANTAU_OBJECT_STORE": json.dumps({
-            "conn_type": "generic", "host": host, "port": int(port), "login": store.access_key,
-            "password": store.secret_key, "extra": {"bucket": S3_BUCKET, "secure": False}}),
-        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps({
-            "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
-            "extra": {"from_email": "pantau@pantau.local", "starttls": False}}),
-        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json"),
+        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world_contacts(world)),
     }
+    if store is not None:
+        host, port = store.endpoint.split(":")
+        env["AIRFLOW_CONN_PANTAU_OBJECT_STORE"] = json.dumps({
+            "conn_type": "generic", "host": host, "port": int(port), "login": store.access_key,
+            "password": store.secret_key, "extra": {"bucket": S3_BUCKET, "secure": False}})
+    if smtp_port is not None:
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps({
+            "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
+            "extra": {"from_email": "pantau@pantau.local", "starttls": False}})
     from pantau.simulate.world import world_bkd_sources
 
     conn_ids = []
@@ -103,6 +106,14 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
         conn_ids.append(conn_id)
     env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
     return env
+
+
+def world_contacts(world: Path) -> Path:
+    """The world's alert-contacts directory: JSON in one simulator dialect, CSV in the other."""
+    for name in ("contacts.json", "contacts.csv"):
+        if (world / name).exists():
+            return world / name
+    return world / "contacts.json"
 
 
 def world_faults(world: Path, seed: int = 0) -> Any:
@@ -135,6 +146,27 @@ def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[Loca
         if as_of:
             env["PANTAU_AS_OF"] = as_of
         yield LocalStack(home, world, env, bawaslu, exports, store, smtp)
+
+
+@contextmanager
+def demo_sources(seed: int, registry_size: int, cases: int) -> Iterator[tuple[dict[str, str], str | None]]:
+    """The demo's world served without faults, as Connection environment variables (for ``pantau profile``).
+
+    Yields the environment and the world's contacts directory. No object store or mail server is
+    started: a profile stages into its own scratch store and sends nothing.
+    """
+    from pantau.settings import pantau_home
+    from pantau.simulate.servers import BawasluApiServer, ExportsServer
+
+    home = pantau_home()
+    world = home / "world"
+    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases})
+    with BawasluApiServer(world, SIM_TOKEN, None) as bawaslu, ExportsServer(world, None) as exports:
+        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, None, None)}
+        as_of = _world_as_of(world)
+        if as_of:
+            env["PANTAU_AS_OF"] = as_of
+        yield env, str(world_contacts(world))
 
 
 def _world_as_of(world: Path) -> str | None:

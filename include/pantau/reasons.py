@@ -200,6 +200,12 @@ _ALL: tuple[Reason, ...] = (
         "The NIP normalisation and its flag disagree: fix the normalisation step, then replay the run.",
     ),
     Reason(
+        "batch_rejected",
+        "The record passed its own checks, but its whole batch failed a dataset-level check (schema or type "
+        "drift, a volume anomaly, too many failing rows), so none of the batch was used.",
+        "Fix the batch-level problem named in the detail and re-run; the record needs no change of its own.",
+    ),
+    Reason(
         "inconsistent_record",
         "Fields of one record contradict each other (for example an overdue entry that already has a decree).",
         "Check the step that built the record; the inputs changed in a way it does not handle.",

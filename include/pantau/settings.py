@@ -50,19 +50,19 @@ def pantau_home() -> Path:
 
 
 def reference_dir() -> Path | None:
-    """Folder of site reference data that extends the shipped tables (``PANTAU_REFERENCE_DIR``, unset).
+    """Folder of reference-data overrides (``PANTAU_REFERENCE_DIR``), ``None`` when unset.
 
-    Files there with a shipped file's name (``vocabularies.csv``, ``headers.csv``, ...) add rows to
-    the tables in ``include/pantau/reference/data/`` (format: that folder's README.md). Unset means
-    the shipped tables only.
+    Files placed there (``regions.csv``, ``agency_types.csv``, vocabulary files) add to or replace the
+    rows shipped in ``include/pantau/reference/data`` (see its README). A folder that is named but
+    missing is a configuration error rather than a silent fallback to the shipped tables.
     """
     raw = os.environ.get("PANTAU_REFERENCE_DIR")
     if not raw:
         return None
-    folder = Path(raw).expanduser()
+    folder = Path(raw).expanduser().resolve()
     if not folder.is_dir():
-        raise ConfigError(f"PANTAU_REFERENCE_DIR must be a folder, got {raw!r}")
-    return folder.resolve()
+        raise ConfigError(f"PANTAU_REFERENCE_DIR names {folder}, which is not a folder")
+    return folder
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Region codes follow Kemendagri (``13`` Sumatera Barat, ``13.06`` Kabupaten Agam)
 its capital and a handful of real regencies/cities, not all 514: the simulators need realistic
 variety, not a full gazetteer. The Papua provinces created in 2022 carry the codes used by
 Kemendagri since then (91 Papua, 92 Papua Barat, 93 Papua Selatan, 94 Papua Tengah, 95 Papua
-Pegunungan, 96 Papua Barat Daya); regency codes inside those new provinces are numbered in the
-order Kemendagri lists them and may differ in detail from the official decree.
+Pegunungan, 96 Papua Barat Daya). Every code here agrees with the product's full table
+(``pantau/reference/data/regions.csv``), which tests/reference/test_regions.py checks; some were BPS
+codes (Kota Medan as ``12.75``) until that test existed.
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ _PAPUA = (("timur", 0.75), ("umum", 0.1), ("jawa", 0.1), ("bugis", 0.05))
 
 PROVINCES: tuple[Province, ...] = (
     Province("11", "Aceh", "Aceh", "WIB", 5.4, (("umum", 0.9), ("jawa", 0.1)),
-             _r("11.71 Kota Banda Aceh; 11.06 Kabupaten Aceh Besar; 11.08 Kabupaten Aceh Utara; 11.07 Kabupaten Pidie; 11.74 Kota Lhokseumawe")),
+             _r("11.71 Kota Banda Aceh; 11.06 Kabupaten Aceh Besar; 11.08 Kabupaten Aceh Utara; 11.07 Kabupaten Pidie; 11.73 Kota Lhokseumawe")),
     Province("12", "Sumatera Utara", "Sumut", "WIB", 15.1, (("batak", 0.6), ("umum", 0.25), ("jawa", 0.15)),
-             _r("12.75 Kota Medan; 12.12 Kabupaten Deli Serdang; 12.09 Kabupaten Simalungun; 12.05 Kabupaten Tapanuli Utara; 12.13 Kabupaten Langkat")),
+             _r("12.71 Kota Medan; 12.07 Kabupaten Deli Serdang; 12.08 Kabupaten Simalungun; 12.02 Kabupaten Tapanuli Utara; 12.05 Kabupaten Langkat")),
     Province("13", "Sumatera Barat", "Sumbar", "WIB", 5.6, (("minang", 0.85), ("umum", 0.1), ("jawa", 0.05)),
              _r("13.71 Kota Padang; 13.06 Kabupaten Agam; 13.04 Kabupaten Tanah Datar; 13.05 Kabupaten Padang Pariaman; 13.75 Kota Bukittinggi")),
     Province("14", "Riau", "Riau", "WIB", 6.6, _MELAYU,
@@ -81,11 +82,11 @@ PROVINCES: tuple[Province, ...] = (
     Province("18", "Lampung", "Lampung", "WIB", 9.1, (("jawa", 0.6), ("umum", 0.35), ("sunda", 0.05)),
              _r("18.71 Kota Bandar Lampung; 18.01 Kabupaten Lampung Selatan; 18.02 Kabupaten Lampung Tengah; 18.07 Kabupaten Lampung Timur; 18.72 Kota Metro")),
     Province("19", "Kepulauan Bangka Belitung", "Babel", "WIB", 1.5, _MELAYU,
-             _r("19.71 Kota Pangkalpinang; 19.01 Kabupaten Bangka; 19.02 Kabupaten Belitung; 19.05 Kabupaten Bangka Selatan")),
+             _r("19.71 Kota Pangkalpinang; 19.01 Kabupaten Bangka; 19.02 Kabupaten Belitung; 19.03 Kabupaten Bangka Selatan")),
     Province("21", "Kepulauan Riau", "Kepri", "WIB", 2.1, _MELAYU,
-             _r("21.72 Kota Tanjungpinang; 21.71 Kota Batam; 21.01 Kabupaten Karimun; 21.02 Kabupaten Bintan")),
+             _r("21.72 Kota Tanjungpinang; 21.71 Kota Batam; 21.02 Kabupaten Karimun; 21.01 Kabupaten Bintan")),
     Province("31", "DKI Jakarta", "DKI", "WIB", 10.7, (("jawa", 0.4), ("umum", 0.3), ("sunda", 0.15), ("batak", 0.1), ("manado", 0.05)),
-             _r("31.73 Kota Jakarta Pusat; 31.71 Kota Jakarta Selatan; 31.72 Kota Jakarta Timur; 31.74 Kota Jakarta Barat; 31.75 Kota Jakarta Utara"),
+             _r("31.71 Kota Jakarta Pusat; 31.74 Kota Jakarta Selatan; 31.75 Kota Jakarta Timur; 31.73 Kota Jakarta Barat; 31.72 Kota Jakarta Utara"),
              admin_regions=True),
     Province("32", "Jawa Barat", "Jabar", "WIB", 49.9, _SUNDA,
              _r("32.73 Kota Bandung; 32.01 Kabupaten Bogor; 32.04 Kabupaten Bandung; 32.03 Kabupaten Cianjur; 32.16 Kabupaten Bekasi; 32.75 Kota Bekasi; 32.71 Kota Bogor")),
@@ -102,7 +103,7 @@ PROVINCES: tuple[Province, ...] = (
     Province("52", "Nusa Tenggara Barat", "NTB", "WITA", 5.5, (("umum", 0.85), ("bali", 0.05), ("jawa", 0.1)),
              _r("52.71 Kota Mataram; 52.01 Kabupaten Lombok Barat; 52.02 Kabupaten Lombok Tengah; 52.03 Kabupaten Lombok Timur; 52.06 Kabupaten Bima")),
     Province("53", "Nusa Tenggara Timur", "NTT", "WITA", 5.5, _TIMUR,
-             _r("53.71 Kota Kupang; 53.03 Kabupaten Kupang; 53.02 Kabupaten Sumba Timur; 53.04 Kabupaten Timor Tengah Selatan; 53.10 Kabupaten Ende")),
+             _r("53.71 Kota Kupang; 53.01 Kabupaten Kupang; 53.11 Kabupaten Sumba Timur; 53.02 Kabupaten Timor Tengah Selatan; 53.08 Kabupaten Ende")),
     Province("61", "Kalimantan Barat", "Kalbar", "WIB", 5.5, _MELAYU,
              _r("61.71 Kota Pontianak; 61.72 Kota Singkawang; 61.01 Kabupaten Sambas; 61.03 Kabupaten Sanggau; 61.04 Kabupaten Ketapang")),
     Province("62", "Kalimantan Tengah", "Kalteng", "WIB", 2.7, _MELAYU,
@@ -112,17 +113,17 @@ PROVINCES: tuple[Province, ...] = (
     Province("64", "Kalimantan Timur", "Kaltim", "WITA", 3.9, (("umum", 0.4), ("jawa", 0.3), ("bugis", 0.3)),
              _r("64.72 Kota Samarinda; 64.71 Kota Balikpapan; 64.02 Kabupaten Kutai Kartanegara; 64.03 Kabupaten Berau; 64.08 Kabupaten Kutai Timur")),
     Province("65", "Kalimantan Utara", "Kaltara", "WITA", 0.7, (("umum", 0.5), ("bugis", 0.3), ("jawa", 0.2)),
-             _r("65.02 Kabupaten Bulungan; 65.71 Kota Tarakan; 65.01 Kabupaten Malinau; 65.04 Kabupaten Nunukan")),
+             _r("65.01 Kabupaten Bulungan; 65.71 Kota Tarakan; 65.02 Kabupaten Malinau; 65.03 Kabupaten Nunukan")),
     Province("71", "Sulawesi Utara", "Sulut", "WITA", 2.6, (("manado", 0.85), ("umum", 0.15)),
              _r("71.71 Kota Manado; 71.72 Kota Bitung; 71.02 Kabupaten Minahasa; 71.05 Kabupaten Minahasa Selatan; 71.01 Kabupaten Bolaang Mongondow")),
     Province("72", "Sulawesi Tengah", "Sulteng", "WITA", 3.0, (("bugis", 0.5), ("umum", 0.4), ("manado", 0.1)),
-             _r("72.71 Kota Palu; 72.02 Kabupaten Banggai; 72.04 Kabupaten Poso; 72.05 Kabupaten Donggala")),
+             _r("72.71 Kota Palu; 72.01 Kabupaten Banggai; 72.02 Kabupaten Poso; 72.03 Kabupaten Donggala")),
     Province("73", "Sulawesi Selatan", "Sulsel", "WITA", 9.2, _BUGIS,
-             _r("73.71 Kota Makassar; 73.72 Kota Parepare; 73.06 Kabupaten Gowa; 73.11 Kabupaten Bone; 73.09 Kabupaten Maros")),
+             _r("73.71 Kota Makassar; 73.72 Kota Parepare; 73.06 Kabupaten Gowa; 73.08 Kabupaten Bone; 73.09 Kabupaten Maros")),
     Province("74", "Sulawesi Tenggara", "Sultra", "WITA", 2.7, _BUGIS,
-             _r("74.71 Kota Kendari; 74.72 Kota Baubau; 74.03 Kabupaten Konawe; 74.04 Kabupaten Kolaka; 74.02 Kabupaten Muna")),
+             _r("74.71 Kota Kendari; 74.72 Kota Baubau; 74.02 Kabupaten Konawe; 74.01 Kabupaten Kolaka; 74.03 Kabupaten Muna")),
     Province("75", "Gorontalo", "Gorontalo", "WITA", 1.2, (("umum", 0.85), ("bugis", 0.15)),
-             _r("75.71 Kota Gorontalo; 75.02 Kabupaten Gorontalo; 75.01 Kabupaten Boalemo")),
+             _r("75.71 Kota Gorontalo; 75.01 Kabupaten Gorontalo; 75.02 Kabupaten Boalemo")),
     Province("76", "Sulawesi Barat", "Sulbar", "WITA", 1.4, _BUGIS,
              _r("76.02 Kabupaten Mamuju; 76.04 Kabupaten Polewali Mandar; 76.05 Kabupaten Majene; 76.03 Kabupaten Mamasa")),
     Province("81", "Maluku", "Maluku", "WIT", 1.9, _TIMUR,
