@@ -249,3 +249,12 @@ def test_bkd_numeric_nip_and_region_columns_keep_their_digits(store, tmp_path) -
     registry = pd.concat([pd.read_parquet(io.BytesIO(store.get_bytes(k))) for k in tables["pegawai"]["parts"].values()])
     assert quarantine.empty
     assert registry["nip"].tolist() == [str(NIP)] and registry["kode_wilayah"].tolist() == ["13.10"]
+
+
+def test_profile_prints_unknown_values_with_the_suggested_code(store) -> None:
+    from pantau.pipeline.profile import _render_notes
+
+    _, _, count = _stage_bawaslu(store, [_case("P-1", kategori="Pasang baliho"), _case("P-2", sumber_informasi="x")])
+    lines = "\n".join(_render_notes({"sources": counts_dict([count]), "source_notes": {}}))
+    assert "unrecognised header 'sumber_informasi' (1 rows filled it)" in lines
+    assert "Pasang baliho" in lines and "ALAT_PERAGA" in lines and "unknown" in lines

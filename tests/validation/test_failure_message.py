@@ -48,7 +48,7 @@ def test_every_failing_rule_is_named_with_top_values_and_counts() -> None:
     assert "rekomendasi_sanksi_allowed (quarantine, value_not_allowed): rekomendasi_sanksi not in the " \
            "recommended sanction vocabulary: 'Teguran lisan' x3 (3 of 60 rows)" in message
     assert "Failing rule 1/2" in message and "Failing rule 2/2" in message
-    assert "Next: Add the code to the category list" in message  # the reason's advice, per rule
+    assert "Next: Add the spelling as a synonym in PANTAU_REFERENCE_DIR/vocabularies.csv" in message  # per rule
     summary = error.args[1]
     failed = {e["name"]: e for e in summary["failed_expectations"]}
     assert failed["jenis_pelanggaran_allowed"]["top_values"][0] == {"value": "'Medsos Interaksi'", "count": 30}

@@ -284,6 +284,22 @@ def render_text(report: dict[str, Any]) -> str:
 def _render_notes(report: dict[str, Any]) -> list[str]:
     out = ["3. Values and headers the reference data does not know"]
     found = False
+    # What staging counted (pantau.pipeline.runs.SourceCount): headers/fields nobody reads, and per
+    # vocabulary column the unknown values (with the closest code as a suggestion) and fuzzy mappings.
+    for row in report["sources"]:
+        for entry in row.get("unrecognised_headers") or []:
+            found = True
+            rows = "" if entry.get("records") is None else f" ({entry['records']} rows filled it)"
+            out.append(f"    {row['source']}: {entry['file']}: unrecognised header {entry['header']!r}{rows}")
+        for column, tally in (row.get("vocabulary") or {}).items():
+            values = [{"value": u["raw"], "rows": u["rows"], "mapped": "unknown", "suggestion": u["suggestion"] or "",
+                       "score": u["suggestion_score"] or ""} for u in tally.get("unknown", [])]
+            values += [{"value": f["raw"], "rows": f["rows"], "mapped": "fuzzy", "suggestion": f["code"],
+                        "score": f["confidence"]} for f in tally.get("fuzzy", [])]
+            if values:
+                found = True
+                out.append(f"    {row['source']} {column} ({tally['vocabulary']}; {tally['methods']}):")
+                out += ["  " + line for line in _table(values, ["value", "rows", "mapped", "suggestion", "score"])]
     for source, notes in report["source_notes"].items():
         for name, value in notes.items():
             if name in ("unrecognised_headers", "unknown_fields", "unknown_columns") and value:

@@ -104,6 +104,7 @@ def domain_parameters() -> dict[str, object]:
         "category_codes": sorted(violation_categories()),
         # Recommendations and decrees may both say "no sanction".
         "sanction_codes": [*sanction_codes, NO_SANCTION],
+        "recommended_sanction_codes": [*sanction_codes, NO_SANCTION],
         "category_values": category_values(),
         "sanction_values": sanction_values(),
         "recommended_sanction_values": [*sanction_values(), NO_SANCTION],

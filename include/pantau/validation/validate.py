@@ -200,8 +200,9 @@ def _bound(value: Any, parameters: dict[str, Any]) -> str:
 
 def _vocabulary(value_set: Any) -> str:
     if isinstance(value_set, dict) and "$PARAMETER" in value_set:
-        # category_values -> "the category vocabulary" (pantau.validation.domain)
-        return f"the {value_set['$PARAMETER'].removesuffix('_values').replace('_', ' ')} vocabulary"
+        # category_codes -> "the category vocabulary" (pantau.validation.domain)
+        name = value_set["$PARAMETER"].removesuffix("_values").removesuffix("_codes")
+        return f"the {name.replace('_', ' ')} vocabulary"
     values = list(value_set or [])
     return f"{values[:TOP_VALUES]}" + (" ..." if len(values) > TOP_VALUES else "")
 
@@ -220,6 +221,7 @@ def describe_rule(rule: Rule, parameters: dict[str, Any]) -> str:
         "expect_column_values_to_be_unique": lambda: f"{column} repeated",
         "expect_compound_columns_to_be_unique": lambda: f"({', '.join(kw.get('column_list') or [])}) repeated",
         "expect_column_values_to_match_regex": lambda: f"{column} does not match {kw.get('regex')}",
+        "expect_column_values_to_not_match_regex": lambda: f"{column} matches {kw.get('regex')}",
         "expect_column_values_to_be_between": lambda: _between(column, kw, parameters),
         "expect_column_pair_values_a_to_be_greater_than_b": lambda: (
             f"{kw.get('column_A')} not {'>=' if kw.get('or_equal') else '>'} {kw.get('column_B')}"),
