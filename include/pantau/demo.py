@@ -102,7 +102,8 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({
             "conn_type": "generic", "extra": {"sqlalchemy_url": source.url, "code": source.code,
                                               "pegawai_table": source.pegawai_table,
-                                              "tindak_lanjut_table": source.tindak_lanjut_table}})
+                                              "tindak_lanjut_table": source.tindak_lanjut_table,
+                                              "timezone": source.timezone}})
         conn_ids.append(conn_id)
     env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
     return env

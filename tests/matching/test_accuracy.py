@@ -5,8 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pantau.matching.evaluate import evaluate
+from pantau.matching.world import load_world
+from pantau.pipeline import reconcile
+from pantau.simulate.generate import GenerateOptions, generate_world
+
+
+# A seeded dialect-b world (docs/SIMULATOR.md "Dialect b"): data written independently of the first
+# simulator, for accuracy tests on conventions the matcher was not written against.
+@pytest.fixture(scope="session")
+def world_dir_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world_b")
+    generate_world(out, GenerateOptions(seed=11, registry_size=30_000, cases=1_500, dialect="b"), False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def consolidated_b(world_dir_b: Path) -> pd.DataFrame:
+    staged = load_world(world_dir_b, cache=False)
+    return reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry,
+                                transfers=staged.transfers)
 
 
 def test_accuracy_floors(consolidated: pd.DataFrame, world_dir: Path) -> None:

@@ -6,7 +6,9 @@ case and follow-up linking, review queue) on a generated world, default 50k case
 (DuckDB backend) on the fuzzy stage's own queries (records left without a NIP answer) against the
 same registry blocks and prints the time ratio and both precision/recall figures.
 
-``accuracy`` prints precision/recall per noise type against the world's ground truth.
+``accuracy`` prints precision/recall against the world's ground truth, for one dialect's world or
+several (``--dialect a b``): persons overall, per noise type and per name group, case and follow-up
+links, respondents who are no civil servants but got linked, and the overdue set.
 
 The world is generated once into ``--world`` (reused when present) and staged once into
 ``<world>/prepared`` (the staging is the ingest DAGs' job, not timed here).
@@ -42,15 +44,18 @@ def _in_child(target: Any, *args: Any) -> None:
                          f"(exit code {child.exitcode}); see the error above")
 
 
-def _world(args: argparse.Namespace) -> Path:
-    world = Path(args.world)
+def _world(args: argparse.Namespace, dialect: str = "a", world: Path | None = None) -> Path:
+    world = Path(world or args.world)
     if not (world / "manifest.json").exists():
         from pantau.simulate.generate import GenerateOptions, generate_world
 
-        print(f"generating {args.registry_size:,} persons / {args.cases:,} cases into {world} ...", flush=True)
+        registry = args.registry_size or DIALECT_DEFAULTS[dialect][1]
+        cases = args.cases or DIALECT_DEFAULTS[dialect][2]
+        print(f"generating a dialect-{dialect} world, {registry:,} persons / {cases:,} cases into {world} ...",
+              flush=True)
         started = time.perf_counter()
         _in_child(generate_world, world,
-                  GenerateOptions(seed=args.seed, registry_size=args.registry_size, cases=args.cases), False)
+                  GenerateOptions(seed=args.seed, registry_size=registry, cases=cases, dialect=dialect), False)
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     return world
 
@@ -91,27 +96,74 @@ def run_reconcile_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# Per dialect: the default world folder, registry size and case count of ``pantau bench accuracy``.
+DIALECT_DEFAULTS = {"a": (Path(".pantau/bench/accuracy-200k"), 200_000, 5_000),
+                    "b": (Path(".pantau/bench/accuracy-b-50k"), 50_000, 2_000)}
+
+
+def _accuracy_worlds(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """(dialect, world folder) pairs; an existing world's own dialect must agree with ``--dialect``."""
+    from pantau.matching.evaluate import world_dialect
+
+    dialects = list(dict.fromkeys(args.dialect or ["a"]))
+    out = []
+    for d in dialects:
+        if args.world:
+            world = Path(str(args.world).replace("{dialect}", d))
+            if len(dialects) > 1 and "{dialect}" not in str(args.world):
+                raise SystemExit("with several --dialect values, --world must contain {dialect}")
+        else:
+            world = DIALECT_DEFAULTS[d][0]
+        if (world / "manifest.json").exists() and world_dialect(world) != d:
+            raise SystemExit(f"{world} holds a dialect-{world_dialect(world)} world, not dialect {d}")
+        out.append((d, world))
+    return out
+
+
+def _summary_row(dialect: str, f: dict[str, Any]) -> dict[str, Any]:
+    od = f["overdue"]
+    return {"dialect": dialect, "cases_published": f["published_share"]["cases"]["share"],
+            "recs_published": f["published_share"]["recommendations"]["share"], "person_P": f["person"]["precision"], "person_R": f["person"]["recall"],
+            "R_ceiling": f["person_recall_ceiling"], "case_rec_P": f["case_link"]["precision"],
+            "case_rec_R": f["case_link"]["recall"], "rec_fu_P": f["follow_up_link"]["precision"],
+            "rec_fu_R": f["follow_up_link"]["recall"], "non_asn_linked": f["non_asn_respondents"]["linked"],
+            "non_asn_n": f["non_asn_respondents"]["respondents"], "overdue_P": od.get("precision"),
+            "overdue_R": od.get("recall"), "category_acc": f["category_accuracy"]}
+
+
 def run_accuracy_bench(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from pantau.matching.evaluate import evaluate
     from pantau.pipeline import reconcile
 
-    world = _world(args)
-    staged = _stage(world)
-    consolidated = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry,
-                                         transfers=staged.transfers)
-    figures = evaluate(consolidated, world)
-    by_noise = figures.pop("person_by_noise")
-    print(json.dumps(figures, indent=2))
-    print("\nperson matching per noise type:")
-    print(by_noise.to_string(index=False))
+    summary = []
+    for dialect, folder in _accuracy_worlds(args):
+        world = _world(args, dialect, folder)
+        staged = _stage(world)
+        consolidated = reconcile.link_cases(staged.cases, staged.recs, staged.follow_ups, staged.registry,
+                                             transfers=staged.transfers)
+        figures = evaluate(consolidated, world)
+        by_noise = figures.pop("person_by_noise")
+        by_group = figures.pop("person_by_name_group")
+        print(f"\n=== dialect {dialect}: {world}")
+        print(json.dumps(figures, indent=2))
+        print(f"\nperson matching per noise type (dialect {dialect}):")
+        print(by_noise.to_string(index=False))
+        print(f"\nperson matching per name group (dialect {dialect}):")
+        print(by_group.to_string(index=False))
+        summary.append(_summary_row(dialect, figures))
+    print("\naccuracy per dialect:")
+    print(pd.DataFrame(summary).to_string(index=False))
     return 0
 
 
-def _common(parser: argparse.ArgumentParser, world: Path, registry: int, cases: int) -> None:
-    parser.add_argument("--world", default=str(world), help="world directory (generated when missing)")
-    parser.add_argument("--registry-size", type=int, default=registry)
-    parser.add_argument("--cases", type=int, default=cases)
-    parser.add_argument("--seed", type=int, default=20241127)
+def _common(parser: argparse.ArgumentParser, world: Path | None, registry: int | None, cases: int | None) -> None:
+    parser.add_argument("--world", default=str(world) if world else None,
+                        help="world directory (generated when missing)")
+    parser.add_argument("--registry-size", type=int, default=registry, help="persons when generating")
+    parser.add_argument("--cases", type=int, default=cases, help="Bawaslu cases when generating")
+    parser.add_argument("--seed", type=int, default=20241127, help="seed when generating")
 
 
 def register(subparsers: Any) -> None:
@@ -121,6 +173,19 @@ def register(subparsers: Any) -> None:
     rec.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
                      help="also run Splink (DuckDB) on the fuzzy stage and print the ratio")
     rec.set_defaults(func=run_reconcile_bench)
-    acc = subparsers.add_parser("accuracy", help="precision/recall per noise type against the ground truth")
-    _common(acc, Path(".pantau/bench/accuracy-200k"), 200_000, 5_000)
+    acc = subparsers.add_parser(
+        "accuracy", help="precision/recall against the ground truth, per dialect, noise type and name group",
+        description="Stage a simulated world (generated when missing), reconcile it and compare with its ground "
+                    "truth: person matching overall, per noise type and per name group; case <-> recommendation "
+                    "and recommendation <-> follow-up links; respondents who are no civil servants but were "
+                    "linked (should be 0); the overdue set as of the world's newest phase date under the default "
+                    "follow-up policy; a summary table per dialect at the end.",
+        epilog="Defaults per dialect (world folder, persons, cases): " + "; ".join(
+            f"{d}: {w}, {r:,}, {c:,}" for d, (w, r, c) in DIALECT_DEFAULTS.items())
+            + ". Examples: pantau bench accuracy --dialect b;  pantau bench accuracy --dialect a b "
+              "--world /tmp/acc-{dialect} --registry-size 30000 --cases 1500")
+    acc.add_argument("--dialect", nargs="+", choices=sorted(DIALECT_DEFAULTS), default=None, metavar="{a,b}",
+                     help="simulator dialect(s) to measure: a (the first world, default), b (the independent "
+                          "second dialect, docs/SIMULATOR.md), or both: --dialect a b")
+    _common(acc, None, None, None)
     acc.set_defaults(func=run_accuracy_bench)

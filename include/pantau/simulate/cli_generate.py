@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from pantau.simulate import noise as nz
-from pantau.simulate.generate import DEFAULT_BKD_URL, DEFAULT_SEED, GenerateOptions, generate_world
+from pantau.simulate.generate import DEFAULT_BKD_URL, DEFAULT_SEED, DIALECTS, GenerateOptions, generate_world
 
 
 def _rate(text: str) -> float:
@@ -21,6 +21,10 @@ def _rate(text: str) -> float:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, help="directory to write the world into (created if missing)")
+    p.add_argument("--dialect", choices=DIALECTS, default="a",
+                   help="a: the first world (default); b: a second world written independently, with its own regions, "
+                        "naming cultures, agency structure and spellings (docs/SIMULATOR.md, 'Dialect b'); its data "
+                        "phenomena are its own, so of the noise switches only the HTTP faults (rate_*) apply")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed; same seed and options give the same bytes (default %(default)s)")
     p.add_argument("--registry-size", type=int, default=20_000, help="number of ASN persons in the BKD registries, 1k..6M (default %(default)s)")
     p.add_argument("--cases", type=int, default=500, help="number of Bawaslu cases, 10..100k (default %(default)s)")
@@ -43,9 +47,16 @@ def options_from_args(args: argparse.Namespace) -> GenerateOptions:
         value = getattr(args, f"noise_{name}", None)
         if value is not None:
             rates[name] = value
+    dialect = getattr(args, "dialect", "a")
+    if dialect == "b":
+        data_switches = [name for name in nz.NOISE_BY_NAME
+                         if name not in nz.HTTP_FAULTS and getattr(args, f"noise_{name}", None) is not None]
+        if data_switches:
+            raise ValueError(f"--dialect b has its own data phenomena; only the HTTP fault switches apply, not: "
+                             f"{', '.join('--noise-' + n.replace('_', '-') for n in data_switches)}")
     return GenerateOptions(seed=args.seed, registry_size=args.registry_size, cases=args.cases, bkds=args.bkds,
                            transfer_rate=args.transfer_rate, bkd_url_template=args.bkd_url_template,
-                           noise=nz.NoiseConfig(rates))
+                           noise=nz.NoiseConfig(rates), dialect=dialect)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     manifest = generate_world(args.out, options, progress=not args.no_progress)
-    summary = {"out": str(args.out), "seconds": round(time.monotonic() - started, 1),
+    summary = {"out": str(args.out), "dialect": manifest.get("dialect", "a"),
+               "seconds": round(time.monotonic() - started, 1),
                "persons": manifest["registry"]["persons"], "lifecycle": manifest["lifecycle"]}
     print(json.dumps(summary, indent=2))
     return 0

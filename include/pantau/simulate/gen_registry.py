@@ -58,6 +58,7 @@ class Registry:
     jabatan_vocab: np.ndarray
     unit_vocab: np.ndarray
     bkds: tuple[Bkd, ...]
+    style: np.ndarray | None = None  # int8 index into names.STYLES (the naming culture a name was drawn from)
 
     @property
     def size(self) -> int:
@@ -273,7 +274,8 @@ def build_registry(seed: int, size: int, n_bkds: int, transfer_rate: float, tick
     tr = _transfers(rng, status, bkd, updated_at, tables, transfer_rate, len(bkds))
     tick(2)
     return Registry(nip, name, front, back, birth, gender, pppk, agency, jabatan, unit, golongan, status,
-                    updated_at, bkd, *tr, catalog=catalog, jabatan_vocab=vocab[0], unit_vocab=vocab[1], bkds=bkds)
+                    updated_at, bkd, *tr, catalog=catalog, jabatan_vocab=vocab[0], unit_vocab=vocab[1], bkds=bkds,
+                    style=style)
 
 
 def shared_name_rate(reg: Registry) -> float:

@@ -27,6 +27,12 @@ from pantau.simulate.gen_registry import GOLONGAN, STATUSES, Registry, build_reg
 
 DEFAULT_SEED = 20241127
 DEFAULT_BKD_URL = "sqlite:///bkd/{code}.sqlite"
+DIALECTS = ("a", "b")
+# The name group of each of this dialect's naming styles (truth/persons.parquet "name_group"; dialect b
+# uses the same group names where the cultures coincide, so accuracy per group compares across dialects).
+NAME_GROUP_OF_STYLE = {"jawa": "javanese", "umum": "common", "sunda": "sundanese", "batak": "batak",
+                       "minang": "minang", "bugis": "bugis_buton", "manado": "manado", "bali": "balinese",
+                       "timur": "eastern"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,13 @@ class GenerateOptions:
     transfer_rate: float = 0.01
     bkd_url_template: str = DEFAULT_BKD_URL
     noise: nz.NoiseConfig = field(default_factory=nz.NoiseConfig)
+    dialect: str = "a"  # a: the first world; b: the independent second dialect (docs/SIMULATOR.md "Dialect b")
 
     def validate(self) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, got {self.dialect!r}")
+        if self.dialect == "b" and self.registry_size > 2_000_000:
+            raise ValueError("dialect b generates up to 2,000,000 persons")
         if not 1 <= self.registry_size <= 10_000_000:
             raise ValueError("registry_size must be within 1..10,000,000")
         if not 1 <= self.cases <= 200_000:
@@ -116,7 +127,7 @@ def persons_table(reg: Registry) -> pa.Table:
     moved[reg.tr_person] = reg.tr_date
     no_move = bkd_prev < 0
     bkd_codes = [b.code for b in reg.bkds]
-    return pa.table({
+    columns = {
         "nip": pa.array(reg.nip).cast(pa.string()),
         "nama": _dict_col(reg.name, reg.catalog.names),
         "gelar_depan": _dict_col(reg.front, list(nm.FRONT_TITLES)),
@@ -132,7 +143,10 @@ def persons_table(reg: Registry) -> pa.Table:
         "bkd_previous": _dict_col(np.maximum(bkd_prev, 0), bkd_codes, mask=no_move),
         "kode_instansi_previous": _dict_col(np.maximum(ag_prev, 0), [a.kode_instansi for a in agencies], mask=no_move),
         "transfer_date": pa.array(moved, mask=no_move),
-    })
+    }
+    if reg.style is not None:
+        columns["name_group"] = _dict_col(reg.style, [NAME_GROUP_OF_STYLE[s] for s in nm.STYLES])
+    return pa.table(columns)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -203,8 +217,13 @@ def _registry_summary(reg: Registry, pegawai_rows: dict[str, int]) -> dict[str, 
 def generate_world(out: Path, options: GenerateOptions, progress: bool = True) -> dict[str, Any]:
     """Write a world into ``out`` and return the manifest (also written as manifest.json)."""
     options.validate()
+    if options.dialect == "b":
+        from pantau.simulate.dialect_b.generate import generate_world_b
+
+        return generate_world_b(out, options, progress)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "contacts.csv").unlink(missing_ok=True)  # a directory left by a dialect-b world here
     # A re-run into the same directory must not leave files of an earlier world (e.g. other months).
     for sub in ("exports", "bawaslu", "truth"):
         shutil.rmtree(out / sub, ignore_errors=True)
@@ -231,6 +250,12 @@ def generate_world(out: Path, options: GenerateOptions, progress: bool = True) -
                                 "tindak_lanjut_phase1_table": TINDAK_LANJUT_PHASE1, "provinces": list(b.provinces)})
     _dump(bkd_entries, out / "bkd" / "bkds.json")
     _dump(contacts(), out / "contacts.json")
+    # Truth columns shared with dialect b: every respondent here is a civil servant; recommendation dates.
+    for row in case_truth:
+        row["respondent"] = "asn"
+    rec_dates = {c.case_id: c.rec.tanggal.isoformat() for c in cases if c.rec is not None}
+    for row in rec_truth:
+        row["tanggal_rekomendasi"] = rec_dates[row["case_id"]]
     _write_truth(out, reg, case_truth, rec_truth, file_truth, fu_truth)
     manifest = _manifest(options, reg, cases, counts, pegawai_rows)
     _dump(manifest, out / "manifest.json")
@@ -242,11 +267,13 @@ def _write_truth(out: Path, reg: Registry, case_truth: list[dict[str, Any]], rec
     t = out / "truth"
     _write_parquet(persons_table(reg), t / "persons.parquet")
     _write_parquet(_rows_table(case_truth, ["case_id", "nomor_register", "phase", "updated_at", "status", "true_nip",
-                                            "true_kode_instansi", "true_category", "noise", "reject_reason"]),
+                                            "true_kode_instansi", "true_category", "noise", "reject_reason",
+                                            "respondent"]),
                    t / "cases.parquet")
     _write_parquet(_rows_table(rec_truth, ["file", "phase", "row_number", "no", "nomor_rekomendasi", "case_id",
                                            "true_nip", "nomor_register", "true_category", "proven", "sanction",
-                                           "noise", "reject_reason"]), t / "recommendations.parquet")
+                                           "noise", "reject_reason", "tanggal_rekomendasi"]),
+                   t / "recommendations.parquet")
     _write_parquet(_rows_table(file_truth, ["file", "phase", "format", "sha256", "updated_at", "header_row", "n_rows",
                                             "date_style", "delimiter", "encoding", "corrected", "noise"]),
                    t / "export_files.parquet")
@@ -261,9 +288,11 @@ def _manifest(options: GenerateOptions, reg: Registry, cases: list[Case], counts
     return {
         "generator": "pantau.simulate.generate",
         "pantau_version": pantau.__version__,
+        "dialect": "a",
         "seed": options.seed,
         "options": {"registry_size": options.registry_size, "cases": options.cases, "bkds": options.bkds,
-                    "transfer_rate": options.transfer_rate, "bkd_url_template": options.bkd_url_template},
+                    "transfer_rate": options.transfer_rate, "bkd_url_template": options.bkd_url_template,
+                    "dialect": "a"},
         "noise": options.noise.as_dict(),
         "phases": {str(p): f"{t.isoformat()}+07:00" for p, t in PHASE_CUTOFFS.items()},
         "follow_up_working_days": FOLLOW_UP_WORKING_DAYS,

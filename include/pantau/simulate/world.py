@@ -18,5 +18,6 @@ def world_bkd_sources(world: Path, *, phase1_follow_ups: bool = False) -> list[B
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             url = f"sqlite:///{(world / url.removeprefix('sqlite:///')).resolve()}"
         follow_table = entry["tindak_lanjut_phase1_table"] if phase1_follow_ups else entry["tindak_lanjut_table"]
-        sources.append(BkdSource(entry["code"], url, entry["pegawai_table"], follow_table))
+        sources.append(BkdSource(entry["code"], url, entry["pegawai_table"], follow_table,
+                                 entry.get("timezone", "Asia/Jakarta")))
     return sources
