@@ -9,7 +9,7 @@ import sys
 def _demo(args: argparse.Namespace) -> int:
     from pantau.demo import demo
 
-    return demo(args.seed, args.registry_size, args.cases)
+    return demo(args.seed, args.registry_size, args.cases, args.dialect)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -56,7 +56,8 @@ def _profile(args: argparse.Namespace) -> int:
         if args.demo:
             from pantau.demo import demo_sources
 
-            env, world_contacts = stack.enter_context(demo_sources(args.seed, args.registry_size, args.cases))
+            env, world_contacts = stack.enter_context(demo_sources(args.seed, args.registry_size, args.cases,
+                                                                   args.dialect))
             os.environ.update(env)
             contacts = contacts or world_contacts
         # Airflow is imported only here: the profile reads the deployment's Connections through its hooks.
@@ -98,6 +99,7 @@ def _add_profile(commands: argparse._SubParsersAction) -> None:
     profile.add_argument("--seed", type=int, default=20241127, help="with --demo: world seed")
     profile.add_argument("--registry-size", type=int, default=20_000, help="with --demo: registry persons")
     profile.add_argument("--cases", type=int, default=500, help="with --demo: Bawaslu cases")
+    profile.add_argument("--dialect", choices=("a", "b"), default="a", help="with --demo: simulator dialect")
     profile.set_defaults(func=_profile)
 
 
@@ -181,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=20241127, help="world seed")
     demo.add_argument("--registry-size", type=int, default=20_000, help="registry persons")
     demo.add_argument("--cases", type=int, default=500, help="Bawaslu cases")
+    demo.add_argument("--dialect", choices=("a", "b"), default="a",
+                      help="simulator dialect: a, or b (independently written data; state in PANTAU_HOME/dialect-b)")
     demo.set_defaults(func=_demo)
     _add_replay(commands)
     _add_profile(commands)

@@ -150,18 +150,29 @@ def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[Loca
 
 
 @contextmanager
-def demo_sources(seed: int, registry_size: int, cases: int) -> Iterator[tuple[dict[str, str], str | None]]:
+def demo_home(dialect: str = "a") -> Path:
+    """Where a demo keeps its state: ``PANTAU_HOME``, or ``PANTAU_HOME/dialect-b`` for the second dialect.
+
+    Each dialect is its own simulated world; sharing one object store would mix the two worlds' records
+    and watermarks, so each gets its own home.
+    """
+    from pantau.settings import pantau_home
+
+    return pantau_home() if dialect == "a" else pantau_home() / f"dialect-{dialect}"
+
+
+def demo_sources(seed: int, registry_size: int, cases: int, dialect: str = "a"
+                 ) -> Iterator[tuple[dict[str, str], str | None]]:
     """The demo's world served without faults, as Connection environment variables (for ``pantau profile``).
 
     Yields the environment and the world's contacts directory. No object store or mail server is
     started: a profile stages into its own scratch store and sends nothing.
     """
-    from pantau.settings import pantau_home
     from pantau.simulate.servers import BawasluApiServer, ExportsServer
 
-    home = pantau_home()
+    home = demo_home(dialect)
     world = home / "world"
-    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases})
+    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases, "dialect": dialect})
     with BawasluApiServer(world, SIM_TOKEN, None) as bawaslu, ExportsServer(world, None) as exports:
         env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, None, None)}
         as_of = _world_as_of(world)
@@ -217,21 +228,20 @@ def ensure_world(world: Path, options: dict[str, Any], progress: bool = True) ->
     manifest_path = world / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        recorded = {**manifest.get("options", {}), "seed": manifest.get("seed")}
+        # Worlds generated before the second dialect existed are dialect a.
+        recorded = {"dialect": manifest.get("dialect", "a"), **manifest.get("options", {}), "seed": manifest.get("seed")}
         if all(recorded.get(k) == v for k, v in options.items()):
             return manifest
     return generate_world(world, GenerateOptions(**options), progress)
 
 
-def demo(seed: int, registry_size: int, cases: int) -> int:
-    from pantau.settings import pantau_home
-
-    home = pantau_home()
+def demo(seed: int, registry_size: int, cases: int, dialect: str = "a") -> int:
+    home = demo_home(dialect)
     world = home / "world"
     started = time.monotonic()
     print(f"Pantau demo in {home}")
-    print(f"1/3 world: seed {seed}, {registry_size:,} registry persons, {cases:,} cases")
-    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases})
+    print(f"1/3 world (simulator dialect {dialect}): seed {seed}, {registry_size:,} registry persons, {cases:,} cases")
+    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases, "dialect": dialect})
     print("2/3 starting simulators, embedded S3 and SMTP sink on 127.0.0.1")
     with local_stack(home, world) as stack:
         print(f"    bawaslu {stack.bawaslu.url}  exports {stack.exports.url}  s3 {stack.store.url}  "
