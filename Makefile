@@ -20,8 +20,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 venv: $(STAMP) ## Create .venv and install the pinned dependencies
 
-demo: $(STAMP) ## Generate a world, start the simulators and run every DAG through Airflow
-	$(BIN)/pantau demo
+DIALECT ?= a
+demo: $(STAMP) ## Generate a world, start the simulators and run every DAG through Airflow (DIALECT=b: the second simulator dialect)
+	$(BIN)/pantau demo --dialect $(DIALECT)
 
 test: $(STAMP) ## Run the whole test suite (unit, simulator contract, DAG integrity, end to end)
 	$(BIN)/pytest

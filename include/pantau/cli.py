@@ -9,7 +9,7 @@ import sys
 def _demo(args: argparse.Namespace) -> int:
     from pantau.demo import demo
 
-    return demo(args.seed, args.registry_size, args.cases)
+    return demo(args.seed, args.registry_size, args.cases, args.dialect)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -42,6 +42,65 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"{r['stage']:10} {r['records']:>12,} {r['seconds']:>9} {r['records_per_s']:>10,} "
               f"{r['peak_rss_mib']:>7,} MiB")
     return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    import json
+    import os
+    from contextlib import ExitStack
+
+    from pantau.pipeline.profile import render_text
+
+    with ExitStack() as stack:
+        contacts = args.contacts
+        if args.demo:
+            from pantau.demo import demo_sources
+
+            env, world_contacts = stack.enter_context(demo_sources(args.seed, args.registry_size, args.cases,
+                                                                   args.dialect))
+            os.environ.update(env)
+            contacts = contacts or world_contacts
+        # Airflow is imported only here: the profile reads the deployment's Connections through its hooks.
+        from pantau_airflow.profile import profile
+
+        report = profile(set(args.sources), args.bkd_connections, contacts, args.as_of)
+    print(render_text(report))
+    for line in report.get("skipped_sources", []):
+        print(f"not profiled: {line}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        print(f"JSON report: {args.json}")
+    return 0
+
+
+def _add_profile(commands: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    profile = commands.add_parser(
+        "profile", help="onboard a source: what Pantau would stage, quarantine, map and match (publishes nothing)",
+        description="Reads the sources behind the deployment's Airflow Connections (bawaslu_api, "
+                    "recommendations_feed, the BKD connections listed in the Variable pantau_bkd_connections, "
+                    "all through the DAGs' own hooks), stages, validates and matches them in a scratch S3 "
+                    "server on 127.0.0.1 that disappears afterwards, and prints: records per source, what would "
+                    "be quarantined and why, values and headers the reference data does not know (with the "
+                    "closest known value), validation, match rate per method, and agency, region and PPK "
+                    "texts that resolve to nothing. Nothing is published, nothing is e-mailed, the "
+                    "deployment's object store is not touched. --demo profiles the demo's simulated world.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    profile.add_argument("--sources", nargs="+", choices=("bawaslu", "recommendations", "bkd"),
+                         default=["bawaslu", "recommendations", "bkd"], help="which sources to read")
+    profile.add_argument("--bkd-connections", nargs="+", default=None, metavar="CONN_ID",
+                         help="BKD connection ids (default: the Variable pantau_bkd_connections)")
+    profile.add_argument("--contacts", default=None, help="alert-contacts directory to check (path or object key)")
+    profile.add_argument("--as-of", default=None, help="judge deadlines as of this date (default PANTAU_AS_OF or today)")
+    profile.add_argument("--json", type=Path, default=None, help="also write the whole report as JSON here")
+    profile.add_argument("--demo", action="store_true",
+                         help="profile the demo's world (PANTAU_HOME/world, generated if missing) served on 127.0.0.1")
+    profile.add_argument("--seed", type=int, default=20241127, help="with --demo: world seed")
+    profile.add_argument("--registry-size", type=int, default=20_000, help="with --demo: registry persons")
+    profile.add_argument("--cases", type=int, default=500, help="with --demo: Bawaslu cases")
+    profile.add_argument("--dialect", choices=("a", "b"), default="a", help="with --demo: simulator dialect")
+    profile.set_defaults(func=_profile)
 
 
 def _add_replay(commands: argparse._SubParsersAction) -> None:
@@ -124,8 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=20241127, help="world seed")
     demo.add_argument("--registry-size", type=int, default=20_000, help="registry persons")
     demo.add_argument("--cases", type=int, default=500, help="Bawaslu cases")
+    demo.add_argument("--dialect", choices=("a", "b"), default="a",
+                      help="simulator dialect: a, or b (independently written data; state in PANTAU_HOME/dialect-b)")
     demo.set_defaults(func=_demo)
     _add_replay(commands)
+    _add_profile(commands)
     _add_bench(commands)
     return parser
 

@@ -67,7 +67,8 @@ def airflow_env(home: Path) -> dict[str, str]:
     }
 
 
-def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int) -> dict[str, str]:
+def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int | None
+                   ) -> dict[str, str]:
     """Connections and Variables as environment variables, exactly as a deployment would set them."""
     from urllib.parse import urlsplit
 
@@ -79,20 +80,20 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
             conn["password"] = token
         return json.dumps(conn)
 
-    host, port = store.endpoint.split(":")
     env = {
         "AIRFLOW_CONN_BAWASLU_API": http_conn(bawaslu_url, SIM_TOKEN),
         "AIRFLOW_CONN_RECOMMENDATIONS_FEED": http_conn(exports_url, None),
-        "AIRFLOW_CONN_PANTAU_OBJECT_STORE": json.dumps({
-            "conn_type": "generic", "host": host, "port": int(port), "login": store.access_key,
-            "password": store.secret_key, "extra": {"bucket": S3_BUCKET, "secure": False}}),
-        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps({
-            "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
-            "extra": {"from_email": "pantau@pantau.local", "starttls": False}}),
-        # A dialect-b world keeps its contacts as CSV (docs/SIMULATOR.md), the first dialect as JSON.
-        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world / "contacts.json" if (world / "contacts.json").exists()
-                                           else world / "contacts.csv"),
+        "AIRFLOW_VAR_PANTAU_CONTACTS": str(world_contacts(world)),
     }
+    if store is not None:
+        host, port = store.endpoint.split(":")
+        env["AIRFLOW_CONN_PANTAU_OBJECT_STORE"] = json.dumps({
+            "conn_type": "generic", "host": host, "port": int(port), "login": store.access_key,
+            "password": store.secret_key, "extra": {"bucket": S3_BUCKET, "secure": False}})
+    if smtp_port is not None:
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps({
+            "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
+            "extra": {"from_email": "pantau@pantau.local", "starttls": False}})
     from pantau.simulate.world import world_bkd_sources
 
     conn_ids = []
@@ -106,6 +107,14 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
         conn_ids.append(conn_id)
     env["AIRFLOW_VAR_PANTAU_BKD_CONNECTIONS"] = json.dumps(conn_ids)
     return env
+
+
+def world_contacts(world: Path) -> Path:
+    """The world's alert-contacts directory: JSON in one simulator dialect, CSV in the other."""
+    for name in ("contacts.json", "contacts.csv"):
+        if (world / name).exists():
+            return world / name
+    return world / "contacts.json"
 
 
 def world_faults(world: Path, seed: int = 0) -> Any:
@@ -138,6 +147,38 @@ def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[Loca
         if as_of:
             env["PANTAU_AS_OF"] = as_of
         yield LocalStack(home, world, env, bawaslu, exports, store, smtp)
+
+
+@contextmanager
+def demo_home(dialect: str = "a") -> Path:
+    """Where a demo keeps its state: ``PANTAU_HOME``, or ``PANTAU_HOME/dialect-b`` for the second dialect.
+
+    Each dialect is its own simulated world; sharing one object store would mix the two worlds' records
+    and watermarks, so each gets its own home.
+    """
+    from pantau.settings import pantau_home
+
+    return pantau_home() if dialect == "a" else pantau_home() / f"dialect-{dialect}"
+
+
+def demo_sources(seed: int, registry_size: int, cases: int, dialect: str = "a"
+                 ) -> Iterator[tuple[dict[str, str], str | None]]:
+    """The demo's world served without faults, as Connection environment variables (for ``pantau profile``).
+
+    Yields the environment and the world's contacts directory. No object store or mail server is
+    started: a profile stages into its own scratch store and sends nothing.
+    """
+    from pantau.simulate.servers import BawasluApiServer, ExportsServer
+
+    home = demo_home(dialect)
+    world = home / "world"
+    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases, "dialect": dialect})
+    with BawasluApiServer(world, SIM_TOKEN, None) as bawaslu, ExportsServer(world, None) as exports:
+        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, None, None)}
+        as_of = _world_as_of(world)
+        if as_of:
+            env["PANTAU_AS_OF"] = as_of
+        yield env, str(world_contacts(world))
 
 
 def _world_as_of(world: Path) -> str | None:
@@ -187,21 +228,20 @@ def ensure_world(world: Path, options: dict[str, Any], progress: bool = True) ->
     manifest_path = world / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        recorded = {**manifest.get("options", {}), "seed": manifest.get("seed")}
+        # Worlds generated before the second dialect existed are dialect a.
+        recorded = {"dialect": manifest.get("dialect", "a"), **manifest.get("options", {}), "seed": manifest.get("seed")}
         if all(recorded.get(k) == v for k, v in options.items()):
             return manifest
     return generate_world(world, GenerateOptions(**options), progress)
 
 
-def demo(seed: int, registry_size: int, cases: int) -> int:
-    from pantau.settings import pantau_home
-
-    home = pantau_home()
+def demo(seed: int, registry_size: int, cases: int, dialect: str = "a") -> int:
+    home = demo_home(dialect)
     world = home / "world"
     started = time.monotonic()
     print(f"Pantau demo in {home}")
-    print(f"1/3 world: seed {seed}, {registry_size:,} registry persons, {cases:,} cases")
-    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases})
+    print(f"1/3 world (simulator dialect {dialect}): seed {seed}, {registry_size:,} registry persons, {cases:,} cases")
+    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases, "dialect": dialect})
     print("2/3 starting simulators, embedded S3 and SMTP sink on 127.0.0.1")
     with local_stack(home, world) as stack:
         print(f"    bawaslu {stack.bawaslu.url}  exports {stack.exports.url}  s3 {stack.store.url}  "

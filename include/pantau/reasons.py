@@ -46,20 +46,25 @@ _ALL: tuple[Reason, ...] = (
         "The same record key appears more than once with conflicting content.",
         "Decide which version is right with the source; the newest by updated_at is kept meanwhile.",
     ),
+    # The four vocabulary reasons below flag records that are kept: the value stays in <column>_raw
+    # and the code is null (pantau.reference.vocabularies).
     Reason(
         "unknown_status",
-        "The status value is not one of the documented values.",
-        "Check the source's status list; map the new value in the parser if it is legitimate.",
+        "The status value maps to none of the documented statuses (no code, synonym or close spelling).",
+        "If the value is legitimate, add it as a synonym in PANTAU_REFERENCE_DIR/vocabularies.csv "
+        "(include/pantau/reference/data/README.md); the next run maps it.",
     ),
     Reason(
         "unknown_jenis",
-        "The case type (jenis) is neither 'laporan' nor 'temuan' (or the ASN type is neither PNS nor PPPK).",
-        "Confirm the value with the source and map it, or correct the record.",
+        "The case type (jenis) maps to neither 'laporan' nor 'temuan' (or the ASN type to neither PNS nor PPPK).",
+        "Confirm the value with the source and add it as a synonym in PANTAU_REFERENCE_DIR/vocabularies.csv, or "
+        "correct the record.",
     ),
     Reason(
         "unknown_category",
-        "The violation category code is not in the category list and no rule matched the description.",
-        "Add the code to the category list or a rule for the description, then replay.",
+        "The violation category maps to no category code (no code, label, synonym or close spelling).",
+        "Add the spelling as a synonym in PANTAU_REFERENCE_DIR/vocabularies.csv; cases fall back to the "
+        "category derived from the description meanwhile.",
     ),
     Reason(
         "unknown_agency",
@@ -170,8 +175,9 @@ _ALL: tuple[Reason, ...] = (
     # of rule it was, so the advice stays the same for every dataset.
     Reason(
         "value_not_allowed",
-        "A field holds a value outside the documented list (sanction type, registry status, link method, ...).",
-        "Check the value with the source; if it is legitimate, add it to pantau.validation.domain and replay.",
+        "A field holds a value outside the documented list (sanction type, proven flag, link method, ...).",
+        "For a source's wording, add it as a synonym in PANTAU_REFERENCE_DIR/vocabularies.csv "
+        "(include/pantau/reference/data/README.md); for a derived field, check the step that produced it.",
     ),
     Reason(
         "value_out_of_range",
@@ -192,6 +198,12 @@ _ALL: tuple[Reason, ...] = (
         "nip_format",
         "A NIP marked as valid is not exactly 18 digits, or a record marked as having a valid NIP has none.",
         "The NIP normalisation and its flag disagree: fix the normalisation step, then replay the run.",
+    ),
+    Reason(
+        "batch_rejected",
+        "The record passed its own checks, but its whole batch failed a dataset-level check (schema or type "
+        "drift, a volume anomaly, too many failing rows), so none of the batch was used.",
+        "Fix the batch-level problem named in the detail and re-run; the record needs no change of its own.",
     ),
     Reason(
         "inconsistent_record",

@@ -69,7 +69,7 @@ def reference_dir() -> Path | None:
 class FollowUpPolicy:
     """When a recommendation's follow-up is due, and when it escalates.
 
-    Deadlines are policy, not physics (docs/DOMAIN.md §2.4): the defaults follow the brief's suggestion of
+    Deadlines are policy, not physics (docs/DOMAIN.md §2.4): the defaults are the usual practice of
     14 working days for the PPK to act and a further 14 working days before BKN/Kemendagri are told.
     """
 

@@ -67,3 +67,28 @@ def test_category_rules_ignore_case() -> None:
     assert out["category"].tolist() == ["TIM_KAMPANYE", "ALAT_PERAGA"]
     # Texts are lower-cased before matching, so a rule with a capital letter could never fire.
     assert all(pattern == pattern.lower() for _, _, pattern in CATEGORY_RULES)
+
+
+def test_category_from_label_and_given_codes_use_the_vocabulary() -> None:
+    from pantau.matching.categories import category_from_label
+
+    assert category_from_label("Medsos Interaksi") == "MEDSOS_INTERAKSI"  # issue 9's short label
+    assert category_from_label("FOTO_POSE") == "FOTO_POSE"
+    assert category_from_label("Kampanye hitam") is None
+    # A given code wins over the text; a given value that maps to nothing falls back to the text.
+    out = categorize(pd.Series(["Terlapor memasang baliho calon.", "Terlapor memasang baliho calon."]),
+                     pd.Series(["Pose jari", "Kampanye hitam"]))
+    assert out["category"].tolist() == ["FOTO_POSE", "ALAT_PERAGA"]
+    assert out["category_rule"].tolist() == ["given", "alat_peraga"]
+
+
+def test_sanction_severity_codes_in() -> None:
+    from pantau.matching.categories import sanction_severity
+
+    values = pd.Series(["MORAL_TERTUTUP", "DISIPLIN_SEDANG", "Hukdis berat", "PTDH", "TANPA_SANKSI", None,
+                        "Teguran lisan"])
+    severity = sanction_severity(values)
+    assert severity.tolist()[:5] == [1, 3, 4, 5, 0]
+    assert severity.isna().tolist()[5:] == [True, True]
+    # "Disiplin sedang" was the decree spelling that got dropped (issue 9): it now compares as sedang.
+    assert (sanction_severity(pd.Series(["Disiplin sedang"])) < sanction_severity(pd.Series(["DISIPLIN_BERAT"]))).all()

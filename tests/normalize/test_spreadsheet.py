@@ -225,3 +225,57 @@ def test_weak_alias_loses_to_strong_one() -> None:
 def test_unsupported_extension() -> None:
     with pytest.raises(ValueError, match="xlsx or .csv"):
         read_table(b"", "x.pdf")
+
+
+# Headers seen on independent exports (issue 9): parenthesised, abbreviated, slashed, extra words.
+@pytest.mark.parametrize(
+    ("header", "canonical"),
+    [
+        ("Pejabat Pembina Kepegawaian (PPK)", "pejabat_pembina_kepegawaian"),
+        ("NIP/NRP", "nip"),
+        ("NIP Baru", "nip"),
+        ("No. Rekomendasi", "nomor_rekomendasi"),
+        ("No Rekom", "nomor_rekomendasi"),
+        ("Tgl Rekom", "tanggal_rekomendasi"),
+        ("Tgl. Rek.", "tanggal_rekomendasi"),
+        ("Jenis Pelanggaran Netralitas", "jenis_pelanggaran"),
+        ("Sanksi yang direkomendasikan", "rekomendasi_sanksi"),
+        ("Ket. Terbukti", "terbukti"),
+        ("Referensi (No. Register Bawaslu)", "referensi_bawaslu"),
+        ("Nomor Rekomendasi KASN/BKN", "nomor_rekomendasi"),
+        ("Nama Lengkap Terlapor", "nama"),
+    ],
+)
+def test_real_world_header_spellings(header: str, canonical: str) -> None:
+    hit = canonical_header(header)
+    assert hit is not None and hit[0] == canonical
+
+
+@pytest.mark.parametrize("header", ["Tanggal Lahir", "Keterangan", "No KTP", "Kode Wilayah", "Rekomendasi KASN"])
+def test_unrelated_headers_stay_unrecognised(header: str) -> None:
+    # A birth date must never be read as the recommendation date: only strong spellings extend.
+    assert canonical_header(header) is None
+
+
+def test_a_header_with_extra_words_loses_to_an_exact_one() -> None:
+    lines = ["Nama Lengkap Terlapor;Nama;NIP;No Rekom;Tgl Rekom", "Budi S;Budi;x;R-1;2024-03-14"]
+    read = read_table(_csv(lines, ";").encode(), "x.csv")
+    assert read.columns["nama"] == "Nama" and read.unmapped_columns == ("Nama Lengkap Terlapor",)
+    assert read.rows[0]["nomor_rekomendasi"] == "R-1"
+
+
+def test_site_headers_file_adds_a_spelling(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pantau.reference import headers
+
+    assert canonical_header("Nmr. Srt. Rekomendasi Netralitas") is None
+    (tmp_path / "headers.csv").write_text(
+        "table,column,spelling,strength,note\n"
+        "recommendations,nomor_rekomendasi,Nmr. Srt. Rekomendasi Netralitas,strong,BKN regional office\n",
+        encoding="utf-8")
+    monkeypatch.setenv("PANTAU_REFERENCE_DIR", str(tmp_path))
+    headers.clear_cache()
+    try:
+        assert canonical_header("Nmr. Srt. Rekomendasi Netralitas") == ("nomor_rekomendasi", 2)
+    finally:
+        monkeypatch.delenv("PANTAU_REFERENCE_DIR")
+        headers.clear_cache()

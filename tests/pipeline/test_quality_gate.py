@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from pantau.bench.runner import ingest_all_bkds, ingest_bawaslu, ingest_recommendations
@@ -55,3 +57,68 @@ def test_schema_drift_stops_and_keeps_previous_version(staged):
         quality.validate_sources(staged, "run2", AS_OF, settings)
     assert staged.get_json("validated/bawaslu_cases/_current.json") == before
     assert "run2" in staged.get_bytes("published/data_docs/index.html").decode()
+
+
+def _key(message: str, label: str, bucket: str) -> str:
+    match = re.search(rf"{label}[^\n]*?s3://{re.escape(bucket)}/(\S+)", message)
+    assert match, f"{label} not named in: {message}"
+    return match.group(1).rstrip(".")
+
+
+def test_failure_names_every_rule_and_leaves_docs_and_rejected_batch_behind(staged):
+    settings = ValidationSettings(max_quarantine_share=0.2, quarantine_min_rows=20)
+    quality.validate_sources(staged, "run1", AS_OF, settings)
+    before = staged.get_json("validated/recommendations/_current.json")
+    pointer = staged.get_json("staging/recommendations/_current.json")
+    frame = staged.get_parquet(pointer["key"])
+    n = len(frame)
+    assert n >= 40
+    labels = ["Medsos Interaksi"] * (n * 3 // 4) + ["Foto Bersama Paslon"] * (n // 10)
+    frame.loc[: len(labels) - 1, "jenis_pelanggaran"] = labels
+    secret = "SECRET-NIP-9"
+    frame.loc[[n - 1, n - 2], "nip"] = secret  # a personal column: counted in the message, never shown
+    key = staged.put_parquet("staging/recommendations/relabelled.parquet", frame)
+    staged.put_json("staging/recommendations/_current.json", {**pointer, "key": key})
+
+    with pytest.raises(ValidationFailed) as caught:
+        quality.validate_sources(staged, "run2", AS_OF, settings)
+    message = caught.value.args[0]
+    assert "recommendations (staged version staging/recommendations/relabelled.parquet)" in message
+    assert (f"jenis_pelanggaran not in the category vocabulary: 'Medsos Interaksi' x{n * 3 // 4}, "
+            f"'Foto Bersama Paslon' x{n // 10}") in message
+    assert "nip_18_digits (quarantine, nip_format): nip does not match" in message
+    assert "values not shown (personal data)" in message and secret not in message
+    assert "/tmp" not in message and "pantau-docs-" not in message  # never a folder deleted after the run
+
+    docs_key = _key(message, "Data Docs", staged.bucket)
+    assert docs_key.startswith("published/data_docs/runs/run2/recommendations/")
+    assert "recommendations" in staged.get_bytes(docs_key).decode()
+    rejected_key = _key(message, "Rejected batch", staged.bucket)
+    assert rejected_key == "quarantine/validation/recommendations/run2-rejected.parquet"
+    rejected = staged.get_parquet(rejected_key)
+    assert len(rejected) == n
+    assert rejected["failed_rules"].str.contains("jenis_pelanggaran_allowed").sum() >= len(labels)
+    assert rejected.loc[rejected["nip"] == secret, "failed_rules"].str.contains("nip_18_digits").all()
+    assert rejected["reason_code"].notna().all()
+    sidecar = staged.get_json(rejected_key.removesuffix(".parquet") + ".json")
+    assert sidecar["message"] == message and sidecar["docs_index"] == docs_key
+    assert staged.get_json("validated/recommendations/_current.json") == before  # nothing moved on
+
+
+def test_publication_failure_quarantines_the_candidate(store):
+    frame = pd.DataFrame({
+        "region": ["13.06", "13.71"], "agency": ["13.06.02", "13.71.01"], "election": ["Pemilu 2024"] * 2,
+        "reported": [10, -3], "forwarded": [8, 1], "recommended": [6, 1], "proven": [5, 1], "followed_up": [3, 0],
+        "median_days_to_follow_up": [12.0, None], "follow_up_rate": [0.6, 0.0],
+    })
+    with pytest.raises(ValidationFailed) as caught:
+        quality.validate_for_publication(store, {"compliance_summary": frame}, "run1", AS_OF,
+                                         ValidationSettings.from_env())
+    message = caught.value.args[0]
+    assert "compliance_summary (candidate version run1)" in message
+    assert "reported_not_negative (fail_dataset, value_out_of_range): reported below 0: -3 x1 (1 of 2 rows)" in message
+    assert "forwarded_within_reported" in message  # every failing rule, not only the first
+    assert store.exists(_key(message, "Data Docs", store.bucket))
+    rejected = store.get_parquet(_key(message, "Rejected batch", store.bucket))
+    assert rejected["failed_rules"].tolist() == ["", "reported_not_negative;forwarded_within_reported"]
+    assert store.get_json("published/public/compliance_summary/_current.json") is None

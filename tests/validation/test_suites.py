@@ -129,6 +129,31 @@ ROW_DEFECTS: list[tuple[str, str, Mutation, str]] = [
 ]
 
 
+def _unknown(column: str, raw: str, row: int = 1) -> Mutation:
+    """What staging writes for a value its vocabulary does not know: no code, the raw value, 'unknown'."""
+    def mutate(frame: pd.DataFrame) -> None:
+        for name, value in ((column, None), (f"{column}_raw", raw), (f"{column}_mapping", "unknown:0.00")):
+            frame[name] = frame[name].astype(object)
+            frame.at[row, name] = value
+    return mutate
+
+
+# (dataset, expectation name, defect, reason code) — one entry per flag rule: the record stays valid.
+FLAG_DEFECTS: list[tuple[str, str, Mutation, str]] = [
+    ("bawaslu_cases", "jenis_mapped", _unknown("jenis", "aduan"), "unknown_jenis"),
+    ("bawaslu_cases", "status_mapped", _unknown("status", "dibatalkan"), "unknown_status"),
+    ("bawaslu_cases", "kategori_mapped", _unknown("kategori", "KAMPANYE_HITAM"), "unknown_category"),
+    ("recommendations", "jenis_pelanggaran_mapped", _unknown("jenis_pelanggaran", "Kampanye hitam"),
+     "unknown_category"),
+    ("recommendations", "rekomendasi_sanksi_mapped", _unknown("rekomendasi_sanksi", "Teguran lisan"),
+     "value_not_allowed"),
+    ("recommendations", "terbukti_mapped", _unknown("terbukti", "Belum terbukti"), "value_not_allowed"),
+    ("registry", "jenis_asn_mapped", _unknown("jenis_asn", "HONORER"), "unknown_jenis"),
+    ("registry", "status_mapped", _unknown("status", "Diberhentikan sementara"), "unknown_status"),
+    ("follow_ups", "jenis_sanksi_mapped", _unknown("jenis_sanksi", "Teguran tertulis"), "value_not_allowed"),
+]
+
+
 def _run(dataset: str, frame: pd.DataFrame, settings: ValidationSettings, **kwargs: object):
     options: dict[str, object] = {"run_key": "test", "as_of": AS_OF, "previous_rows": None, "settings": settings,
                                   "docs_dir": None}
@@ -165,6 +190,42 @@ def test_every_row_rule_has_a_defect_test(settings: ValidationSettings) -> None:
         suite = load_suite(settings.expectations_dir, dataset)
         rules = {(dataset, r.name) for r in suite.rules if r.on_failure == "quarantine"}
         assert rules <= covered, rules - covered
+
+
+@pytest.mark.parametrize(("dataset", "rule", "defect", "code"), FLAG_DEFECTS,
+                         ids=[f"{d}.{r}" for d, r, _, _ in FLAG_DEFECTS])
+def test_unknown_vocabulary_value_is_flagged_not_quarantined(dataset: str, rule: str, defect: Mutation, code: str,
+                                                             settings: ValidationSettings) -> None:
+    frame = FACTORIES[dataset]()
+    defect(frame)
+    outcome = _run(dataset, frame, settings)
+    assert outcome.quarantine.empty and len(outcome.valid) == len(frame)
+    assert outcome.flagged["reason_code"].tolist() == [code]
+    assert f"{dataset}.{rule} failed" in outcome.flagged["detail"].iloc[0]
+    assert outcome.summary["rows_flagged"] == 1
+
+
+def test_every_flag_rule_has_a_test(settings: ValidationSettings) -> None:
+    covered = {(d, r) for d, r, _, _ in FLAG_DEFECTS} | {("follow_ups", "recommendation_known")}
+    for dataset in DATASETS:
+        suite = load_suite(settings.expectations_dir, dataset)
+        rules = {(dataset, r.name) for r in suite.rules if r.on_failure == "flag"}
+        assert rules <= covered, rules - covered
+
+
+def test_batch_of_unknown_labels_still_publishes() -> None:
+    # Issue 9: every recommendation wrote its category in words nobody listed. They are counted and
+    # flagged, none is quarantined, so the share rule (which stops a broken source) does not fire.
+    settings = ValidationSettings(quarantine_min_rows=1, max_quarantine_share=0.2)
+    frame = FACTORIES["recommendations"](30)
+    frame["jenis_pelanggaran"] = None
+    frame["jenis_pelanggaran_raw"] = "Pelanggaran kode etik netralitas"
+    frame["jenis_pelanggaran_mapping"] = "unknown:0.00"
+    outcome = _run("recommendations", frame, settings)
+    assert outcome.summary["success"] and len(outcome.valid) == 30 and outcome.quarantine.empty
+    failed = {f["name"]: f["unexpected_count"] for f in outcome.summary["failed_expectations"]}
+    assert failed == {"jenis_pelanggaran_mapped": 30}
+    assert outcome.summary["rows_flagged"] == 30
 
 
 def test_unknown_reference_is_flagged_not_quarantined(settings: ValidationSettings) -> None:

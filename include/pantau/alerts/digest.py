@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
@@ -15,7 +16,9 @@ import pandas as pd
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from pantau.alerts.contacts import ContactsDirectory, directory_from_mapping
 from pantau.alerts.mailer import SmtpSettings, send
+from pantau.reference.vocabularies import label
 from pantau.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -54,31 +57,35 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "tanggal": tanggal(rec.get("tanggal_rekomendasi")),
         "nama": rec.get("registry_nama") or rec.get("rec_nama") or rec.get("case_nama") or "",
         "nip": rec.get("nip"),
-        "sanksi": rec.get("rekomendasi_sanksi") or "-",
+        # Staged as a code; officials read the official label (a code without one is shown as is).
+        "sanksi": label("sanction", rec.get("rekomendasi_sanksi")) or rec.get("rekomendasi_sanksi") or "-",
         "due": tanggal(rec.get("due_date")),
         "state": rec["state"],
         "state_label": STATE_LABELS.get(rec["state"], rec["state"]),
     }
 
 
-def build_digests(overdue: pd.DataFrame, contacts: dict[str, Any], as_of: date,
+def build_digests(overdue: pd.DataFrame, contacts: ContactsDirectory | Mapping[str, Any], as_of: date,
                   reminder_days_before: int) -> tuple[list[Digest], list[dict[str, Any]]]:
-    """Digests for offices with overdue or soon-due items; rows with no known office are returned apart."""
-    agencies = {a["kode_instansi"]: a for a in contacts.get("agencies", [])}
-    escalation = tuple(sorted(e["email"] for e in contacts.get("escalation", [])))
+    """Digests for offices with overdue or soon-due items; rows with no known office are returned apart.
+
+    ``contacts`` is the parsed directory (:func:`pantau.alerts.contacts.read_directory`); a mapping in
+    the JSON layout is parsed first.
+    """
+    directory = contacts if isinstance(contacts, ContactsDirectory) else directory_from_mapping(contacts)
+    escalation = directory.escalation_recipients
     soon = pd.to_datetime(overdue["due_date"]).dt.date.map(lambda d: (d - as_of).days <= reminder_days_before)
     wanted = overdue[overdue["state"].isin(["overdue", "escalated"]) | soon]
     digests: list[Digest] = []
     unroutable: list[dict[str, Any]] = []
     for office, group in wanted.groupby(wanted["registry_kode_instansi"].fillna(""), sort=True):
         rows = tuple(_row(r) for r in group.sort_values(["due_date", "nomor_rekomendasi"]).to_dict("records"))
-        contact = agencies.get(str(office))
+        contact = directory.agencies.get(str(office).strip())
         if not contact:
             unroutable.extend(rows)
             continue
-        recipients = tuple(sorted({contact["ppk_email"], contact["bkd_email"]} - {None, ""}))
-        digests.append(Digest(str(office), contact.get("nama_instansi") or str(office), recipients,
-                              contact["ppk_jabatan"], "ppk", rows))
+        digests.append(Digest(str(office), contact.nama_instansi, tuple(sorted(contact.recipients)),
+                              contact.ppk_jabatan, "ppk", rows))
     escalated = wanted[wanted["state"].eq("escalated")]
     if len(escalated) and escalation:
         rows = tuple(_row(r) for r in escalated.sort_values(["due_date", "nomor_rekomendasi"]).to_dict("records"))

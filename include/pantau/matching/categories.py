@@ -5,47 +5,57 @@ Bawaslu or BKN analyst would: the *most specific* act decides, so the rules are 
 acts that carry the heaviest sanction (party membership, campaign team) down to the generic
 social-media interactions, which appear as side details in many other narratives ("... lalu
 diunggah ke Facebook"). The rule that fired is always returned, so a steward can see why.
+
+The codes, their official labels and every accepted spelling are data (the ``category`` and
+``sanction`` vocabularies of :mod:`pantau.reference.vocabularies`): codes in, codes out.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CATEGORIES", "CATEGORY_BY_CODE", "CATEGORY_RULES", "OTHER", "Category", "categorize",
-           "category_from_label"]
+from pantau.reference.vocabularies import labels, map_value, map_values
+
+__all__ = ["CATEGORY_RULES", "OTHER", "SANCTION_SEVERITY", "TYPICAL_SANCTION",
+           "Category", "categorize", "category_codes", "category_from_label", "sanction_severity"]
 
 
 @dataclass(frozen=True)
 class Category:
     code: str
     label: str  # Indonesian, as in the recommendation column "Jenis Pelanggaran"
-    typical_sanction: str
+    typical_sanction: str | None
 
 
 OTHER = "LAINNYA"
 
-#: Stable codes (docs/DOMAIN.md §2). The simulator draws from this list; the pipeline publishes these codes.
-CATEGORIES: tuple[Category, ...] = (
-    Category("MEDSOS_INTERAKSI", "Memberikan tanda suka, komentar, membagikan atau mengikuti akun kampanye di "
-             "media sosial", "MORAL_TERTUTUP"),
-    Category("MEDSOS_KAMPANYE", "Melakukan sosialisasi/kampanye calon melalui media sosial", "MORAL_TERBUKA"),
-    Category("ALAT_PERAGA", "Memasang spanduk, baliho atau alat peraga kampanye", "MORAL_TERBUKA"),
-    Category("FOTO_POSE", "Berfoto bersama calon atau berpose jari yang menunjukkan dukungan", "MORAL_TERTUTUP"),
-    Category("HADIR_KAMPANYE", "Menghadiri deklarasi atau kampanye calon", "DISIPLIN_SEDANG"),
-    Category("TIM_KAMPANYE", "Menjadi anggota tim kampanye atau tim pemenangan calon", "DISIPLIN_BERAT"),
-    Category("ANGGOTA_PARPOL", "Menjadi anggota atau pengurus partai politik", "PTDH"),
-    Category("DUKUNGAN_PERSEORANGAN", "Memberikan dukungan kepada calon perseorangan (surat dukungan atau "
-             "fotokopi KTP)", "DISIPLIN_SEDANG"),
-    Category("ARAHAN_BAWAHAN", "Mengarahkan atau mengajak bawahan/masyarakat mendukung calon", "DISIPLIN_SEDANG"),
-    Category("FASILITAS_NEGARA", "Membuat keputusan atau menggunakan fasilitas negara yang menguntungkan calon",
-             "DISIPLIN_BERAT"),
-    Category(OTHER, "Pelanggaran netralitas ASN lainnya", "MORAL_TERTUTUP"),
-)
-CATEGORY_BY_CODE = {c.code: c for c in CATEGORIES}
+#: The sanction usually recommended for each category (KASN/BKN practice; docs/DOMAIN.md §2).
+TYPICAL_SANCTION: dict[str, str] = {
+    "MEDSOS_INTERAKSI": "MORAL_TERTUTUP", "MEDSOS_KAMPANYE": "MORAL_TERBUKA", "ALAT_PERAGA": "MORAL_TERBUKA",
+    "FOTO_POSE": "MORAL_TERTUTUP", "HADIR_KAMPANYE": "DISIPLIN_SEDANG", "TIM_KAMPANYE": "DISIPLIN_BERAT",
+    "ANGGOTA_PARPOL": "PTDH", "DUKUNGAN_PERSEORANGAN": "DISIPLIN_SEDANG", "ARAHAN_BAWAHAN": "DISIPLIN_SEDANG",
+    "FASILITAS_NEGARA": "DISIPLIN_BERAT", OTHER: "MORAL_TERTUTUP",
+}
+
+
+def _categories() -> tuple[Category, ...]:
+    """Stable codes (docs/DOMAIN.md §2) with their labels, from the category vocabulary (data)."""
+    return tuple(Category(code, label, TYPICAL_SANCTION.get(code)) for code, label in labels("category").items())
+
+
+def __getattr__(name: str) -> Any:
+    # CATEGORIES and CATEGORY_BY_CODE follow the vocabulary data (PEP 562): read on access, not at import.
+    if name == "CATEGORIES":
+        return _categories()
+    if name == "CATEGORY_BY_CODE":
+        return {c.code: c for c in _categories()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _DIRECT = r"(?:mengarahkan|mengajak|menginstruksikan|memerintahkan|menyuruh|menghimbau|mengimbau|memobilisasi)"
 _SUBORDINATES = r"(?:bawahan|staf|pegawai|guru|lurah|kepala desa|kades|perangkat desa|anak buah|honorer|jajaran)"
@@ -76,7 +86,6 @@ CATEGORY_RULES: tuple[tuple[str, str, str], ...] = (
 )
 # Rules are written in lower case and texts are lower-cased once: 3x faster than re.IGNORECASE.
 _COMPILED = tuple((name, code, re.compile(pattern)) for name, code, pattern in CATEGORY_RULES)
-_LABELS = {re.sub(r"\W+", " ", c.label.lower()).strip(): c.code for c in CATEGORIES}
 
 
 def _rule_for(text: str) -> tuple[str, str]:
@@ -87,13 +96,15 @@ def _rule_for(text: str) -> tuple[str, str]:
     return OTHER, "no_rule"
 
 
+def category_codes(values: pd.Series) -> pd.Series:
+    """Category code of each value (a code, the official label, a synonym or a close spelling, see
+    :mod:`pantau.reference.vocabularies`); None when it maps to nothing."""
+    return pd.Series(map_values("category", values)["code"].to_numpy(dtype=object), index=values.index, dtype=object)
+
+
 def category_from_label(label: object) -> str | None:
-    """The code for a "Jenis Pelanggaran" cell written as the official label or as the code itself."""
-    if not isinstance(label, str) or not label.strip():
-        return None
-    if label.strip().upper() in CATEGORY_BY_CODE:
-        return label.strip().upper()
-    return _LABELS.get(re.sub(r"\W+", " ", label.lower()).strip())
+    """The code for one "Jenis Pelanggaran" cell (code, label, synonym or close spelling), or None."""
+    return map_value("category", label).code
 
 
 def categorize(uraian: pd.Series, given: pd.Series | None = None) -> pd.DataFrame:
@@ -110,24 +121,24 @@ def categorize(uraian: pd.Series, given: pd.Series | None = None) -> pd.DataFram
     codes = np.array([d[0] for d in decided], dtype=object)[inverse]
     rules = np.array([d[1] for d in decided], dtype=object)[inverse]
     if given is not None:
-        mapped = given.map(category_from_label).to_numpy(dtype=object)
+        mapped = category_codes(given).to_numpy(dtype=object)
         has = pd.notna(mapped)
         codes = np.where(has, mapped, codes)
         rules = np.where(has, "given", rules)
     return pd.DataFrame({"category": codes, "category_rule": rules}, index=uraian.index)
 
 
-#: Sanction severities (PP 94/2021 and PP 42/2004), lightest first; used to flag lighter decrees.
+#: Sanction severities by code (PP 42/2004 moral statements, then PP 94/2021 disciplinary penalties,
+#: then dismissal), lightest first; used to flag decrees lighter than recommended. "No sanction" is
+#: lighter than any sanction: a decree imposing nothing answers a recommendation with less.
 SANCTION_SEVERITY: dict[str, int] = {
-    "sanksi moral berupa pernyataan secara tertutup": 1, "moral_tertutup": 1,
-    "sanksi moral berupa pernyataan secara terbuka": 2, "moral_terbuka": 2,
-    "hukuman disiplin sedang": 3, "disiplin_sedang": 3,
-    "hukuman disiplin berat": 4, "disiplin_berat": 4,
-    "pemberhentian tidak dengan hormat": 5, "ptdh": 5,
+    "TANPA_SANKSI": 0, "MORAL_TERTUTUP": 1, "MORAL_TERBUKA": 2, "DISIPLIN_SEDANG": 3, "DISIPLIN_BERAT": 4, "PTDH": 5,
 }
 
 
 def sanction_severity(values: pd.Series) -> pd.Series:
-    """Severity 1-5 of sanction texts or codes; NaN when unknown or empty ("-")."""
-    return values.astype(object).map(lambda v: SANCTION_SEVERITY.get(str(v).strip().lower())
-                                     if isinstance(v, str) else None).astype("Float64")
+    """Severity 0-5 of sanction codes (other spellings are mapped through the sanction vocabulary
+    first); NA when the value is empty, unknown, or a code without a severity."""
+    codes = map_values("sanction", values)["code"]
+    return pd.Series([SANCTION_SEVERITY.get(c) if isinstance(c, str) else None for c in codes],
+                     index=values.index, dtype="Float64")

@@ -33,6 +33,8 @@ from typing import Any
 import openpyxl
 from openpyxl.utils import range_boundaries
 
+from pantau.reference.headers import STRONG, WEAK, HeaderTable, header_table, squeeze
+
 __all__ = ["EXPECTED_COLUMNS", "HEADER_SCAN_ROWS", "SheetRead", "canonical_header", "read_table"]
 
 Cell = str | None
@@ -55,29 +57,13 @@ HEADER_SCAN_ROWS = 15
 # A header must name at least this many expected columns; title rows rarely hit more than one.
 MIN_HEADER_MATCHES = 3
 
-# Squeezed header text (lowercase, letters and digits only) -> (canonical, strength). When two
-# headers claim one canonical column, the stronger spelling wins ("Nomor Rekomendasi" over "Nomor").
-_STRONG, _WEAK = 2, 1
-_HEADER_ALIASES: dict[str, tuple[str, int]] = {
-    **{k: ("no", _STRONG) for k in ("no", "nourut", "nomorurut", "urut")},
-    **{k: ("nomor_rekomendasi", _STRONG) for k in ("nomorrekomendasi", "norekomendasi", "nomorsuratrekomendasi", "nosuratrekomendasi", "norek", "norekom", "nomorrekom", "norekomendasi")},
-    "nomor": ("nomor_rekomendasi", _WEAK),
-    "nomorsurat": ("nomor_rekomendasi", _WEAK),
-    **{k: ("tanggal_rekomendasi", _STRONG) for k in ("tanggalrekomendasi", "tglrekomendasi", "tglrek")},
-    **{k: ("tanggal_rekomendasi", _WEAK) for k in ("tanggal", "tgl", "tanggalsurat", "tglsurat")},
-    **{k: ("nama", _STRONG) for k in ("nama", "namaasn", "namapegawai", "namaterlapor", "namalengkap", "namadangelar")},
-    **{k: ("nip", _STRONG) for k in ("nip", "nipasn", "nipbaru", "nomorindukpegawai", "nipnik")},
-    **{k: ("jabatan", _STRONG) for k in ("jabatan", "jabatanasn", "namajabatan")},
-    **{k: ("instansi", _STRONG) for k in ("instansi", "unitkerja", "instansiunitkerja", "satuankerja", "namainstansi", "opd")},
-    **{k: ("pejabat_pembina_kepegawaian", _STRONG) for k in ("pejabatpembinakepegawaian", "ppk", "pejabatppk", "namappk")},
-    **{k: ("jenis_pelanggaran", _STRONG) for k in ("jenispelanggaran", "bentukpelanggaran", "kategoripelanggaran")},
-    **{k: ("jenis_pelanggaran", _WEAK) for k in ("pelanggaran", "jenis", "uraianpelanggaran")},
-    **{k: ("rekomendasi_sanksi", _STRONG) for k in ("rekomendasisanksi", "sanksi", "jenissanksi", "sanksiyangdirekomendasikan")},
-    "rekomendasi": ("rekomendasi_sanksi", _WEAK),
-    **{k: ("referensi_bawaslu", _STRONG) for k in ("referensibawaslu", "refbawaslu", "nomorregisterbawaslu", "noregbawaslu", "registerbawaslu", "suratbawaslu")},
-    **{k: ("referensi_bawaslu", _WEAK) for k in ("referensi", "ref", "noregister", "nomorregister")},
-    **{k: ("terbukti", _STRONG) for k in ("terbukti", "terbuktiyatidak", "terbuktimelanggar", "terbuktitidak")},
-}  # fmt: skip
+# Header spellings are data (include/pantau/reference/data/headers.csv, extendable per site through
+# PANTAU_REFERENCE_DIR). A matched spelling's strength settles two headers claiming one column:
+# "Nomor Rekomendasi" (strong) beats "Nomor" (weak).
+_STRONG, _WEAK = STRONG, WEAK
+#: Extra words a header may carry after a known strong spelling ("Jenis Pelanggaran Netralitas").
+MAX_EXTRA_HEADER_WORDS = 3
+_BRACKETED = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
 _TOTAL_WORD = re.compile(r"\s*(?:jumlah|total|grand\s*total|sub\s*total)\b", re.IGNORECASE)
 _NUMBER_ONLY = re.compile(r"\s*[0-9]+(?:[.,][0-9]+)?\s*")
 # Python floats are exact integers below 2**53; beyond 10**15 Excel itself has already rounded.
@@ -107,12 +93,48 @@ class SheetRead:
     problem: str | None = None
 
 
-def canonical_header(text: object) -> tuple[str, int] | None:
-    """Map a header cell to ``(canonical column, strength)``; ``None`` when unknown."""
+def canonical_header(text: object, table: HeaderTable | None = None) -> tuple[str, int] | None:
+    """Map a header cell to ``(canonical column, strength)``; ``None`` when unknown.
+
+    Tried in order: the cell squeezed to letters and digits ("N I P" -> "nip"); the same after
+    expanding abbreviated words ("Tgl Rekom" -> "tanggal rekomendasi"); the text outside and inside
+    brackets ("Pejabat Pembina Kepegawaian (PPK)"); each side of a slash when all recognised sides
+    agree ("NIP/NRP"); a strong spelling followed by up to three extra words ("Jenis Pelanggaran
+    Netralitas"), which counts as weak so an exact spelling elsewhere in the row wins.
+    """
     if text is None:
         return None
-    squeezed = re.sub(r"[^a-z0-9]", "", str(text).lower())
-    return _HEADER_ALIASES.get(squeezed)
+    table = table or header_table()
+    raw = str(text)
+    hit = table.aliases.get(squeeze(raw))
+    if hit is not None or not squeeze(raw):
+        return hit
+    outside = _BRACKETED.sub(" ", raw)
+    inside = [a or b for a, b in _BRACKETED.findall(raw)]
+    hits = [h for variant in (raw, outside, *inside) if (h := _by_words(variant, table)) is not None]
+    if hits:
+        return max(hits, key=lambda h: h[1])  # the first of the strongest
+    if "/" in outside:
+        hits = [h for part in outside.split("/") if (h := _by_words(part, table) or _by_prefix(part, table))]
+        if hits and len({c for c, _ in hits}) == 1:
+            return hits[0][0], min(s for _, s in hits)
+    return _by_prefix(outside, table)
+
+
+def _by_words(text: str, table: HeaderTable) -> tuple[str, int] | None:
+    squeezed = squeeze(text)
+    if not squeezed:
+        return None
+    return table.aliases.get(squeezed) or table.aliases.get("".join(table.expand(text)))
+
+
+def _by_prefix(text: str, table: HeaderTable) -> tuple[str, int] | None:
+    expanded = tuple(table.expand(text))
+    for length in range(len(expanded) - 1, max(0, len(expanded) - MAX_EXTRA_HEADER_WORDS - 1), -1):
+        hit = table.phrases.get(expanded[:length])
+        if hit is not None and hit[1] == _STRONG:
+            return hit[0], _WEAK
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,12 +246,18 @@ def _csv_grid(content: bytes) -> tuple[list[list[Cell]], str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _map_header(row: list[Cell]) -> tuple[dict[str, int], dict[str, str], list[int]]:
-    """Return (canonical -> column index, canonical -> original text, unmapped indexes)."""
+def _map_header(row: list[Cell], table: HeaderTable,
+                quick: bool = False) -> tuple[dict[str, int], dict[str, str], list[int]]:
+    """Return (canonical -> column index, canonical -> original text, unmapped indexes).
+
+    ``quick`` only looks up the squeezed cell (no abbreviation, bracket or prefix rules): enough to
+    recognise a copy of the header inside the data, and cheap on every data row.
+    """
     chosen: dict[str, tuple[int, int]] = {}
     unmapped: list[int] = []
     for index, cell in enumerate(row):
-        hit = canonical_header(cell)
+        hit = (table.aliases.get(squeeze(cell)) if cell is not None else None) if quick \
+            else canonical_header(cell, table)
         if hit is None:
             if cell is not None and cell.strip():
                 unmapped.append(index)
@@ -246,11 +274,11 @@ def _map_header(row: list[Cell]) -> tuple[dict[str, int], dict[str, str], list[i
     return indexes, {c: str(row[i]) for c, i in indexes.items()}, sorted(unmapped)
 
 
-def _find_header(grid: list[list[Cell]]) -> tuple[int, int]:
+def _find_header(grid: list[list[Cell]], table: HeaderTable) -> tuple[int, int]:
     """Return (0-based row index, score) of the best header candidate in the first rows."""
     best_index, best_score = -1, 0
     for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        score = len(_map_header(row)[0])
+        score = len(_map_header(row, table)[0])
         if score > best_score:
             best_index, best_score = index, score
     return best_index, best_score
@@ -270,13 +298,14 @@ def _is_number_only(row: list[Cell]) -> bool:
     return len(filled) == 1 and bool(_NUMBER_ONLY.fullmatch(filled[0]))
 
 
-def _is_repeated_header(row: list[Cell], header: dict[str, int]) -> bool:
+def _is_repeated_header(row: list[Cell], header: dict[str, int], table: HeaderTable) -> bool:
     # Exports split over printed pages sometimes repeat the header row.
-    mapped = _map_header(row)[0]
+    mapped = _map_header(row, table, quick=True)[0]
     return len(mapped) >= MIN_HEADER_MATCHES and set(mapped) <= set(header)
 
 
-def _classify(grid: list[list[Cell]], start: int, header: dict[str, int]) -> list[tuple[int, str | None]]:
+def _classify(grid: list[list[Cell]], start: int, header: dict[str, int],
+              table: HeaderTable) -> list[tuple[int, str | None]]:
     """Reason code (None = data) for each row index from ``start``."""
     labels: list[tuple[int, str | None]] = []
     for index in range(start, len(grid)):
@@ -285,7 +314,7 @@ def _classify(grid: list[list[Cell]], start: int, header: dict[str, int]) -> lis
             labels.append((index, "blank_row"))
         elif _is_total(row):
             labels.append((index, "total_row"))
-        elif _is_repeated_header(row, header):
+        elif _is_repeated_header(row, header, table):
             labels.append((index, "repeated_header"))
         else:
             labels.append((index, None))
@@ -314,8 +343,8 @@ def _data_row(row: list[Cell], number: int, header: dict[str, int], names: dict[
     return record
 
 
-def _read_grid(grid: list[list[Cell]], **meta: Any) -> SheetRead:
-    header_index, score = _find_header(grid)
+def _read_grid(grid: list[list[Cell]], table: HeaderTable, **meta: Any) -> SheetRead:
+    header_index, score = _find_header(grid, table)
     if score < MIN_HEADER_MATCHES:
         skipped = [
             (i + 1, "header_not_found", tuple(row)) for i, row in enumerate(grid) if not _is_blank(row)
@@ -325,14 +354,14 @@ def _read_grid(grid: list[list[Cell]], **meta: Any) -> SheetRead:
         )
 
     header_cells = grid[header_index]
-    indexes, originals, unmapped = _map_header(header_cells)
+    indexes, originals, unmapped = _map_header(header_cells, table)
     names = {i: str(header_cells[i]) for i in unmapped}
     skipped: list[tuple[int, str, tuple[Cell, ...]]] = [
         (i + 1, "blank_row" if _is_blank(row) else "title_row", tuple(row))
         for i, row in enumerate(grid[:header_index])
     ]
     rows: list[dict[str, Any]] = []
-    for index, label in _classify(grid, header_index + 1, indexes):
+    for index, label in _classify(grid, header_index + 1, indexes, table):
         if label is None:
             rows.append(_data_row(grid[index], index + 1, indexes, names))
         else:
@@ -357,17 +386,18 @@ def read_table(content: bytes, filename: str) -> SheetRead:
             file as ``unreadable_file``); openpyxl's own errors propagate for corrupt workbooks.
     """
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    table = header_table()
     if suffix == "csv":
         grid, encoding, delimiter = _csv_grid(content)
-        return _read_grid(grid, encoding=encoding, delimiter=delimiter)
+        return _read_grid(grid, table, encoding=encoding, delimiter=delimiter)
     if suffix in ("xlsx", "xlsm"):
         best: tuple[int, str, list[list[Cell]], list[str]] | None = None
         for title, grid, ranges in _xlsx_sheets(content):
-            score = _find_header(grid)[1]
+            score = _find_header(grid, table)[1]
             if best is None or score > best[0]:
                 best = (score, title, grid, ranges)
         if best is None:
             return SheetRead(header_row=0, columns={}, rows=[], skipped=[], problem="header_not_found")
         _, title, grid, ranges = best
-        return _read_grid(grid, sheet_name=title, merged_ranges=tuple(ranges))
+        return _read_grid(grid, table, sheet_name=title, merged_ranges=tuple(ranges))
     raise ValueError(f"unsupported spreadsheet type for {filename!r}: expected .xlsx or .csv")

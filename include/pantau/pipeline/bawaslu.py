@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from pantau.pipeline.runs import (
     quarantine_frame,
     quarantine_row,
 )
+from pantau.reference.vocabularies import apply_vocabularies
 from pantau.sources.bawaslu import BawasluClient
 from pantau.storage import ObjectStore
 
@@ -32,15 +34,21 @@ SOURCE = "bawaslu"
 WATERMARK_KEY = "state/bawaslu/watermark.json"
 CURRENT_KEY = "staging/bawaslu_cases/_current.json"
 MAX_SCANS = 5
-STATUSES = {"diregistrasi", "diteruskan", "dihentikan"}
-JENIS = {"laporan", "temuan"}
 REQUIRED = ("nomor_register", "jenis", "tanggal_register", "terlapor", "status", "updated_at")
+#: The record fields of the API contract (docs/DOMAIN.md §4.1); any other key is reported, not read.
+KNOWN_FIELDS = frozenset({*REQUIRED, "pemilihan", "kode_wilayah", "provinsi", "kabupaten_kota", "uraian", "kategori",
+                          "tanggal_diteruskan", "nomor_surat_penerusan"})
+KNOWN_TERLAPOR_FIELDS = frozenset({"nama", "nip", "jabatan", "instansi"})
+#: Staged column -> controlled vocabulary (pantau.reference.vocabularies). The column holds the code
+#: (null when the value maps to nothing), ``<column>_raw`` what Bawaslu sent, ``<column>_mapping`` how.
+CASE_VOCABULARIES = {"jenis": "case_jenis", "kategori": "category", "status": "case_status"}
 
 CASE_COLUMNS = [
-    "nomor_register", "jenis", "tanggal_register", "pemilihan", "kode_wilayah", "provinsi", "kabupaten_kota",
-    "nama_raw", "nama", "gelar_depan", "gelar_belakang", "name_key", "nip_raw", "nip", "nip_valid",
-    "nip_reason", "nip_excel_damaged", "jabatan", "instansi_raw", "instansi", "uraian", "kategori", "status",
-    "tanggal_diteruskan", "nomor_surat_penerusan", "updated_at", "raw_key",
+    "nomor_register", "jenis", "jenis_raw", "jenis_mapping", "tanggal_register", "pemilihan", "kode_wilayah",
+    "provinsi", "kabupaten_kota", "nama_raw", "nama", "gelar_depan", "gelar_belakang", "name_key", "nip_raw", "nip",
+    "nip_valid", "nip_reason", "nip_excel_damaged", "jabatan", "instansi_raw", "instansi", "uraian", "kategori",
+    "kategori_raw", "kategori_mapping", "status", "status_raw", "status_mapping", "tanggal_diteruskan",
+    "nomor_surat_penerusan", "updated_at", "raw_key",
 ]
 _DATE = pd.ArrowDtype(pa.date32())
 #: Fixed dtypes: staged bytes then depend only on the data (replay compares them byte for byte).
@@ -105,8 +113,30 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _register_number(value: Any) -> str | None:
+    """The register number as text. A JSON integer is exact; an integral float (``12.0``) is the same
+    number written by a client that stores numbers as floats; anything else is not a register number."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return None
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
 def _check_record(record: Any) -> tuple[str, str] | None:
-    """The first reason this record cannot be staged, as (reason code, detail), or None."""
+    """The first reason this record cannot be staged, as (reason code, detail), or None.
+
+    A value outside a controlled vocabulary (status, jenis, kategori) is not a reason: the record is
+    staged with the value kept raw and the code null (see :data:`CASE_VOCABULARIES`).
+    """
     if not isinstance(record, dict):
         return "wrong_type", f"record is a {type(record).__name__}, not an object"
     for key in REQUIRED:
@@ -115,17 +145,21 @@ def _check_record(record: Any) -> tuple[str, str] | None:
     terlapor = record["terlapor"]
     if not isinstance(terlapor, dict):
         return "wrong_type", "terlapor is not an object"
-    for key in ("nomor_register", "jenis", "status", "tanggal_register", "updated_at"):
+    if _register_number(record["nomor_register"]) is None:
+        return "wrong_type", f"nomor_register is a {type(record['nomor_register']).__name__}, not text or a whole number"
+    # A date written as a number (20231114) is ambiguous (day first? Excel serial?): not read.
+    for key in ("tanggal_register", "updated_at"):
         if not isinstance(record[key], str):
             return "wrong_type", f"{key} is a {type(record[key]).__name__}, not text"
-    if terlapor.get("nip") is not None and not isinstance(terlapor.get("nip"), str):
-        return "wrong_type", f"terlapor.nip is a {type(terlapor.get('nip')).__name__}, not text"
+    for key in ("jenis", "status", "kategori"):
+        if not _is_scalar(record.get(key)):
+            return "wrong_type", f"{key} is a {type(record[key]).__name__}, not a single value"
+    # A NIP sent as a JSON integer keeps all 18 digits; a float is Excel-style damage that parse_nip
+    # flags (the record is kept either way). Only a non-number is the wrong type.
+    if not _is_scalar(terlapor.get("nip")):
+        return "wrong_type", f"terlapor.nip is a {type(terlapor.get('nip')).__name__}, not text or a number"
     if not _text(terlapor.get("nama")):
         return "empty_name", "terlapor.nama is empty"
-    if record["status"] not in STATUSES:
-        return "unknown_status", f"status {record['status']!r}"
-    if record["jenis"] not in JENIS:
-        return "unknown_jenis", f"jenis {record['jenis']!r}"
     return None
 
 
@@ -148,8 +182,9 @@ def stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] |
     name = split_name(terlapor["nama"])
     nip = parse_nip(terlapor.get("nip"))
     return {
-        "nomor_register": record["nomor_register"].strip(),
-        "jenis": record["jenis"],
+        "nomor_register": _register_number(record["nomor_register"]),
+        # Vocabulary columns: the value as sent goes to <column>_raw; typed_cases maps it to a code.
+        "jenis": None, "jenis_raw": _text(record["jenis"]), "jenis_mapping": None,
         "tanggal_register": registered,
         "pemilihan": _text(record.get("pemilihan")),
         "kode_wilayah": normalize_region_code(record.get("kode_wilayah")),
@@ -169,8 +204,8 @@ def stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] |
         "instansi_raw": _text(terlapor.get("instansi")),
         "instansi": normalize_agency(terlapor.get("instansi") or ""),
         "uraian": _text(record.get("uraian")),
-        "kategori": _text(record.get("kategori")),
-        "status": record["status"],
+        "kategori": None, "kategori_raw": _text(record.get("kategori")), "kategori_mapping": None,
+        "status": None, "status_raw": _text(record["status"]), "status_mapping": None,
         "tanggal_diteruskan": forwarded,
         "nomor_surat_penerusan": _text(record.get("nomor_surat_penerusan")),
         "updated_at": updated,
@@ -205,6 +240,7 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
     quarantined: list[dict[str, Any]] = []
     # Identities staged by the previous run at its watermark: seen already, so not counted again.
     seen: set[str] = set(manifest.get("boundary") or [])
+    unknown_fields: Counter[tuple[str, str]] = Counter()
     for key in manifest["pages"]:
         for record in json.loads(store.get_bytes(key))["data"]:
             identity = _identity(record)
@@ -216,6 +252,7 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
                 continue
             seen.add(identity)
             count.records_in += 1
+            unknown_fields.update(_unknown_fields(record))
             row, problem = stage_record(record, key)
             if row is None:
                 assert problem is not None
@@ -230,12 +267,30 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             count.staged += 1
     count.quarantined = len(quarantined)
     count.check()
-    return typed_cases(pd.DataFrame(list(staged.values()), columns=CASE_COLUMNS)), quarantine_frame(quarantined), count
+    for (where, key), records in sorted(unknown_fields.items()):
+        count.note_unrecognised(where, key, records)
+    new = typed_cases(pd.DataFrame(list(staged.values()), columns=CASE_COLUMNS))
+    for column, name in CASE_VOCABULARIES.items():
+        count.note_vocabulary(column, name, new[f"{column}_raw"], new[f"{column}_mapping"], new[column])
+    return new, quarantine_frame(quarantined), count
+
+
+def _unknown_fields(record: Any) -> list[tuple[str, str]]:
+    """(where, key) of every field of a record the contract does not name (reported, never read)."""
+    if not isinstance(record, dict):
+        return []
+    found = [("bawaslu record", str(k)) for k in record if k not in KNOWN_FIELDS]
+    terlapor = record.get("terlapor")
+    if isinstance(terlapor, dict):
+        found += [("bawaslu record terlapor", str(k)) for k in terlapor if k not in KNOWN_TERLAPOR_FIELDS]
+    return found
 
 
 def typed_cases(frame: pd.DataFrame) -> pd.DataFrame:
     """The staged case table with its fixed dtypes (timestamps as UTC instants; the WIB/WITA/WIT
-    offset each record was written in stays in the raw page)."""
+    offset each record was written in stays in the raw page) and its vocabulary columns mapped from
+    the raw values (again on every merge, so a synonym added since applies to earlier cases too)."""
+    frame = apply_vocabularies(frame, CASE_VOCABULARIES).reindex(columns=CASE_COLUMNS)
     frame = frame.assign(updated_at=pd.to_datetime(frame["updated_at"], utc=True))
     return frame.astype(CASE_DTYPES)
 

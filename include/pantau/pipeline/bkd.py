@@ -26,7 +26,15 @@ from pantau.normalize.agencies import normalize_region_code
 from pantau.normalize.names import name_key_series
 from pantau.normalize.nip import normalize_nip_series
 from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
-from pantau.sources.bkd import PEGAWAI_COLUMNS, TEXT, TINDAK_LANJUT_COLUMNS, BkdSource, read_chunks
+from pantau.reference.vocabularies import apply_vocabularies
+from pantau.sources.bkd import (
+    PEGAWAI_COLUMNS,
+    TEXT,
+    TINDAK_LANJUT_COLUMNS,
+    BkdSource,
+    read_chunks,
+    table_columns,
+)
 from pantau.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -42,16 +50,22 @@ _S = pa.large_string()
 _TS = pa.timestamp("ns", tz="UTC")
 REGISTRY_SCHEMA = pa.schema([
     ("nip", _S), ("nama", _S), ("gelar_depan", _S), ("gelar_belakang", _S), ("tanggal_lahir", pa.date32()),
-    ("jenis_kelamin", _S), ("jenis_asn", _S), ("kode_instansi", _S), ("nama_instansi", _S), ("unit_kerja", _S),
-    ("jabatan", _S), ("golongan", _S), ("kode_wilayah", _S), ("status", _S), ("updated_at", _TS),
+    ("jenis_kelamin", _S), ("jenis_asn", _S), ("jenis_asn_raw", _S), ("jenis_asn_mapping", _S),
+    ("kode_instansi", _S), ("nama_instansi", _S), ("unit_kerja", _S), ("jabatan", _S), ("golongan", _S),
+    ("kode_wilayah", _S), ("status", _S), ("status_raw", _S), ("status_mapping", _S), ("updated_at", _TS),
     ("nip_raw", _S), ("nip_valid", pa.bool_()), ("nip_reason", _S), ("name_key", _S), ("bkd", _S),
 ])
 FOLLOW_UP_SCHEMA = pa.schema([
     ("id", _S), ("nomor_rekomendasi", _S), ("nip", _S), ("nomor_sk", _S), ("tanggal_sk", pa.date32()),
-    ("jenis_sanksi", _S), ("keterangan", _S), ("updated_at", _TS), ("nip_raw", _S), ("nip_valid", pa.bool_()),
-    ("nip_reason", _S), ("bkd", _S),
+    ("jenis_sanksi", _S), ("jenis_sanksi_raw", _S), ("jenis_sanksi_mapping", _S), ("keterangan", _S),
+    ("updated_at", _TS), ("nip_raw", _S), ("nip_valid", pa.bool_()), ("nip_reason", _S), ("bkd", _S),
 ])
 SCHEMAS = {"pegawai": REGISTRY_SCHEMA, "tindak_lanjut": FOLLOW_UP_SCHEMA}
+#: Staged column -> controlled vocabulary (pantau.reference.vocabularies), per table. The column holds
+#: the code (``PNS``, ``aktif``, ``DISIPLIN_BERAT``; null when the value maps to nothing),
+#: ``<column>_raw`` what the database holds, ``<column>_mapping`` how it was mapped.
+VOCABULARIES = {"pegawai": {"jenis_asn": "jenis_asn", "status": "registry_status"},
+                "tindak_lanjut": {"jenis_sanksi": "sanction"}}
 TRANSFER_SCHEMA = pa.schema([("nip", _S), ("from_bkd", _S), ("to_bkd", _S), ("moved_seen_at", _TS)])
 
 
@@ -79,6 +93,10 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
         keys: list[str] = []
         rows = 0
         try:
+            # Columns outside the contract are not extracted; they are named in the manifest so
+            # staging reports them instead of ignoring them without a word.
+            present = table_columns(engine, names[table])
+            unknown = sorted(set(present) - set(columns)) if present is not None else []
             for number, chunk in enumerate(read_chunks(engine, names[table], columns, since, chunk_rows), 1):
                 buffer = io.BytesIO()
                 chunk.to_parquet(buffer, index=False)
@@ -93,7 +111,7 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
         # The keys already staged at exactly the watermark travel with the raw data, so staging
         # (and a replay) can skip them without looking at mutable state.
         manifest["tables"][table] = {"since": since, "boundary": watermark.get("boundary", []), "chunks": keys,
-                                     "rows": rows}
+                                     "rows": rows, "unknown_columns": unknown}
     store.put_json(f"{raw_prefix(source.code, run_key)}manifest.json", manifest)
     return manifest
 
@@ -149,6 +167,9 @@ def stage_registry(frame: pd.DataFrame, code: str, run_key: str,
         bkd=code, kode_wilayah=_region_codes(frame["kode_wilayah"]),
         tanggal_lahir=_dates(frame["tanggal_lahir"]), updated_at=local_timestamps(frame["updated_at"], tz),
     )
+    # An unknown status or ASN type keeps the row (code null, value in <column>_raw): only the NIP,
+    # the name and the timestamp make a registry row unusable.
+    staged = apply_vocabularies(staged, VOCABULARIES["pegawai"])
     bad_nip = ~staged["nip_valid"]
     no_name = staged["nama"].fillna("").str.strip().eq("") & ~bad_nip
     bad_time = staged["updated_at"].isna() & ~bad_nip & ~no_name
@@ -172,6 +193,9 @@ def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str,
         updated_at=local_timestamps(frame["updated_at"], tz),
         nomor_rekomendasi=frame["nomor_rekomendasi"].str.strip().replace("", pd.NA),
     )
+    # An unknown sanction text keeps the decree (code null, text in jenis_sanksi_raw): dropping it would
+    # make its recommendation look unanswered and send a false overdue alert.
+    staged = apply_vocabularies(staged, VOCABULARIES["tindak_lanjut"])
     no_sk = staged["nomor_sk"].fillna("").str.strip().eq("")
     bad_date = staged["tanggal_sk"].isna() & ~no_sk
     bad_time = staged["updated_at"].isna() & ~no_sk & ~bad_date
@@ -251,6 +275,8 @@ def _stage_table(store: ObjectStore, code: str, run_key: str, table: str, meta: 
     state = _TableStage(table, SourceCount(f"bkd:{code}:{table}"), spill)
     rejected: list[dict[str, Any]] = []
     boundary = set(meta.get("boundary") or [])
+    for column in meta.get("unknown_columns") or []:
+        state.count.note_unrecognised(f"bkd {code} table {table}", column)
     try:
         for chunk_key in meta["chunks"]:
             landed = store.get_parquet(chunk_key).astype(TEXT)
@@ -265,6 +291,9 @@ def _stage_table(store: ObjectStore, code: str, run_key: str, table: str, meta: 
             for row in bad:
                 state.count.by_reason[row["reason_code"]] = state.count.by_reason.get(row["reason_code"], 0) + 1
             rejected += bad
+            for column, name in VOCABULARIES[table].items():
+                state.count.note_vocabulary(column, name, staged[f"{column}_raw"], staged[f"{column}_mapping"],
+                                            staged[column])
             if len(staged):
                 state.spill_rows(staged)
     finally:
@@ -307,14 +336,24 @@ def stage_from_raw(store: ObjectStore, code: str, run_key: str, staging_root: st
 def merge_bucket(previous: pa.Table | None, new: pa.Table | None, table: str) -> pa.Table:
     """The newest version of each key wins; ties keep the later-arriving row. Sorted by key so the
     bytes depend only on the data."""
-    parts = [t for t in (previous, new) if t is not None and t.num_rows]
+    parts = [_with_schema(t, table) for t in (previous, new) if t is not None and t.num_rows]
     if not parts:
         return SCHEMAS[table].empty_table()
     frame = pa.concat_tables(parts).cast(SCHEMAS[table]).to_pandas(types_mapper=_types_mapper)
     key = KEYS[table]
     frame = frame.sort_values([key, "updated_at"], kind="stable")
     frame = frame.drop_duplicates(key, keep="last").reset_index(drop=True)
-    return to_arrow(frame, table)
+    # Mapped again from the raw values: a synonym added since applies to rows staged earlier.
+    return to_arrow(apply_vocabularies(frame, VOCABULARIES[table]), table)
+
+
+def _with_schema(part: pa.Table, table: str) -> pa.Table:
+    """A part written before columns were added (vocabulary evidence) gets them as nulls; the
+    vocabulary mapping then fills them from the values it held."""
+    for column in SCHEMAS[table]:
+        if column.name not in part.schema.names:
+            part = part.append_column(column.name, pa.nulls(part.num_rows, column.type))
+    return part.select(SCHEMAS[table].names)
 
 
 def _types_mapper(dtype: pa.DataType) -> Any:

@@ -8,6 +8,10 @@
   before any pointer moves, so the previous published version stays current on failure.
 * Data Docs of every validation are uploaded beside the datasets (``published/data_docs/``) with
   one index that lists every run.
+* A dataset-level failure writes the whole rejected batch, each row with the rules it failed, to
+  ``quarantine/<validation|publication>/<table>/<run>-rejected.parquet`` (and the failure summary
+  beside it as ``.json``), uploads the Data Docs, and only then raises a message naming every
+  failing rule with its top offending values, both object keys and what to do next.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pantau.exceptions import ValidationFailed
@@ -55,9 +60,46 @@ def record_in_index(store: ObjectStore, summary: dict[str, Any], index_key: str)
     store.put_bytes(f"{DOCS_PREFIX}/index.html", page.encode("utf-8"), "text/html; charset=utf-8")
 
 
+def _put_rejected(store: ObjectStore, key: str, rejected: pd.DataFrame) -> str:
+    try:
+        return store.put_parquet(key, rejected)
+    except (pa.ArrowException, TypeError, ValueError):
+        # A drifted column can mix types Parquet cannot store in one column; its text still can.
+        mixed = {c: "string" for c in rejected.columns if rejected[c].dtype == object}
+        return store.put_parquet(key, rejected.astype(mixed))
+
+
+def _reject(store: ObjectStore, exc: ValidationFailed, dataset: str, run_key: str, zone: str, version: str,
+            docs: Path) -> ValidationFailed:
+    """Keep a dataset-level failure readable after the run: the rejected batch goes to quarantine and
+    the Data Docs to the object store *before* the message naming both is raised."""
+    from pantau.validation.validate import BatchRejected, explain_failure
+
+    summary = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    summary = {**summary, "dataset": dataset, "run_key": run_key, "success": False}
+    rejected_key = None
+    if isinstance(exc, BatchRejected) and exc.rejected is not None:
+        rejected_key = _put_rejected(store, f"quarantine/{zone}/{dataset}/{run_key}-rejected.parquet", exc.rejected)
+    # GX writes Data Docs before its result comes back; if it never got there, say so rather than
+    # name an object that does not exist.
+    index_key = upload_docs(store, docs, run_key, dataset) if (docs / "index.html").exists() else None
+    summary.update(docs_index=index_key, rejected_key=rejected_key, version=version)
+    if index_key:
+        record_in_index(store, summary, index_key)
+    docs_url = f"s3://{store.bucket}/{index_key}" if index_key else "not written (validation stopped before GX)"
+    if "problems" not in summary:  # not raised by validate_frame: keep its own words
+        return ValidationFailed(f"{exc.args[0]} Data Docs: {docs_url}.", summary)
+    message = explain_failure(summary, version=version, docs=docs_url,
+                              rejected=f"s3://{store.bucket}/{rejected_key}" if rejected_key else None)
+    summary["message"] = message
+    if rejected_key:
+        store.put_json(rejected_key.removesuffix(".parquet") + ".json", summary)
+    return ValidationFailed(message, summary)
+
+
 def _validate(store: ObjectStore, dataset: str, frame: pd.DataFrame, run_key: str, as_of: date,
-              previous_rows: int | None, settings: ValidationSettings,
-              references: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+              previous_rows: int | None, settings: ValidationSettings, references: dict[str, Any] | None = None, *,
+              zone: str = "validation", version: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     from pantau.validation import validate_frame
 
     with tempfile.TemporaryDirectory(prefix=f"pantau-docs-{dataset}-") as tmp:
@@ -66,12 +108,7 @@ def _validate(store: ObjectStore, dataset: str, frame: pd.DataFrame, run_key: st
             outcome = validate_frame(dataset, frame, run_key=run_key, as_of=as_of, previous_rows=previous_rows,
                                      settings=settings, docs_dir=docs, references=references)
         except ValidationFailed as exc:
-            summary = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
-            summary = {**summary, "dataset": dataset, "run_key": run_key, "success": False}
-            index_key = upload_docs(store, docs, run_key, dataset)
-            record_in_index(store, summary, index_key)
-            raise ValidationFailed(f"{exc.args[0]} Data Docs: s3://{store.bucket}/{index_key}. The previous "
-                                   "published version stays current.", summary) from exc
+            raise _reject(store, exc, dataset, run_key, zone, version or f"run {run_key}", docs) from exc
         index_key = upload_docs(store, docs, run_key, dataset)
     summary = {**outcome.summary, "docs_index": index_key}
     record_in_index(store, summary, index_key)
@@ -101,7 +138,7 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
             references = {"nomor_rekomendasi": set(recs["nomor_rekomendasi"].dropna())}
         previous_rows = done.get("rows_in") if done else None
         valid, quarantine, summary = _validate(store, table, frame, run_key, as_of, previous_rows, settings,
-                                               references)
+                                               references, version=f"staged version {staged['key']}")
         key = store.put_parquet(f"validated/{table}/{run_key}.parquet", valid)
         quarantine_key = store.put_parquet(f"quarantine/validation/{table}/{run_key}.parquet", quarantine)
         pointer = {"key": key, "staged_key": staged["key"], "run_key": run_key, "rows_in": len(frame),
@@ -130,7 +167,8 @@ def validate_for_publication(store: ObjectStore, frames: dict[str, pd.DataFrame]
         pointer = current_version(store, name)
         previous = store.get_json(pointer["manifest"]) if pointer else None
         rows, quarantine, summary = _validate(store, name, frame, run_key, as_of,
-                                              previous.get("rows") if previous else None, settings)
+                                              previous.get("rows") if previous else None, settings,
+                                              zone="publication", version=f"candidate version {run_key}")
         if len(quarantine):
             store.put_parquet(f"quarantine/publication/{name}/{run_key}.parquet", quarantine)
         valid[name] = rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from pantau.pipeline.runs import (
     quarantine_frame,
     quarantine_row,
 )
+from pantau.reference.vocabularies import apply_vocabularies
 from pantau.sources.recommendations import RecommendationsClient
 from pantau.storage import ObjectStore, sha256_hex
 
@@ -31,11 +33,18 @@ SOURCE = "recommendations"
 LEDGER_KEY = "state/recommendations/files.json"
 CURRENT_KEY = "staging/recommendations/_current.json"
 
+#: Staged column -> controlled vocabulary (pantau.reference.vocabularies). The column holds the code
+#: (``terbukti``: a boolean; null when the value maps to nothing or says nothing), ``<column>_raw`` the
+#: cell as written, ``<column>_mapping`` how it was mapped. An unknown category stays null here: the
+#: linked Bawaslu case decides it when cases and recommendations are reconciled.
+REC_VOCABULARIES = {"jenis_pelanggaran": "category", "rekomendasi_sanksi": "sanction", "terbukti": "proven"}
+
 REC_COLUMNS = [
     "nomor_rekomendasi", "tanggal_rekomendasi", "nama_raw", "nama", "gelar_depan", "gelar_belakang", "name_key",
     "nip_raw", "nip", "nip_valid", "nip_reason", "nip_excel_damaged", "jabatan", "instansi_raw", "instansi",
-    "ppk", "jenis_pelanggaran", "rekomendasi_sanksi", "referensi_bawaslu", "terbukti", "source_file",
-    "source_sha256", "source_row", "published_at",
+    "ppk", "jenis_pelanggaran", "jenis_pelanggaran_raw", "jenis_pelanggaran_mapping", "rekomendasi_sanksi",
+    "rekomendasi_sanksi_raw", "rekomendasi_sanksi_mapping", "referensi_bawaslu", "terbukti", "terbukti_raw",
+    "terbukti_mapping", "source_file", "source_sha256", "source_row", "published_at",
 ]
 #: Fixed dtypes: staged bytes then depend only on the data (replay compares them byte for byte).
 REC_DTYPES: dict[str, Any] = {
@@ -44,7 +53,6 @@ REC_DTYPES: dict[str, Any] = {
     "terbukti": "boolean", "source_row": "int64", "published_at": "datetime64[ns, UTC]",
 }
 LAYOUT_CODES = {"blank_row", "title_row", "repeated_header", "total_row"}
-TRUTHY = {"ya": True, "y": True, "terbukti": True, "tidak": False, "t": False, "tidak terbukti": False}
 
 
 def raw_prefix(run_key: str) -> str:
@@ -77,27 +85,17 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _extra_number(row: dict[str, Any]) -> str | None:
-    # KASN/BKN staff abbreviate the header as "No Rekom", which read_table's alias table does not
-    # know yet (it lands in _extra); without this fallback every row of such a file is lost.
-    for header, value in (row.get("_extra") or {}).items():
-        compact = "".join(ch for ch in str(header).lower() if ch.isalnum())
-        if compact.startswith(("norekom", "nomorrekom")):
-            return _text(value)
-    return None
-
-
 def _is_note_row(row: dict[str, Any]) -> bool:
     """A corrected re-publication ends with "Keterangan: revisi data ...": a note, not a record."""
     fields = ("nomor_rekomendasi", "nama", "nip", "tanggal_rekomendasi")
-    if any(_text(row.get(f)) for f in fields) or _extra_number(row):
+    if any(_text(row.get(f)) for f in fields):
         return False
     return any(str(v).strip().lower().startswith(("keterangan", "catatan")) for k, v in row.items()
                if k != "_extra" and v is not None)
 
 
 def stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
-    number = _text(row.get("nomor_rekomendasi")) or _extra_number(row)
+    number = _text(row.get("nomor_rekomendasi"))
     if not number:
         return None, ("missing_field", "Nomor Rekomendasi is empty")
     if not _text(row.get("nama")):
@@ -107,7 +105,6 @@ def stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any]
         return None, (why or "unparseable_date", f"Tanggal Rekomendasi {row.get('tanggal_rekomendasi')!r}")
     name = split_name(row["nama"])
     nip = parse_nip(row.get("nip"))
-    proven_text = (_text(row.get("terbukti")) or "").lower()
     return {
         "nomor_rekomendasi": number,
         "tanggal_rekomendasi": issued,
@@ -125,10 +122,13 @@ def stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any]
         "instansi_raw": _text(row.get("instansi")),
         "instansi": normalize_agency(row.get("instansi") or ""),
         "ppk": _text(row.get("pejabat_pembina_kepegawaian")),
-        "jenis_pelanggaran": _text(row.get("jenis_pelanggaran")),
-        "rekomendasi_sanksi": _text(row.get("rekomendasi_sanksi")),
+        # Vocabulary columns: the cell as written goes to <column>_raw; typed_recommendations maps it.
+        "jenis_pelanggaran": None, "jenis_pelanggaran_raw": _text(row.get("jenis_pelanggaran")),
+        "jenis_pelanggaran_mapping": None,
+        "rekomendasi_sanksi": None, "rekomendasi_sanksi_raw": _text(row.get("rekomendasi_sanksi")),
+        "rekomendasi_sanksi_mapping": None,
         "referensi_bawaslu": _text(row.get("referensi_bawaslu")),
-        "terbukti": TRUTHY.get(proven_text),
+        "terbukti": None, "terbukti_raw": _text(row.get("terbukti")), "terbukti_mapping": None,
         "source_file": meta["name"],
         "source_sha256": meta["sha256"],
         "source_row": int(row.get("row_number", 0)),
@@ -156,6 +156,14 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             count.records_in += 1
             reject(meta, None, "header_not_found", f"cannot read {meta['name']}: {exc}", meta["key"])
             continue
+        # Columns nobody reads are reported with the number of rows that filled them; the cells stay
+        # in the raw file.
+        filled = Counter(header for row in sheet.rows for header in (row.get("_extra") or {}))
+        for header in sheet.unmapped_columns:
+            count.note_unrecognised(meta["name"], header, filled.get(header, 0))
+        for header in sorted(set(filled) - set(sheet.unmapped_columns)):
+            # Cells filled under an empty header cell: read_table names them by column number.
+            count.note_unrecognised(meta["name"], f"(no header, column {header})", filled[header])
         for row_no, code, raw_values in sheet.skipped:
             if code in LAYOUT_CODES:
                 count.layout_rows[code] = count.layout_rows.get(code, 0) + 1
@@ -177,10 +185,16 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
         log.info("%s: %s rows read", meta["name"], count.records_in - count_before)
     count.quarantined = len(quarantined)
     count.check()
-    return typed_recommendations(pd.DataFrame(rows, columns=REC_COLUMNS)), quarantine_frame(quarantined), count
+    new = typed_recommendations(pd.DataFrame(rows, columns=REC_COLUMNS))
+    for column, name in REC_VOCABULARIES.items():
+        count.note_vocabulary(column, name, new[f"{column}_raw"], new[f"{column}_mapping"], new[column])
+    return new, quarantine_frame(quarantined), count
 
 
 def typed_recommendations(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fixed dtypes, and the vocabulary columns mapped from the raw cells (again on every merge, so a
+    synonym added since applies to earlier recommendations too)."""
+    frame = apply_vocabularies(frame, REC_VOCABULARIES).reindex(columns=REC_COLUMNS)
     frame = frame.assign(published_at=pd.to_datetime(frame["published_at"], utc=True))
     return frame.astype(REC_DTYPES)
 

@@ -22,7 +22,7 @@ from pantau.linking import (
     reconcile_persons,
 )
 from pantau.matching.agencies import AgencyIndex
-from pantau.matching.categories import categorize, category_from_label, sanction_severity
+from pantau.matching.categories import categorize, category_codes, sanction_severity
 from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
 from pantau.pipeline.deadlines import escalation_due, follow_up_due
@@ -35,6 +35,16 @@ REGISTRY_COLUMNS = ["nip", "nama", "gelar_depan", "name_key", "kode_instansi", "
                     "jabatan", "kode_wilayah", "status", "updated_at", "bkd"]
 #: Registry timestamps are read in Indonesia's western time zone when compared with decree dates.
 WIB = "Asia/Jakarta"
+#: Evidence of the vocabulary mappings (the value as sent, "method:confidence"), carried into the
+#: consolidated dataset beside the codes when the staged tables have it.
+CASE_EVIDENCE = ("kategori_raw", "kategori_mapping")
+REC_EVIDENCE = ("jenis_pelanggaran_raw", "jenis_pelanggaran_mapping", "rekomendasi_sanksi_raw",
+                "rekomendasi_sanksi_mapping", "terbukti_raw", "terbukti_mapping")
+# (The decrees' evidence columns travel with them: pantau.linking.follow_ups.FOLLOW_UP_EVIDENCE.)
+
+
+def _evidence(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
+    return [c for c in columns if c in frame.columns]
 
 
 def _person_columns(registry: pd.DataFrame, transfers: pd.DataFrame | None) -> pd.DataFrame:
@@ -93,7 +103,8 @@ def _match_both(cases: pd.DataFrame, case_agencies: pd.DataFrame, recs: pd.DataF
 def _prepare_cases(cases: pd.DataFrame, agencies: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     category = categorize(cases["uraian"], cases["kategori"])
     out = cases[["nomor_register", "nomor_surat_penerusan", "tanggal_register", "pemilihan", "kode_wilayah",
-                 "status", "tanggal_diteruskan", "nip", "nama_raw", "instansi_raw", "kategori", "uraian"]].rename(
+                 "status", "tanggal_diteruskan", "nip", "nama_raw", "instansi_raw", "kategori", "uraian",
+                 *_evidence(cases, CASE_EVIDENCE)]].rename(
         columns={"nip": "case_nip", "nama_raw": "case_nama", "status": "case_status",
                  "kode_wilayah": "case_kode_wilayah", "instansi_raw": "case_instansi"})
     out = out.join(category).join(matched.add_prefix("case_"))
@@ -103,9 +114,10 @@ def _prepare_cases(cases: pd.DataFrame, agencies: pd.DataFrame, matched: pd.Data
 
 def _prepare_recs(recs: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     out = recs[["nomor_rekomendasi", "tanggal_rekomendasi", "nip", "nama_raw", "referensi_bawaslu", "terbukti",
-                "rekomendasi_sanksi", "jenis_pelanggaran", "ppk"]].rename(columns={"nip": "rec_nip",
-                                                                                   "nama_raw": "rec_nama"})
-    out["rec_category"] = recs["jenis_pelanggaran"].map(category_from_label)
+                "rekomendasi_sanksi", "jenis_pelanggaran", "ppk", *_evidence(recs, REC_EVIDENCE)]].rename(
+        columns={"nip": "rec_nip", "nama_raw": "rec_nama"})
+    # Staged as a code (null when the cell mapped to nothing: the linked case decides then).
+    out["rec_category"] = category_codes(recs["jenis_pelanggaran"])
     return out.join(matched.add_prefix("rec_"))
 
 

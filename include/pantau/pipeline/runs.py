@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -13,6 +14,11 @@ import pandas as pd
 from pantau.exceptions import ReconciliationError
 from pantau.reasons import reason
 from pantau.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+#: How many distinct unknown (and fuzzy) values per vocabulary column a run summary lists.
+VOCABULARY_TOP = 20
 
 QUARANTINE_COLUMNS = ["source", "run_key", "record_key", "reason_code", "reason", "action", "detail", "raw"]
 
@@ -56,6 +62,63 @@ class SourceCount:
     layout_rows: dict[str, int] = field(default_factory=dict)
     #: The watermark this run's landed data justifies (moved only once staging is written).
     watermark: dict[str, Any] | None = None
+    #: Headers, columns or record fields the source sent that Pantau does not read: each
+    #: ``{"file": <file, table or record part>, "header": <as sent>, "records": <rows carrying it or None>}``.
+    #: Their values stay in the raw zone; listing them here is what keeps them from vanishing unseen.
+    unrecognised_headers: list[dict[str, Any]] = field(default_factory=list)
+    #: Per staged vocabulary column: how its values mapped (:mod:`pantau.reference.vocabularies`):
+    #: ``{"vocabulary", "rows", "methods": {method: rows}, "unknown": {raw: rows},
+    #: "fuzzy": {raw: {"code", "confidence", "rows"}}}``; :meth:`summary` keeps the top values.
+    vocabulary: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def note_unrecognised(self, where: str, header: str, records: int | None = None) -> None:
+        """Report a header or field nobody reads (once per place and spelling), with a WARNING."""
+        for entry in self.unrecognised_headers:
+            if entry["file"] == where and entry["header"] == header:
+                if records is not None:
+                    entry["records"] = (entry["records"] or 0) + records
+                return
+        log.warning("%s: %s: unrecognised header or field %r is not read; its values stay in the raw zone and it "
+                    "is listed in the run summary (unrecognised_headers)", self.source, where, header)
+        self.unrecognised_headers.append({"file": where, "header": header, "records": records})
+
+    def note_vocabulary(self, column: str, vocabulary: str, raw: pd.Series, mapping: pd.Series,
+                        code: pd.Series) -> None:
+        """Add one batch of mapped values to the per-column tally (batches: BKD chunks)."""
+        tally = self.vocabulary.setdefault(column, {"vocabulary": vocabulary, "rows": 0, "methods": {},
+                                                    "unknown": {}, "fuzzy": {}})
+        tally["rows"] += len(mapping)
+        if not len(mapping):
+            return
+        # Few distinct "method:confidence" texts: count those, then pick the rows of the rare methods.
+        texts = mapping.astype(object).value_counts(dropna=False)
+        unknown_texts, fuzzy_texts = [], []
+        for text, rows in texts.items():
+            method = str(text).partition(":")[0]
+            tally["methods"][method] = tally["methods"].get(method, 0) + int(rows)
+            if method == "unknown":
+                unknown_texts.append(text)
+            elif method == "fuzzy":
+                fuzzy_texts.append(text)
+        if unknown_texts:
+            unknown = mapping.isin(unknown_texts).to_numpy()
+            for value, rows in raw[unknown].astype(object).value_counts().items():
+                tally["unknown"][str(value)] = tally["unknown"].get(str(value), 0) + int(rows)
+        if fuzzy_texts:
+            fuzzy = mapping.isin(fuzzy_texts).to_numpy()
+            found = pd.DataFrame({"raw": raw[fuzzy].astype(object).to_numpy(), "code": code[fuzzy].astype(object)
+                                  .to_numpy(), "mapping": mapping[fuzzy].astype(object).to_numpy()})
+            for (value, mapped, text), rows in found.value_counts().items():
+                entry = tally["fuzzy"].setdefault(str(value), {"code": mapped, "confidence":
+                                                               float(str(text).partition(":")[2] or 0), "rows": 0})
+                entry["rows"] += int(rows)
+
+    def summary(self, top: int = VOCABULARY_TOP) -> dict[str, Any]:
+        """JSON-ready counts; per vocabulary column only the ``top`` most frequent unknown and fuzzy
+        values (with the closest code as a suggestion for unknown ones), and how many there were."""
+        out = asdict(self)
+        out["vocabulary"] = {column: _vocabulary_summary(tally, top) for column, tally in self.vocabulary.items()}
+        return out
 
     def check(self) -> None:
         if self.records_in != self.staged + self.quarantined:
@@ -69,8 +132,23 @@ def write_summary(store: ObjectStore, dag_id: str, key: str, summary: dict[str, 
     return store.put_json(f"runs/{dag_id}/{key}.json", summary)
 
 
+def _vocabulary_summary(tally: dict[str, Any], top: int) -> dict[str, Any]:
+    from pantau.reference.vocabularies import map_value
+
+    unknown = sorted(tally["unknown"].items(), key=lambda kv: (-kv[1], kv[0]))
+    fuzzy = sorted(tally["fuzzy"].items(), key=lambda kv: (-kv[1]["rows"], kv[0]))
+    unknown_top = []
+    for value, rows in unknown[:top]:
+        match = map_value(tally["vocabulary"], value)
+        unknown_top.append({"raw": value, "rows": rows, "suggestion": match.suggestion,
+                            "suggestion_score": match.suggestion_score})
+    return {"vocabulary": tally["vocabulary"], "rows": tally["rows"], "methods": dict(sorted(tally["methods"].items())),
+            "unknown_distinct": len(unknown), "unknown": unknown_top, "fuzzy_distinct": len(fuzzy),
+            "fuzzy": [{"raw": value, **entry} for value, entry in fuzzy[:top]]}
+
+
 def counts_dict(counts: list[SourceCount]) -> list[dict[str, Any]]:
-    return [asdict(c) for c in counts]
+    return [c.summary() for c in counts]
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
 
+from pantau.alerts.contacts import ESCALATION_SUFFIXES, ContactsDirectory, read_directory
 from pantau.alerts.digest import build_digests, send_digests
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
@@ -77,17 +77,41 @@ def _load_review_decisions(store: ObjectStore) -> pd.DataFrame:
     return load_decisions(pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False))
 
 
-def load_contacts(store: ObjectStore, location: str) -> dict[str, Any]:
-    """The contacts directory from a local path or an object key (``s3://<bucket>/<key>`` or a bare key)."""
+def _read_location(store: ObjectStore, location: str, local: bool) -> bytes | None:
+    """Bytes of a local file or an object key; None when it does not exist."""
+    if local:
+        path = Path(location)
+        return path.read_bytes() if path.is_file() else None
+    return store.get_bytes(location) if store.exists(location) else None
+
+
+def load_contacts(store: ObjectStore, location: str) -> ContactsDirectory:
+    """The contacts directory from a local path or an object key (``s3://<bucket>/<key>`` or a bare key).
+
+    CSV or JSON (README, "Alert-contacts directory"); a ``<name>_escalation.csv`` (or ``_eskalasi``,
+    or ``.json``) beside it adds escalation contacts. Rows that cannot be used are logged and listed
+    in ``ContactsDirectory.problems``; only a directory with no usable agency raises ``ConfigError``.
+    """
     if location.startswith("s3://"):
         location = location.split("/", 3)[3]
-    path = Path(location)
+    local = Path(location).is_file()
     try:
-        text = path.read_text(encoding="utf-8") if path.is_file() else store.get_bytes(location).decode("utf-8")
-        return json.loads(text)
+        data = _read_location(store, location, local)
     except Exception as exc:
         raise ConfigError(f"cannot read the alert-contacts directory at {location!r}: {exc}. Set the Variable "
-                          "pantau_contacts to a JSON file path or object key (format in README).") from exc
+                          "pantau_contacts to a CSV or JSON file path or object key (format in README).") from exc
+    if data is None:
+        raise ConfigError(f"the alert-contacts directory {location!r} is neither a local file nor an object in the "
+                          "bucket; set the Variable pantau_contacts to a CSV or JSON file path or object key "
+                          "(format in README).")
+    stem = str(PurePosixPath(location).with_suffix(""))
+    siblings: dict[str, bytes] = {}
+    for suffix in ESCALATION_SUFFIXES:
+        for extension in (".csv", ".json"):
+            candidate = f"{stem}{suffix}{extension}"
+            if candidate != location and (found := _read_location(store, candidate, local)) is not None:
+                siblings[candidate] = found
+    return read_directory(location, data, siblings)
 
 
 def send_alerts(store: ObjectStore, smtp: SmtpSettings, contacts_location: str, key: str, as_of: date,
@@ -96,6 +120,10 @@ def send_alerts(store: ObjectStore, smtp: SmtpSettings, contacts_location: str, 
     contacts = load_contacts(store, contacts_location)
     digests, unroutable = build_digests(overdue, contacts, as_of, policy.reminder_days_before)
     outcome = send_digests(store, smtp, digests, as_of)
-    result = {"run_key": key, "digests": len(digests), "unroutable_items": len(unroutable), **outcome}
+    # Rows of the directory that could not be used are part of the run's record, not only of its log.
+    escalated = int(overdue["state"].eq("escalated").sum())
+    result = {"run_key": key, "digests": len(digests), "unroutable_items": len(unroutable),
+              "escalated_without_escalation_contact": 0 if contacts.escalation_recipients else escalated,
+              "contacts": contacts.summary(), **outcome}
     write_summary(store, "pantau_alerts", key, result)
     return result

@@ -42,6 +42,15 @@ def _select(table: str, columns: tuple[str, ...], since: str | None) -> sa.Selec
     return query.order_by(tbl.c.updated_at, tbl.c[columns[0]])
 
 
+def table_columns(engine: sa.Engine, table: str) -> list[str] | None:
+    """The column names the database reports for ``table``; None when it cannot be inspected (a
+    view or a restricted account). Used to report columns outside the contract."""
+    try:
+        return [c["name"] for c in sa.inspect(engine).get_columns(table)]
+    except sa.exc.SQLAlchemyError:
+        return None
+
+
 def read_chunks(
     engine: sa.Engine, table: str, columns: tuple[str, ...], since: str | None, chunk_rows: int
 ) -> Iterator[pd.DataFrame]:

@@ -1,49 +1,25 @@
 """The canonical value lists the validation suites check against.
 
 These are the library's lists, not the simulator's: the simulator imitates the sources, while this
-module states what the pipelines accept (docs/DOMAIN.md §2, §4). A test keeps the simulator's reference data
-in step with these lists, so a code added in one place and forgotten in the other fails CI.
+module states what the pipelines accept (docs/DOMAIN.md §2, §4). The controlled vocabularies
+(categories, sanctions, statuses, case and ASN types) are data, read from
+``include/pantau/reference/data/vocabularies.csv`` plus the site's rows under
+``PANTAU_REFERENCE_DIR`` (:mod:`pantau.reference.vocabularies`); the names below are derived from
+them on access, so existing imports keep working and always see the current data. A test keeps the
+simulator's reference data in step with them.
+
+Staged and published vocabulary columns hold *codes* (or null when the source's value mapped to
+nothing; the raw value stays in ``<column>_raw``), so the suites check codes only.
 """
 
 from __future__ import annotations
 
-#: Bawaslu case status (docs/DOMAIN.md §4.1): registered, forwarded to KASN/BKN, or stopped.
-CASE_STATUSES: tuple[str, ...] = ("diregistrasi", "diteruskan", "dihentikan")
-#: A Bawaslu case is a public report (laporan) or the supervisor's own finding (temuan).
-CASE_JENIS: tuple[str, ...] = ("laporan", "temuan")
+from typing import Any
 
-#: Stable codes of the violation categories (docs/DOMAIN.md §2, "Violation categories and sanctions").
-#: Bawaslu sets one of these in ``kategori``; recommendation exports write the label instead.
-VIOLATION_CATEGORIES: dict[str, str] = {
-    "MEDSOS_INTERAKSI": "Memberikan tanda suka, komentar, membagikan atau mengikuti akun kampanye di media sosial",
-    "MEDSOS_KAMPANYE": "Melakukan sosialisasi/kampanye calon melalui media sosial",
-    "ALAT_PERAGA": "Memasang spanduk, baliho atau alat peraga kampanye",
-    "FOTO_POSE": "Berfoto bersama calon atau berpose jari yang menunjukkan dukungan",
-    "HADIR_KAMPANYE": "Menghadiri deklarasi atau kampanye calon",
-    "TIM_KAMPANYE": "Menjadi anggota tim kampanye atau tim pemenangan calon",
-    "ANGGOTA_PARPOL": "Menjadi anggota atau pengurus partai politik",
-    "DUKUNGAN_PERSEORANGAN": "Memberikan dukungan kepada calon perseorangan (surat dukungan atau fotokopi KTP)",
-    "ARAHAN_BAWAHAN": "Mengarahkan atau mengajak bawahan/masyarakat mendukung calon",
-    "FASILITAS_NEGARA": "Membuat keputusan atau menggunakan fasilitas negara yang menguntungkan calon",
-    "LAINNYA": "Pelanggaran netralitas ASN lainnya",
-}
+from pantau.reference import vocabularies as _vocabularies
 
-#: Sanctions: moral statements (PP 42/2004), disciplinary penalties (PP 94/2021) and dishonourable
-#: dismissal for party membership. Code → the label written in recommendations and decrees.
-SANCTIONS: dict[str, str] = {
-    "MORAL_TERTUTUP": "Sanksi moral berupa pernyataan secara tertutup",
-    "MORAL_TERBUKA": "Sanksi moral berupa pernyataan secara terbuka",
-    "DISIPLIN_SEDANG": "Hukuman disiplin sedang",
-    "DISIPLIN_BERAT": "Hukuman disiplin berat",
-    "PTDH": "Pemberhentian tidak dengan hormat",
-}
-#: What an export writes in "Rekomendasi Sanksi" when the violation was not proven.
-NO_SANCTION = "-"
-
-#: ASN types: civil servant or contract employee (PPPK).
-JENIS_ASN: tuple[str, ...] = ("PNS", "PPPK")
-#: Registry employment status (docs/DOMAIN.md §4.3).
-REGISTRY_STATUSES: tuple[str, ...] = ("aktif", "pensiun", "berhenti", "meninggal")
+#: The code a recommendation or decree carries when it imposes no sanction (an export writes "-").
+NO_SANCTION = "TANPA_SANKSI"
 
 #: How a consolidated row was linked (pantau.pipeline.reconcile).
 # The link and match methods of pantau.pipeline.reconcile / pantau.matching (steward_* come from
@@ -56,35 +32,85 @@ PERSON_MATCHES: tuple[str, ...] = ("exact_nip", "nip_repair", "nip_prefix", "nam
 FOLLOW_UP_LINKS: tuple[str, ...] = ("reference",)
 #: Overdue states, in escalation order.
 OVERDUE_STATES: tuple[str, ...] = ("upcoming", "overdue", "escalated")
+#: How a vocabulary value was mapped (``<column>_mapping`` holds ``"method:confidence"``).
+MAPPING_METHODS: tuple[str, ...] = _vocabularies.METHODS
 
 #: A structurally usable NIP after normalisation: 18 ASCII digits, nothing else (docs/DOMAIN.md §3).
 NIP_REGEX = r"^[0-9]{18}$"
 
 
+def case_statuses() -> tuple[str, ...]:
+    """Bawaslu case status (docs/DOMAIN.md §4.1): registered, forwarded to KASN/BKN, or stopped."""
+    return _vocabularies.codes("case_status")
+
+
+def case_jenis() -> tuple[str, ...]:
+    """A Bawaslu case is a public report (laporan) or the supervisor's own finding (temuan)."""
+    return _vocabularies.codes("case_jenis")
+
+
+def violation_categories() -> dict[str, str]:
+    """Stable codes of the violation categories (docs/DOMAIN.md §2) -> official label."""
+    return _vocabularies.labels("category")
+
+
+def sanctions() -> dict[str, str]:
+    """Sanctions that punish: moral statements (PP 42/2004), disciplinary penalties (PP 94/2021) and
+    dishonourable dismissal. Code -> official label; "no sanction" (:data:`NO_SANCTION`) is not one."""
+    return {c: lbl for c, lbl in _vocabularies.labels("sanction").items() if c != NO_SANCTION}
+
+
+def jenis_asn() -> tuple[str, ...]:
+    """ASN types: civil servant or contract employee (PPPK)."""
+    return _vocabularies.codes("jenis_asn")
+
+
+def registry_statuses() -> tuple[str, ...]:
+    """Registry employment status (docs/DOMAIN.md §4.3)."""
+    return _vocabularies.codes("registry_status")
+
+
+def __getattr__(name: str) -> Any:
+    # CASE_STATUSES, SANCTIONS, ... are derived from the vocabulary data on access (PEP 562), so they are
+    # never frozen at import time and follow PANTAU_REFERENCE_DIR.
+    getters = {"CASE_STATUSES": case_statuses, "CASE_JENIS": case_jenis, "VIOLATION_CATEGORIES": violation_categories,
+               "SANCTIONS": sanctions, "JENIS_ASN": jenis_asn, "REGISTRY_STATUSES": registry_statuses}
+    if name in getters:
+        return getters[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def sanction_values() -> list[str]:
-    """Every accepted spelling of a sanction: the code and its label."""
-    return sorted(set(SANCTIONS) | set(SANCTIONS.values()))
+    """Every sanction written as its code or its official label (no-sanction excluded)."""
+    punishing = sanctions()
+    return sorted(set(punishing) | set(punishing.values()))
 
 
 def category_values() -> list[str]:
-    """Every accepted spelling of a violation category: the code and its label."""
-    return sorted(set(VIOLATION_CATEGORIES) | set(VIOLATION_CATEGORIES.values()))
+    """Every violation category written as its code or its official label."""
+    categories = violation_categories()
+    return sorted(set(categories) | set(categories.values()))
 
 
 def domain_parameters() -> dict[str, object]:
     """The suite parameters (``{"$PARAMETER": name}`` in the JSON suites) that come from this module.
 
-    The suites refer to the lists by name so each list is written once, here.
+    The suites refer to the lists by name so each list is written once (in the data).
     """
+    sanction_codes = sorted(sanctions())
     return {
-        "case_statuses": list(CASE_STATUSES),
-        "case_jenis": list(CASE_JENIS),
-        "category_codes": sorted(VIOLATION_CATEGORIES),
+        "case_statuses": list(case_statuses()),
+        "case_jenis": list(case_jenis()),
+        "category_codes": sorted(violation_categories()),
+        # Recommendations and decrees may both say "no sanction".
+        "sanction_codes": [*sanction_codes, NO_SANCTION],
+        "recommended_sanction_codes": [*sanction_codes, NO_SANCTION],
         "category_values": category_values(),
         "sanction_values": sanction_values(),
         "recommended_sanction_values": [*sanction_values(), NO_SANCTION],
-        "jenis_asn": list(JENIS_ASN),
-        "registry_statuses": list(REGISTRY_STATUSES),
+        "jenis_asn": list(jenis_asn()),
+        "registry_statuses": list(registry_statuses()),
+        "mapping_methods": list(MAPPING_METHODS),
         "case_links": list(CASE_LINKS),
         "person_matches": list(PERSON_MATCHES),
         "follow_up_links": list(FOLLOW_UP_LINKS),

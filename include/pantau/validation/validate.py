@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -10,19 +11,37 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pantau.exceptions import ValidationFailed
 from pantau.pipeline.runs import quarantine_frame, quarantine_row
+from pantau.reasons import reason
 from pantau.settings import ValidationSettings
 from pantau.validation.domain import domain_parameters
 from pantau.validation.gx_runner import run_suite
-from pantau.validation.schema import comparable_view, kind_problems
+from pantau.validation.schema import KindProblem, comparable_view, kind_problems
 from pantau.validation.suites import Rule, Suite, load_suite
 
 #: Suffix of the view column that says whether a reference column points at a known record.
 KNOWN_SUFFIX = "__known"
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
+#: Columns holding a person's identity: a failure message shows their counts, never their values.
+PERSONAL_COLUMNS = re.compile(r"(^|_)(nip|nama)(_raw)?$|^(name_key|gelar_depan|gelar_belakang|tanggal_lahir)$")
+#: Offending values named per failing rule in a failure message.
+TOP_VALUES = 5
+#: Reason code of a row that passed every row-level rule of a batch rejected as a whole.
+BATCH_REJECTED = "batch_rejected"
+
+
+class BatchRejected(ValidationFailed):
+    """A dataset-level failure. ``args`` are (message, summary) like ``ValidationFailed``;
+    ``rejected`` is the whole batch, each row with the rules it failed (quarantine columns first)."""
+
+    def __init__(self, message: str, summary: dict[str, Any], rejected: pd.DataFrame | None = None) -> None:
+        super().__init__(message, summary)
+        self.summary = summary
+        self.rejected = rejected
 
 
 @dataclass
@@ -142,7 +161,7 @@ def _dataset_problems(frame: pd.DataFrame, suite: Suite, findings: list[_Finding
         problems.append(f"schema drift: missing column(s) {missing}" +
                         (f"; columns not in the contract {extra} (renamed?)" if extra else "") +
                         f". Fix the producing step or update expectations/{suite.name}.json and the consumers.")
-    problems += [f"type drift: {p.sentence()}; the producing step changed its output."
+    problems += [f"type drift: {_kind_sentence(p)}; the producing step changed its output."
                  for p in kind_problems(frame, suite.columns)]
     for finding in findings:
         if finding.error is not None:
@@ -150,6 +169,12 @@ def _dataset_problems(frame: pd.DataFrame, suite: Suite, findings: list[_Finding
         elif not finding.success and finding.rule.on_failure == "fail_dataset":
             problems.append(_describe_dataset_failure(finding, parameters, previous_rows, len(frame)))
     return problems
+
+
+def _kind_sentence(problem: KindProblem) -> str:
+    if PERSONAL_COLUMNS.search(problem.column):
+        return f"column {problem.column!r} should hold {problem.kind} values but holds {problem.found}"
+    return problem.sentence()
 
 
 def _describe_dataset_failure(finding: _Finding, parameters: dict[str, Any], previous_rows: int | None,
@@ -165,8 +190,186 @@ def _describe_dataset_failure(finding: _Finding, parameters: dict[str, Any], pre
             f"an aggregate cannot be partly published. {rule.notes or ''}").strip()
 
 
+def _bound(value: Any, parameters: dict[str, Any]) -> str:
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        resolved = parameters.get(value["$PARAMETER"])
+        shown = resolved.date().isoformat() if isinstance(resolved, pd.Timestamp) else resolved
+        return f"{value['$PARAMETER']} ({shown})"
+    return str(value)
+
+
+def _vocabulary(value_set: Any) -> str:
+    if isinstance(value_set, dict) and "$PARAMETER" in value_set:
+        # category_codes -> "the category vocabulary" (pantau.validation.domain)
+        name = value_set["$PARAMETER"].removesuffix("_values").removesuffix("_codes")
+        return f"the {name.replace('_', ' ')} vocabulary"
+    values = list(value_set or [])
+    return f"{values[:TOP_VALUES]}" + (" ..." if len(values) > TOP_VALUES else "")
+
+
+def describe_rule(rule: Rule, parameters: dict[str, Any]) -> str:
+    """What a failing row of ``rule`` looks like, in words: ``jenis_pelanggaran not in the category vocabulary``."""
+    kw = rule.kwargs
+    column = str(kw.get("column", "")).removesuffix(KNOWN_SUFFIX)
+    where = f" where {kw['row_condition']}" if kw.get("row_condition") else ""
+    if str(kw.get("column", "")).endswith(KNOWN_SUFFIX):
+        return f"{column} refers to no loaded record"
+    described = {
+        "expect_column_values_to_not_be_null": lambda: f"{column} is empty{where}",
+        "expect_column_values_to_be_null": lambda: f"{column} is filled{where}",
+        "expect_column_values_to_be_in_set": lambda: f"{column} not in {_vocabulary(kw.get('value_set'))}",
+        "expect_column_values_to_be_unique": lambda: f"{column} repeated",
+        "expect_compound_columns_to_be_unique": lambda: f"({', '.join(kw.get('column_list') or [])}) repeated",
+        "expect_column_values_to_match_regex": lambda: f"{column} does not match {kw.get('regex')}",
+        "expect_column_values_to_not_match_regex": lambda: f"{column} matches {kw.get('regex')}",
+        "expect_column_values_to_be_between": lambda: _between(column, kw, parameters),
+        "expect_column_pair_values_a_to_be_greater_than_b": lambda: (
+            f"{kw.get('column_A')} not {'>=' if kw.get('or_equal') else '>'} {kw.get('column_B')}"),
+        "expect_table_columns_to_match_set": lambda: "the table lacks columns of the contract",
+        "expect_table_row_count_to_be_between": lambda: (
+            f"row count outside {_bound(kw.get('min_value'), parameters)} .. {_bound(kw.get('max_value'), parameters)}"),
+    }.get(rule.type)
+    return described() if described else f"{rule.type} on {_rule_columns(rule)}"
+
+
+def _between(column: str, kw: dict[str, Any], parameters: dict[str, Any]) -> str:
+    low, high = kw.get("min_value"), kw.get("max_value")
+    dated = any(isinstance(v, dict) and ("as_of" in str(v.get("$PARAMETER")) or
+                                          isinstance(parameters.get(v.get("$PARAMETER")), pd.Timestamp))
+                for v in (low, high))
+    after, before = ("after", "before") if dated else ("above", "below")
+    if low is None and high is not None:
+        return f"{column} {after} {_bound(high, parameters)}"
+    if high is None and low is not None:
+        return f"{column} {before} {_bound(low, parameters)}"
+    return f"{column} outside {_bound(low, parameters)} .. {_bound(high, parameters)}"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_shown(v) for v in value) + ")"
+    if _is_missing(value):
+        return "empty"
+    text = value if isinstance(value, str) else str(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return repr(text) if isinstance(value, str) else text
+
+
+def _value_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
+    return [c for c in dict.fromkeys(c.removesuffix(KNOWN_SUFFIX) for c in _rule_columns(rule)) if c in frame.columns]
+
+
+def _top_values(frame: pd.DataFrame, rows: list[int], columns: list[str]) -> tuple[list[dict[str, Any]], int]:
+    """The most frequent offending values of the failing rows, and how many distinct values there are."""
+    values = frame.iloc[rows][columns] if len(columns) > 1 else frame.iloc[rows][columns[0]]
+    try:
+        counts = values.value_counts(dropna=False)
+    except TypeError:  # unhashable cells (lists, dicts): count their text
+        counts = values.astype(str).value_counts(dropna=False)
+    top = [{"value": _shown(v), "count": int(n)} for v, n in counts.head(TOP_VALUES).items()]
+    return top, len(counts)
+
+
+def _failure_entry(finding: _Finding, frame: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, Any]:
+    rule = finding.rule
+    columns = _value_columns(rule, frame)
+    personal = any(PERSONAL_COLUMNS.search(c) for c in columns)
+    entry: dict[str, Any] = {"name": rule.name, "type": rule.type, "on_failure": rule.on_failure,
+                             "reason_code": rule.reason_code, "unexpected_count": len(finding.rows),
+                             "error": finding.error, "description": describe_rule(rule, parameters),
+                             "columns": columns, "personal": personal, "top_values": None, "distinct_values": None}
+    if finding.rows and columns and not personal:
+        entry["top_values"], entry["distinct_values"] = _top_values(frame, finding.rows, columns)
+    return entry
+
+
+def _rule_line(entry: dict[str, Any], rows_in: int, rejected: str | None) -> str:
+    """``jenis_pelanggaran_allowed (quarantine, unknown_category): jenis_pelanggaran not in ...: 'X' x412 (...)``."""
+    head = f"{entry['name']} ({entry['on_failure']}, {entry['reason_code']}): {entry['description']}"
+    share = f"{entry['unexpected_count']} of {rows_in} rows"
+    if entry["personal"]:
+        where = rejected or "the rejected rows"
+        body = f"{share}; values not shown (personal data), see {where}"
+    elif entry["top_values"]:
+        values = ", ".join(f"{v['value']} x{v['count']}" for v in entry["top_values"])
+        others = entry["distinct_values"] - len(entry["top_values"])
+        body = values + (f", ... {others} other value(s)" if others else "") + f" ({share})"
+    else:
+        body = share
+    kept = " Rows kept and flagged." if entry["on_failure"] == "flag" else ""
+    return f"{head}: {body}.{kept} Next: {reason(entry['reason_code']).action}"
+
+
+def explain_failure(summary: dict[str, Any], *, version: str | None = None, docs: str | None = None,
+                    rejected: str | None = None) -> str:
+    """The message of a dataset-level failure: every problem, every failing rule with its top offending
+    values and counts (counts only for personal columns), where the rejected rows and Data Docs are,
+    and what to do next."""
+    subject = f"{summary['dataset']}" + (f" ({version})" if version else "")
+    lines = [f"{subject} failed validation in run {summary['run_key']}; nothing from it may be published "
+             "and the previous version stays current."]
+    lines += [f"Problem {i}: {p}" for i, p in enumerate(summary.get("problems") or [], start=1)]
+    failing = [e for e in summary.get("failed_expectations") or [] if e.get("unexpected_count")]
+    lines += [f"Failing rule {i}/{len(failing)}: {_rule_line(e, summary['rows_in'], rejected)}"
+              for i, e in enumerate(failing, start=1)]
+    if rejected:
+        lines.append(f"Rejected batch (every row, with the rules it failed): {rejected}")
+    if docs:
+        lines.append(f"Data Docs: {docs}")
+    lines.append("Next: fix the source or the producing step (or, if the values are legitimate, the vocabulary "
+                 "or suite named above), then re-run; this version is validated again from the start.")
+    return "\n".join(lines)
+
+
+def _record_keys(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    # Vectorised _record_key: non-missing key values joined with "|", None when all are missing.
+    out: pd.Series | None = None
+    for column in (c for c in key if c in frame.columns):
+        part = frame[column].astype("string")
+        out = part if out is None else (out + "|" + part).fillna(out).fillna(part)
+    return out if out is not None else pd.Series([None] * len(frame), index=frame.index, dtype="string")
+
+
+def rejected_batch(frame: pd.DataFrame, findings: list[_Finding], suite: Suite, run_key: str,
+                   causes: list[str]) -> pd.DataFrame:
+    """Every row of a batch rejected as a whole, quarantine columns first, then the row's own columns.
+
+    A row that failed row-level rules carries the first one's reason code and names all of them in
+    ``failed_rules``; a row that passed them all carries ``batch_rejected``. Built column-wise with
+    repeated texts as categories, because a rejected batch may be a whole 6M-row registry.
+    """
+    n = len(frame)
+    codes = pd.Series(BATCH_REJECTED, index=range(n), dtype=object)
+    first = pd.Series("", index=range(n), dtype=object)
+    names = pd.Series("", index=range(n), dtype=object)
+    failing = [f for f in findings if f.error is None and not f.success and f.rows]
+    for finding in failing:
+        rows = np.unique(np.asarray(finding.rows, dtype=np.int64))
+        named = names.iloc[rows]
+        names.iloc[rows] = named.where(named == "", named + ";").astype(object) + finding.rule.name
+    for finding in reversed([f for f in failing if f.rule.on_failure != "flag"]):  # suite order: first wins
+        rows = np.unique(np.asarray(finding.rows, dtype=np.int64))
+        codes.iloc[rows] = finding.rule.reason_code
+        first.iloc[rows] = finding.rule.name
+    batch = "the batch was rejected for: " + "; ".join(causes)
+    own_rule = "expectation " + suite.name + "." + first + " failed (failed rules: " + names + "); " + batch
+    details = own_rule.where(first != "", "the row passed every row-level rule; " + batch)
+    code_categories = pd.Categorical(codes)
+    why = [reason(c) for c in code_categories.categories]
+    meta = pd.DataFrame({
+        "source": pd.Categorical([suite.name] * n), "run_key": pd.Categorical([run_key] * n),
+        "record_key": _record_keys(frame, suite.key).array, "reason_code": code_categories,
+        "reason": code_categories.rename_categories([r.sentence for r in why]),
+        "action": code_categories.rename_categories([r.action for r in why]),
+        "failed_rules": pd.Categorical(names), "detail": pd.Categorical(details),
+    })
+    own = frame.rename(columns={c: f"{c}__record" for c in frame.columns if c in meta.columns})
+    return pd.concat([meta, own.reset_index(drop=True)], axis=1)
+
+
 def _summary(dataset: str, suite: Suite, run_key: str, as_of: date, frame: pd.DataFrame, findings: list[_Finding],
-             quarantine: pd.DataFrame, flagged: pd.DataFrame, skipped: list[str]) -> dict[str, Any]:
+             quarantine: pd.DataFrame, flagged: pd.DataFrame, skipped: list[str],
+             parameters: dict[str, Any]) -> dict[str, Any]:
     failed = [f for f in findings if not f.success]
     return {
         "dataset": dataset, "suite": suite.name, "run_key": run_key, "as_of": as_of.isoformat(),
@@ -174,9 +377,7 @@ def _summary(dataset: str, suite: Suite, run_key: str, as_of: date, frame: pd.Da
         "rows_flagged": len(flagged),
         "expectations_evaluated": len(findings), "expectations_failed": len(failed),
         "expectations_skipped": skipped,
-        "failed_expectations": [{"name": f.rule.name, "type": f.rule.type, "on_failure": f.rule.on_failure,
-                                 "reason_code": f.rule.reason_code, "unexpected_count": len(f.rows),
-                                 "error": f.error} for f in failed],
+        "failed_expectations": [_failure_entry(f, frame, parameters) for f in failed],
         "quarantine_by_reason": {str(k): int(v) for k, v in quarantine["reason_code"].value_counts().items()},
     }
 
@@ -194,9 +395,11 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     reference rules, which are skipped without it.
 
     Raises:
-        ValidationFailed: schema or type drift, a volume anomaly, a failed dataset-level rule, or a
-            quarantine share above ``settings.max_quarantine_share``. ``args[1]`` is the summary.
-            Data Docs are written first, so the failure can be read there.
+        BatchRejected: (a ``ValidationFailed``) schema or type drift, a volume anomaly, a failed
+            dataset-level rule, or a quarantine share above ``settings.max_quarantine_share``.
+            ``args[0]`` names every problem and failing rule (:func:`explain_failure`), ``args[1]`` is
+            the summary, ``rejected`` the whole batch with the rules each row failed. Data Docs are
+            written first, so the failure can be read there.
     """
     started = time.monotonic()
     suite = load_suite(settings.expectations_dir, dataset)
@@ -210,7 +413,7 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     quarantined_positions = _positions(findings, "quarantine")
     flagged = quarantine_frame(_row_entries(frame, findings, suite, run_key, "flag", quarantined_positions))
     skipped = [r.name for r in suite.rules if r.name not in runnable]
-    summary = _summary(dataset, suite, run_key, as_of, frame, findings, rows, flagged, skipped)
+    summary = _summary(dataset, suite, run_key, as_of, frame, findings, rows, flagged, skipped, parameters)
     summary.update(docs_index=str(docs_index) if docs_index else None, previous_rows=previous_rows,
                    volume_bounds=[parameters["volume_min"], parameters["volume_max"]])
     problems = _dataset_problems(frame, suite, findings, parameters, previous_rows)
@@ -218,12 +421,11 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     if len(frame) >= settings.quarantine_min_rows and share > settings.max_quarantine_share:
         problems.append(f"{len(rows)} of {len(frame)} rows ({share:.1%}) failed row-level expectations, above "
                         f"PANTAU_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%}: the source looks broken, "
-                        f"not a few records. Top reasons: {summary['quarantine_by_reason']}.")
+                        "not a few records (each failing rule is listed with its values).")
     summary.update(success=not problems, problems=problems, duration_s=round(time.monotonic() - started, 3))
     if problems:
-        raise ValidationFailed(f"{dataset} failed validation in run {run_key}; nothing from it may be published: "
-                               + " | ".join(problems) + (f" (Data Docs: {docs_index})" if docs_index else ""),
-                               summary)
+        rejected = rejected_batch(frame, findings, suite, run_key, [p.split(":", 1)[0] for p in problems])
+        raise BatchRejected(explain_failure(summary, docs=str(docs_index) if docs_index else None), summary, rejected)
     valid = frame.drop(index=sorted(quarantined_positions)).reset_index(drop=True)
     return ValidationOutcome(valid, rows, summary, docs_index, flagged)
 

@@ -1,0 +1,220 @@
+"""The alert-contacts directory as agencies keep it: CSV (';' or ',', BOM, Windows-1252) or JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from pantau.alerts.contacts import ContactsDirectory, column_for, read_directory, split_addresses
+from pantau.alerts.digest import build_digests, render
+from pantau.alerts.mailer import SmtpSettings
+from pantau.exceptions import ConfigError
+from pantau.pipeline import publish
+from pantau.pipeline.service import load_contacts, send_alerts
+from pantau.settings import FollowUpPolicy
+from pantau.simulate.generate import contacts as simulated_contacts
+from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
+from pantau.storage import ObjectStore
+
+AS_OF = date(2025, 3, 1)
+
+# As a BKD exports it from Excel: UTF-8 with BOM, ';' between cells, a title row above the header,
+# its own header spellings, an unknown column, two addresses in one cell, a cell with a line break,
+# an invalid address beside a valid one, a row without agency code, a row with only a bad address.
+AGENCY_CSV = (
+    "Daftar Kontak PPK Netralitas ASN 2025;;;;;;\r\n"
+    "Kode Satker;Instansi;Kode Wilayah;Jabatan PPK;E-mail PPK;Email BKD;Keterangan\r\n"
+    "13.06.01;Dinas Pendidikan Kabupaten Agam;13.06;Bupati Agam;ppk@agam.example, sekda@agam.example;"
+    "bkpsdm@agam.example;\r\n"
+    "13.71.01;Sekretariat Daerah Kota Padang;13.71;\"Wali Kota Padang\r\nBcc: all@evil.example\";ppk@padang.example;"
+    "bkd@padang.example;\r\n"
+    "13.72.01;Dinas Kesehatan Kota Solok;13.72;Wali Kota Solok;ppk@solok;bkd@solok.example;baru\r\n"
+    ";Tanpa Kode;;;ppk@tanpakode.example;;\r\n"
+    "13.73.01;Dinas Sosial Kota Sawahlunto;13.73;Wali Kota Sawahlunto;ppk at sawahlunto;;\r\n"
+    ";;;;;;\r\n"
+)
+
+
+def _directory(text: str = AGENCY_CSV, name: str = "contacts.csv") -> ContactsDirectory:
+    return read_directory(name, b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def _messages(directory: ContactsDirectory) -> dict[str | None, list[str]]:
+    out: dict[str | None, list[str]] = {}
+    for p in directory.problems:
+        out.setdefault(p.row, []).append(p.message)
+    return out
+
+
+def test_semicolon_csv_with_bom_synonyms_and_bad_rows(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="pantau.alerts.contacts"):
+        directory = _directory()
+    assert sorted(directory.agencies) == ["13.06.01", "13.72.01"]
+    agam = directory.agencies["13.06.01"]
+    assert agam.recipients == ("ppk@agam.example", "sekda@agam.example", "bkpsdm@agam.example")
+    assert (agam.nama_instansi, agam.kode_wilayah, agam.ppk_jabatan) == \
+        ("Dinas Pendidikan Kabupaten Agam", "13.06", "Bupati Agam")
+    # The invalid PPK address is reported and left out; the row still reaches the BKD.
+    assert directory.agencies["13.72.01"].recipients == ("bkd@solok.example",)
+
+    messages = _messages(directory)
+    assert any("line break" in m and "'Jabatan PPK'" in m and "not used" in m for m in messages["row 4"])
+    assert any("'ppk@solok'" in m and "not a valid e-mail address" in m for m in messages["row 5"])
+    assert any("no agency code" in m for m in messages["row 6"])
+    assert any("'sawahlunto' in 'E-mail PPK'" in m for m in messages["row 7"])
+    assert any("no valid e-mail address" in m and "not used" in m for m in messages["row 7"])
+    assert any("['Keterangan']" in m for m in messages[None])
+    assert any("row 1 lies above the header" in m for m in messages["row 1"])
+    for row, row_messages in messages.items():
+        for message in row_messages:
+            assert message.startswith("contacts.csv"), message
+            if row:
+                assert f"contacts.csv {row}" in message
+    assert sorted(p.row for p in directory.rejected_rows) == ["row 4", "row 6", "row 7"]
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert all(any(p.message in line for line in logged) for p in directory.problems)
+    summary = directory.summary()
+    assert summary["agencies"] == 2 and summary["rows_rejected"] == 3
+    assert json.loads(json.dumps(summary)) == summary
+
+
+def test_control_characters_never_reach_a_mail_header() -> None:
+    directory = _directory()
+    overdue = pd.DataFrame([{"nomor_rekomendasi": f"R-{code}", "tanggal_rekomendasi": date(2025, 1, 7),
+                             "registry_kode_instansi": code, "registry_nama": "Pegawai", "nip": None,
+                             "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}
+                            for code in ("13.06.01", "13.71.01", "13.72.01")])
+    digests, unroutable = build_digests(overdue, directory, AS_OF, 3)
+    assert [r["nomor_rekomendasi"] for r in unroutable] == ["R-13.71.01"]  # its row was rejected: reported
+    for digest in digests:
+        message = render(digest, "pantau@pantau.local", AS_OF)
+        for header in ("To", "Subject"):
+            assert "\n" not in message[header] and "\r" not in message[header]
+    agam = next(d for d in digests if d.office == "13.06.01")
+    assert agam.recipients == ("bkpsdm@agam.example", "ppk@agam.example", "sekda@agam.example")
+
+
+@pytest.mark.parametrize("character", ["\n", "\r", "\x00", "\t", "\u2028", "\x1b"])
+def test_any_control_character_in_any_field_rejects_the_row(character: str) -> None:
+    text = ("kode_instansi,nama_instansi,ppk_jabatan,ppk_email\n"
+            "13.06.01,Dinas Pendidikan,Bupati Agam,ppk@agam.example\n"
+            f"13.71.01,\"Sekretariat{character}Daerah\",Wali Kota Padang,ppk@padang.example\n")
+    directory = _directory(text)
+    assert list(directory.agencies) == ["13.06.01"]
+    assert [p.row for p in directory.rejected_rows] == ["row 3"]
+    assert "'nama_instansi'" in directory.rejected_rows[0].message
+
+
+def test_windows_1252_comma_csv_with_escalation_rows() -> None:
+    text = ("Jenis,Kode Instansi,Nama Instansi,PPK,Email PPK,E-mail BKD\r\n"
+            ",13.06.01,Dinas Pendidikan Kab. Agam \u2019Ranah Minang\u2019,Bupati Agam,ppk@agam.example,\r\n"
+            "Eskalasi,,Badan Kepegawaian Negara,,netralitas@bkn.example,\r\n"
+            "ESCALATION,,Kementerian Dalam Negeri,,\"otda@kemendagri.example; ditjen@kemendagri.example\",\r\n"
+            "surat,13.71.01,Kota Padang,Wali Kota,ppk@padang.example,\r\n")
+    directory = read_directory("kontak.csv", text.encode("cp1252"))
+    assert directory.agencies["13.06.01"].nama_instansi == "Dinas Pendidikan Kab. Agam \u2019Ranah Minang\u2019"
+    assert [e.name for e in directory.escalation] == ["Badan Kepegawaian Negara", "Kementerian Dalam Negeri"]
+    assert directory.escalation_recipients == ("ditjen@kemendagri.example", "netralitas@bkn.example",
+                                               "otda@kemendagri.example")
+    assert [p.row for p in directory.rejected_rows] == ["row 5"]
+    assert "type 'surat'" in directory.rejected_rows[0].message
+
+
+def test_json_directory_as_before_still_works() -> None:
+    document = simulated_contacts()
+    directory = read_directory("contacts.json", json.dumps(document).encode())
+    assert len(directory.agencies) == len({a["kode_instansi"] for a in document["agencies"]})
+    first = document["agencies"][0]
+    contact = directory.agencies[first["kode_instansi"]]
+    assert set(contact.recipients) == {first["ppk_email"], first["bkd_email"]}
+    assert contact.ppk_jabatan == first["ppk_jabatan"]
+    assert directory.escalation_recipients == tuple(sorted(e["email"] for e in document["escalation"]))
+    assert directory.problems == []
+
+
+def test_json_with_agency_spellings_and_address_lists() -> None:
+    document = {"agencies": [{"Kode Instansi": "13.06.01", "Nama Instansi": "Disdik Agam", "Jabatan PPK": "Bupati",
+                              "E-mail PPK": ["ppk@agam.example", "wakil@agam.example"], "Telepon": "0752"},
+                             {"Kode Instansi": "13.71.01", "Email BKD": "bkd\n@padang.example"},
+                             "13.72.01"],
+                "eskalasi": [{"nama": "BKN", "email": "netralitas@bkn.example"}]}
+    directory = read_directory("kontak", json.dumps(document).encode())  # no extension: sniffed as JSON
+    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example", "wakil@agam.example")
+    assert directory.escalation_recipients == ("netralitas@bkn.example",)
+    assert sorted(p.row for p in directory.rejected_rows) == ["agencies[1]", "agencies[2]"]
+    assert any("['Telepon']" in p.message for p in directory.problems)
+
+
+def test_zero_usable_rows_is_one_actionable_sentence() -> None:
+    text = "kode_instansi;ppk_email\n13.06.01;bukan-alamat\n;ppk@x.example\n"
+    with pytest.raises(ConfigError) as caught:
+        _directory(text)
+    message = str(caught.value)
+    assert "contacts.csv has no usable agency contact" in message
+    assert "2 row(s) rejected" in message and "contacts.csv row 2" in message and "re-run" in message
+    with pytest.raises(ConfigError, match="no header row with the contacts columns"):
+        _directory("Nama;Alamat\nBudi;Padang\n")
+
+
+def test_excel_workbook_is_refused_clearly() -> None:
+    with pytest.raises(ConfigError, match="save it as CSV UTF-8"):
+        read_directory("contacts.xlsx", b"PK\x03\x04rest-of-a-zip")
+
+
+def test_header_synonyms_and_address_splitting() -> None:
+    assert {column_for(h) for h in ("kode_instansi", "Kode Instansi", "Kode Satker", "KODE  SATKER")} == \
+        {"kode_instansi"}
+    assert {column_for(h) for h in ("ppk_email", "Email PPK", "E-mail PPK")} == {"ppk_email"}
+    assert {column_for(h) for h in ("bkd_email", "Email BKD", "E-mail BKD")} == {"bkd_email"}
+    assert {column_for(h) for h in ("nama_instansi", "Nama Instansi", "Instansi")} == {"nama_instansi"}
+    assert {column_for(h) for h in ("ppk_jabatan", "Jabatan PPK", "PPK")} == {"ppk_jabatan"}
+    assert {column_for(h) for h in ("kode_wilayah", "Kode Wilayah")} == {"kode_wilayah"}
+    assert column_for("Keterangan") is None
+    assert split_addresses("a@x.id; b@y.id,c@z.id  d@w.id") == ["a@x.id", "b@y.id", "c@z.id", "d@w.id"]
+    assert split_addresses("Rina <rina@bkn.go.id>, Adi <adi@bkn.go.id>") == ["rina@bkn.go.id", "adi@bkn.go.id"]
+
+
+@pytest.fixture
+def services(tmp_path):
+    with EmbeddedObjectStore(None) as s3, SmtpSink(tmp_path / "outbox") as sink:
+        host, port = s3.endpoint.split(":")
+        store = ObjectStore.connect(f"{host}:{port}", s3.access_key, s3.secret_key, "pantau")
+        yield store, SmtpSettings(host="127.0.0.1", port=sink.port, from_email="pantau@pantau.local"), sink
+
+
+def test_load_contacts_reads_csv_and_sibling_escalation_file_locally_and_from_the_bucket(services, tmp_path):
+    store, _, _ = services
+    escalation = "Nama,Email\nBKN,netralitas@bkn.example\n"
+    (tmp_path / "contacts.csv").write_bytes(b"\xef\xbb\xbf" + AGENCY_CSV.encode())
+    (tmp_path / "contacts_escalation.csv").write_text(escalation, encoding="utf-8")
+    local = load_contacts(store, str(tmp_path / "contacts.csv"))
+    store.put_bytes("config/contacts.csv", AGENCY_CSV.encode())
+    store.put_bytes("config/contacts_escalation.csv", escalation.encode())
+    remote = load_contacts(store, f"s3://{store.bucket}/config/contacts.csv")
+    for directory in (local, remote):
+        assert sorted(directory.agencies) == ["13.06.01", "13.72.01"]
+        assert directory.escalation_recipients == ("netralitas@bkn.example",)
+        assert len(directory.sources) == 2
+    with pytest.raises(ConfigError, match="neither a local file nor an object"):
+        load_contacts(store, "config/missing.csv")
+
+
+def test_alert_run_summary_lists_the_rejected_rows(services, tmp_path):
+    store, smtp, sink = services
+    overdue = pd.DataFrame([{"nomor_rekomendasi": "R-1", "tanggal_rekomendasi": date(2025, 1, 7), "terbukti": True,
+                             "follow_up_id": None, "registry_kode_instansi": "13.06.01", "registry_nama": "Pegawai",
+                             "nip": None, "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30),
+                             "escalation_date": date(2025, 2, 20), "as_of": AS_OF, "state": "escalated",
+                             "days_overdue": 30}])
+    publish.publish_dataset(store, "overdue_recommendations", overdue, "run1", "run1")
+    (tmp_path / "contacts.csv").write_text(AGENCY_CSV, encoding="utf-8")
+    result = send_alerts(store, smtp, str(tmp_path / "contacts.csv"), "run1", AS_OF, FollowUpPolicy())
+    assert result["sent"] == ["13.06.01"] and len(sink.messages()) == 1
+    assert result["contacts"]["rows_rejected"] == 3
+    assert any("row 4" in m and "line break" in m for m in result["contacts"]["problems"])
+    assert result["escalated_without_escalation_contact"] == 1
+    assert store.get_json("runs/pantau_alerts/run1.json")["contacts"] == result["contacts"]
