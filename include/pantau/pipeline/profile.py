@@ -184,7 +184,8 @@ def _matching(store: ObjectStore, as_of: date, policy: FollowUpPolicy, report: d
     unresolved_agency: Counter[str] = Counter()
     unresolved_region: Counter[str] = Counter()
     for text, n in distinct.items():
-        agency, region, _score = index.resolve_one(text)
+        resolved = index.resolve_one(text)
+        agency, region = resolved.kode_instansi, resolved.kode_wilayah
         if region is None:
             unresolved_region[str(text)] += int(n)
         elif agency is None:
