@@ -85,23 +85,41 @@ def _non_asn_patterns() -> tuple[re.Pattern[str], re.Pattern[str], tuple[tuple[f
 def non_asn_reason(jabatan: object, instansi: object, region: object = None) -> str | None:
     """Why the respondent is not a civil servant ("jabatan 'Kepala Desa'"), or None. ``region`` (a
     resolved region code) enables the regional terms (a DIY village's lurah)."""
-    return _non_asn_reason(jabatan if isinstance(jabatan, str) else None,
-                           instansi if isinstance(instansi, str) else None,
-                           region if isinstance(region, str) else None)
+    jabatan = jabatan if isinstance(jabatan, str) and jabatan.strip() else None
+    instansi = instansi if isinstance(instansi, str) and instansi.strip() else None
+    return (_position_reason(jabatan) or _agency_reason(instansi)
+            or (_regional_reason(jabatan, region) if isinstance(region, str) else None))
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.lower().replace(".", ". ").split())
 
 
 @lru_cache(maxsize=100_000)
-def _non_asn_reason(jabatan: str | None, instansi: str | None, region: str | None) -> str | None:
-    positions, agencies, regional = _non_asn_patterns()
-    local = [pattern for regions, pattern in regional if region in regions]
-    checks = [("jabatan", jabatan, positions), ("instansi", instansi, agencies),
-              *(("jabatan", jabatan, pattern) for pattern in local)]
-    for label, text, pattern in checks:
-        if isinstance(text, str) and text.strip():
-            folded = " ".join(text.lower().replace(".", ". ").split())
-            if pattern.search(folded):
-                return f"{label} {text.strip()!r} is not an ASN position"
+def _position_reason(jabatan: str | None) -> str | None:
+    if jabatan and _non_asn_patterns()[0].search(_folded(jabatan)):
+        return f"jabatan {jabatan.strip()!r} is not an ASN position"
     return None
+
+
+@lru_cache(maxsize=100_000)
+def _agency_reason(instansi: str | None) -> str | None:
+    if instansi and _non_asn_patterns()[1].search(_folded(instansi)):
+        return f"instansi {instansi.strip()!r} is not an ASN position"
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def _regional_reason(jabatan: str | None, region: str) -> str | None:
+    for regions, pattern in _non_asn_patterns()[2]:
+        if jabatan and region in regions and pattern.search(_folded(jabatan)):
+            return f"jabatan {jabatan.strip()!r} is not an ASN position in region {region}"
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def _birth_ok_cached(digits: object) -> bool:
+    return isinstance(digits, str) and len(digits) == 8 and digits.isdigit() and _birth_ok(digits)
 
 
 def _birth_ok(digits: str) -> bool:
@@ -133,37 +151,47 @@ class QueryEvidence:
 
     @classmethod
     def build(cls, q: pd.DataFrame, excel_prefixes: np.ndarray) -> QueryEvidence:
-        n = len(q)
-        birth8, birth6, appointment = np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64)
-        nip_gender = np.zeros(n, np.int8)
-        raw = q["nip_raw"].to_numpy(dtype=object) if "nip_raw" in q else np.full(n, None, dtype=object)
-        for i, (text, prefix) in enumerate(zip(raw, excel_prefixes, strict=True)):
-            digits = prefix if isinstance(prefix, str) else (_DIGITS.sub("", str(text)) if isinstance(text, str) else "")
-            if len(digits) == 6 and isinstance(prefix, str):
-                birth6[i] = int(digits)
-                continue
-            # 16 digits is a NIK (national ID), not a NIP: its digits say nothing comparable.
-            if len(digits) < 8 or len(digits) == 16 or len(digits) > 18 or not _birth_ok(digits):
-                continue
-            birth8[i] = int(digits[:8])
-            # Same layout as a NIP: later digits are comparable, unless 18 digits came back from a
-            # float cell (a multiple of 32: the tail is float noise, see persons._float_read).
-            if len(digits) == 15 or (len(digits) == 18 and int(digits) % 32):
-                appointment[i] = int(digits[8:14])
-                nip_gender[i] = int(digits[14]) if digits[14] in "12" else 0
+        raw = q["nip_raw"] if "nip_raw" in q else pd.Series(None, index=q.index, dtype=object)
+        raw = raw.astype(object).where(raw.notna(), None)
+        written = raw.map(lambda v: _DIGITS.sub("", v) if isinstance(v, str) else "")
+        prefixes = pd.Series(excel_prefixes, index=q.index, dtype=object)
+        from_excel = prefixes.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        digits = written.where(~from_excel, prefixes).astype(str)
+        length = digits.str.len().to_numpy()
+        birth6 = np.where(from_excel & (length == 6), pd.to_numeric(digits.where(length == 6), errors="coerce")
+                          .fillna(-1).to_numpy(), -1).astype(np.int64)
+        # 16 digits is a NIK (national ID), not a NIP: its digits say nothing comparable.
+        shaped = ~(from_excel & (length == 6)) & (length >= 8) & (length != 16) & (length <= 18)
+        first8 = digits.str[:8]
+        dated = first8.map(_birth_ok_cached).to_numpy(dtype=bool)
+        usable = shaped & dated
+        birth8 = np.where(usable, pd.to_numeric(first8.where(usable), errors="coerce").fillna(-1), -1).astype(np.int64)
+        # Same layout as a NIP: later digits are comparable, unless 18 digits came back from a float
+        # cell (a multiple of 32: the tail is float noise, see persons._float_read).
+        tail = pd.to_numeric(digits.str[-5:].where(length == 18), errors="coerce").fillna(0).to_numpy()
+        laid_out = usable & ((length == 15) | ((length == 18) & (tail % 32 != 0)))
+        appointment = np.where(laid_out, pd.to_numeric(digits.str[8:14].where(laid_out), errors="coerce").fillna(-1),
+                               -1).astype(np.int64)
+        digit15 = digits.str[14:15]
+        nip_gender = np.where(laid_out & digit15.isin(["1", "2"]).to_numpy(),
+                              pd.to_numeric(digit15.where(laid_out), errors="coerce").fillna(0), 0).astype(np.int8)
         keys = q["name_key"].fillna("").astype(str)
         jabatan = q["jabatan"] if "jabatan" in q else pd.Series(None, index=q.index, dtype=object)
         instansi = q["instansi_raw"] if "instansi_raw" in q else pd.Series(None, index=q.index, dtype=object)
         regions = q["kode_wilayah"] if "kode_wilayah" in q else pd.Series(None, index=q.index, dtype=object)
-        reasons = [non_asn_reason(j, t, r) for j, t, r in zip(jabatan, instansi, regions, strict=True)]
+        triples = list(zip(jabatan.astype(object).where(jabatan.notna(), None),
+                           instansi.astype(object).where(instansi.notna(), None),
+                           regions.astype(object).where(regions.notna(), None), strict=True))
+        reason_of = {t: non_asn_reason(*t) for t in set(triples)}
+        reasons = np.array([reason_of[t] for t in triples], dtype=object)
         # A 16-digit national ID (NIK) where the NIP belongs: the respondent had no NIP to give.
-        nips = q["nip"].to_numpy(dtype=object) if "nip" in q else np.full(n, None, dtype=object)
-        for i, text in enumerate(raw):
-            digits = _DIGITS.sub("", str(text)) if isinstance(text, str) else ""
-            if reasons[i] is None and len(digits) == 16 and pd.isna(nips[i]):
-                reasons[i] = "a 16-digit NIK, not a NIP, in the NIP field"
+        nips = q["nip"] if "nip" in q else pd.Series(None, index=q.index, dtype=object)
+        nik = (written.str.len().to_numpy() == 16) & nips.isna().to_numpy() & pd.isna(reasons)
+        reasons[nik] = "a 16-digit NIK, not a NIP, in the NIP field"
+        positions = jabatan.astype(object).where(jabatan.notna(), None)
+        distinct = {v: _jabatan_key(v) for v in set(positions.to_numpy(dtype=object))}
         return cls(keys.to_numpy(dtype=object), prefix_arrays(keys), birth8, birth6, appointment, nip_gender,
-                   np.array([_jabatan_key(j) for j in jabatan], dtype=object), np.array(reasons, dtype=object))
+                   positions.map(distinct).to_numpy(dtype=object), reasons)
 
     def take(self, rows: np.ndarray) -> QueryEvidence:
         return QueryEvidence(self.full[rows], self.prefix.take(rows), self.birth8[rows], self.birth6[rows],

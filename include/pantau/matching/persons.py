@@ -430,6 +430,13 @@ def _prefix_candidates(q: pd.DataFrame, reg: RegistryIndex, i: int, prefix: str)
 
 
 def _float_read(q: pd.DataFrame) -> np.ndarray:
+    cached = q.attrs.get("_float_read")
+    if cached is None:
+        cached = q.attrs["_float_read"] = _float_read_uncached(q)
+    return cached
+
+
+def _float_read_uncached(q: pd.DataFrame) -> np.ndarray:
     """Per row, the written 18 digits as int64 when they look like a NIP read back from a floating-point
     spreadsheet cell, else -1.
 
@@ -547,11 +554,16 @@ def _stage_fuzzy(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: n
     keys = _block_keys(q)
     _fuzzy_pass(q, reg, out, todo, qe, keys)
     for _ in range(2):
-        wider = np.array([_widen(k, reg) for k in keys], dtype=object)
-        retry = todo & pd.notna(wider) & (out["person_match"] == "unmatched").to_numpy()
+        open_rows = np.flatnonzero(todo & pd.notna(keys) & (out["person_match"] == "unmatched").to_numpy())
+        wider = {k: _widen(k, reg) for k in set(keys[open_rows])}  # once per distinct block
+        retry = np.zeros(len(q), dtype=bool)
+        widened = keys.copy()
+        for i in open_rows:
+            if wider[keys[i]] is not None:
+                retry[i], widened[i] = True, wider[keys[i]]
         if not retry.any():
             break
-        keys = np.where(retry, wider, keys)
+        keys = widened
         _fuzzy_pass(q, reg, out, retry, qe, keys)
 
 

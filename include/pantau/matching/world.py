@@ -78,6 +78,17 @@ def _stage_bkds(world: Path, phase: int) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return registry, pd.concat(follow_ups, ignore_index=True), transfers
 
 
+#: Registry text columns with few distinct values (work units, positions, front titles): read as
+#: categoricals when only the reconcile columns are wanted, a few hundred MB less at 6M persons.
+_LOW_CARDINALITY = ("unit_kerja", "jabatan", "gelar_depan")
+
+
+def _read_registry(path: Path, columns: list[str] | None) -> pd.DataFrame:
+    if columns is None:
+        return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=columns, read_dictionary=[c for c in _LOW_CARDINALITY if c in columns])
+
+
 def load_world(world: Path, phase: int = 2, cache: bool = True,
                registry_columns: list[str] | None = None) -> StagedWorld:
     """The staged frames of ``world`` as at ``phase``; cached as Parquet under ``world/prepared``.
@@ -87,9 +98,8 @@ def load_world(world: Path, phase: int = 2, cache: bool = True,
     """
     cache_dir = world / "prepared" / f"phase{phase}"
     if cache and all((cache_dir / f"{n}.parquet").exists() for n in _FRAMES):
-        return StagedWorld(*(pd.read_parquet(cache_dir / f"{n}.parquet",
-                                             columns=registry_columns if n == "registry" else None)
-                             for n in _FRAMES))
+        return StagedWorld(*(_read_registry(cache_dir / f"{n}.parquet", registry_columns) if n == "registry"
+                             else pd.read_parquet(cache_dir / f"{n}.parquet") for n in _FRAMES))
     registry, follow_ups, transfers = _stage_bkds(world, phase)
     staged = StagedWorld(_stage_cases(world, phase), _stage_recs(world, phase), follow_ups, registry, transfers)
     if cache:
