@@ -149,7 +149,6 @@ def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[Loca
         yield LocalStack(home, world, env, bawaslu, exports, store, smtp)
 
 
-@contextmanager
 def demo_home(dialect: str = "a") -> Path:
     """Where a demo keeps its state: ``PANTAU_HOME``, or ``PANTAU_HOME/dialect-b`` for the second dialect.
 
@@ -161,6 +160,7 @@ def demo_home(dialect: str = "a") -> Path:
     return pantau_home() if dialect == "a" else pantau_home() / f"dialect-{dialect}"
 
 
+@contextmanager
 def demo_sources(seed: int, registry_size: int, cases: int, dialect: str = "a"
                  ) -> Iterator[tuple[dict[str, str], str | None]]:
     """The demo's world served without faults, as Connection environment variables (for ``pantau profile``).
