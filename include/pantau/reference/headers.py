@@ -9,13 +9,13 @@ header cell is matched is :func:`pantau.normalize.spreadsheet.canonical_header`'
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pantau.exceptions import ConfigError
+from pantau.reference.agency_types import read_reference_csv
 from pantau.settings import reference_dir
 
 __all__ = ["STRONG", "WEAK", "HeaderTable", "clear_cache", "header_table", "squeeze"]
@@ -65,44 +65,35 @@ class HeaderTable:
 
 def _read(path: Path, into_aliases: dict[str, dict[str, tuple[str, int, str]]],
           into_words: dict[str, tuple[str, str]], into_spellings: dict[str, list[tuple[str, str, int]]]) -> None:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in COLUMNS if c != "note" and c not in (reader.fieldnames or [])]
-            if missing:
-                raise ConfigError(f"{path}: missing column(s) {missing}; the header must be {','.join(COLUMNS)}")
-            for number, raw in enumerate(reader, start=2):
-                row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-                where = f"{path}:{number}"
-                table, column, spelling = row["table"], row["column"], row["spelling"]
-                key = squeeze(spelling)
-                if not key or not column:
-                    raise ConfigError(f"{where}: column and spelling must not be empty (and the spelling needs "
-                                      "a letter or digit)")
-                if table == WORD:
-                    expansion = " ".join(words(column))
-                    previous = into_words.get(key)
-                    if previous and previous[0] != expansion and previous[1].startswith(str(path)):
-                        raise ConfigError(f"{where}: {spelling!r} expands to {expansion!r} here but to "
-                                          f"{previous[0]!r} at {previous[1]}")
-                    into_words[key] = (expansion, where)
-                    continue
-                if table not in TABLES:
-                    raise ConfigError(f"{where}: unknown table {table!r}; known: {', '.join(TABLES)} (or {WORD!r} "
-                                      "for a header word abbreviation)")
-                strength = _STRENGTHS.get(row.get("strength") or "strong")
-                if strength is None:
-                    raise ConfigError(f"{where}: strength must be 'strong' or 'weak', got {row['strength']!r}")
-                aliases = into_aliases.setdefault(table, {})
-                previous_alias = aliases.get(key)
-                if (previous_alias and previous_alias[0] != column
-                        and previous_alias[2].startswith(str(path))):
-                    raise ConfigError(f"{where}: {spelling!r} names {column} here but {previous_alias[0]} at "
-                                      f"{previous_alias[2]}; one spelling, one column")
-                aliases[key] = (column, strength, where)
-                into_spellings.setdefault(table, []).append((spelling, column, strength))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text: {exc}") from exc
+    for number, row in read_reference_csv(path, [c for c in COLUMNS if c != "note"]):
+        where = f"{path}:{number}"
+        table, column, spelling = row["table"], row["column"], row["spelling"]
+        key = squeeze(spelling)
+        if not key or not column:
+            raise ConfigError(f"{where}: column and spelling must not be empty (and the spelling needs "
+                              "a letter or digit)")
+        if table == WORD:
+            expansion = " ".join(words(column))
+            previous = into_words.get(key)
+            if previous and previous[0] != expansion and previous[1].startswith(str(path)):
+                raise ConfigError(f"{where}: {spelling!r} expands to {expansion!r} here but to "
+                                  f"{previous[0]!r} at {previous[1]}")
+            into_words[key] = (expansion, where)
+            continue
+        if table not in TABLES:
+            raise ConfigError(f"{where}: unknown table {table!r}; known: {', '.join(TABLES)} (or {WORD!r} "
+                              "for a header word abbreviation)")
+        strength = _STRENGTHS.get(row.get("strength") or "strong")
+        if strength is None:
+            raise ConfigError(f"{where}: strength must be 'strong' or 'weak', got {row['strength']!r}")
+        aliases = into_aliases.setdefault(table, {})
+        previous_alias = aliases.get(key)
+        if (previous_alias and previous_alias[0] != column
+                and previous_alias[2].startswith(str(path))):
+            raise ConfigError(f"{where}: {spelling!r} names {column} here but {previous_alias[0]} at "
+                              f"{previous_alias[2]}; one spelling, one column")
+        aliases[key] = (column, strength, where)
+        into_spellings.setdefault(table, []).append((spelling, column, strength))
 
 
 @lru_cache(maxsize=8)

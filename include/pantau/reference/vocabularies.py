@@ -18,11 +18,10 @@ The raw value is never replaced: callers keep it beside the code (``<column>_raw
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from pantau.exceptions import ConfigError
+from pantau.reference.agency_types import read_reference_csv
 from pantau.settings import reference_dir
 
 __all__ = [
@@ -192,23 +192,10 @@ class _Draft:
     spellings: dict[str, dict[str, tuple[str | None, str, str]]] = field(default_factory=dict)
 
 
-def _read_rows(path: Path) -> Iterable[tuple[int, dict[str, str]]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in COLUMNS if c != "note" and c not in (reader.fieldnames or [])]
-            if missing:
-                raise ConfigError(f"{path}: missing column(s) {missing}; the header must be {','.join(COLUMNS)}")
-            for number, row in enumerate(reader, start=2):
-                yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text: {exc}") from exc
-
-
 def _parse_file(path: Path, known_codes: Mapping[str, set[str]]) -> _Draft:
     """Check one file's rows. ``known_codes`` are codes declared before (the shipped file)."""
     draft = _Draft()
-    rows = list(_read_rows(path))
+    rows = read_reference_csv(path, [c for c in COLUMNS if c != "note"])
     # Labels first: they declare the codes the other rows may use.
     for number, row in rows:
         where = f"{path}:{number}"
