@@ -156,6 +156,11 @@ _ALL: tuple[Reason, ...] = (
         "Nothing to do; check the file if the row actually holds a recommendation.",
     ),
     Reason(
+        "signature_block",
+        "A row of the signing block below the records (place and date, office, 'ttd', name, NIP) was skipped.",
+        "Nothing to do; check the file if a one-cell row at the bottom actually holds a recommendation.",
+    ),
+    Reason(
         "blank_row",
         "A row with no values was skipped.",
         "Nothing to do; listed so that row counts reconcile.",

@@ -201,6 +201,32 @@ def test_lone_number_is_a_total_only_at_the_bottom() -> None:
     assert [(n, c) for n, c, _ in read.skipped] == [(5, "total_row")]
 
 
+def test_signing_block_below_the_records_is_layout_not_records() -> None:
+    """Official letters end with place and date, office, "ttd", name and NIP, one cell per row."""
+    lines = [
+        "|".join(HEADER),
+        "1|R-1|2024-03-14|Budi|196804111993031009|a|b|c|d|e|f|Ya",
+        "2|R-2|x|Ani|||||||",
+        "|||||||||Jakarta, 4 Januari 2025||",
+        "|||||||||Direktur Pengawasan dan Pengendalian III||",
+        "",
+        "|||||||||ttd||",
+        "|||||||||NIP 196508261990031002||",
+    ]
+    read = read_table(_csv(lines, ";").encode(), "x.csv")
+    assert [r["row_number"] for r in read.rows] == [2, 3]
+    assert [(n, c) for n, c, _ in read.skipped] == [(4, "signature_block"), (5, "signature_block"),
+                                                     (6, "blank_row"), (7, "signature_block"),
+                                                     (8, "signature_block")]
+    assert "signature_block" in REASONS
+
+
+def test_one_cell_rows_with_no_record_above_are_not_a_signature() -> None:
+    lines = ["|".join(HEADER), "|Budi||||||||||", "|||R-3||||||||"]
+    read = read_table(_csv(lines, ";").encode(), "x.csv")
+    assert [r["row_number"] for r in read.rows] == [2, 3]
+
+
 def test_repeated_header_and_unmapped_columns_are_reported() -> None:
     lines = [
         "|".join([*HEADER, "Keterangan"]),

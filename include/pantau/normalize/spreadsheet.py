@@ -326,6 +326,28 @@ def _classify(grid: list[list[Cell]], start: int, header: dict[str, int],
             labels[position] = (index, "total_row")
         elif label is None:
             break
+    return _signature_block(grid, labels)
+
+
+def _signature_block(grid: list[list[Cell]], labels: list[tuple[int, str | None]]) -> list[tuple[int, str | None]]:
+    """Mark the signing block an official letter ends with (place and date, office, "ttd", name, NIP).
+
+    Such rows hold one cell each, below the last record; a record always fills several columns. The
+    block is only recognised at the bottom and below at least one record, so a half-empty record higher
+    up is still a record (and is quarantined for its missing fields).
+    """
+    block: list[int] = []
+    for position in range(len(labels) - 1, -1, -1):
+        index, label = labels[position]
+        if label is not None:
+            continue
+        if sum(1 for cell in grid[index] if cell is not None and cell.strip()) != 1:
+            break
+        block.append(position)
+    else:
+        return labels  # every row had one cell: no record above, so these are not a signature
+    for position in block:
+        labels[position] = (labels[position][0], "signature_block")
     return labels
 
 

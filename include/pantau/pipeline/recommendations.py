@@ -52,7 +52,7 @@ REC_DTYPES: dict[str, Any] = {
     "tanggal_rekomendasi": pd.ArrowDtype(pa.date32()), "nip_valid": "bool", "nip_excel_damaged": "bool",
     "terbukti": "boolean", "source_row": "int64", "published_at": "datetime64[ns, UTC]",
 }
-LAYOUT_CODES = {"blank_row", "title_row", "repeated_header", "total_row"}
+LAYOUT_CODES = {"blank_row", "title_row", "repeated_header", "total_row", "signature_block"}
 
 
 def raw_prefix(run_key: str) -> str:
