@@ -63,6 +63,7 @@ def _profile(args: argparse.Namespace) -> int:
         # Airflow is imported only here: the profile reads the deployment's Connections through its hooks.
         from pantau_airflow.profile import profile
 
+        _logs_to_stderr()
         report = profile(set(args.sources), args.bkd_connections, contacts, args.as_of)
     print(render_text(report))
     for line in report.get("skipped_sources", []):
@@ -71,6 +72,16 @@ def _profile(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
         print(f"JSON report: {args.json}")
     return 0
+
+
+def _logs_to_stderr() -> None:
+    """Keep stdout for the report: Airflow's logging writes to stdout, and GX logs hundreds of INFO lines."""
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) is sys.stdout:
+            handler.setStream(sys.stderr)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def _add_profile(commands: argparse._SubParsersAction) -> None:

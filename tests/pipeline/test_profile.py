@@ -84,6 +84,8 @@ def test_cli_profiles_the_demo_world(tmp_path: Path) -> None:
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "5. Matching against the registry" in done.stdout
+    assert done.stdout.startswith("Pantau profile"), done.stdout[:500]  # logs go to stderr, the report to stdout
+    assert "[info" not in done.stdout
     report = json.loads(out.read_text(encoding="utf-8"))
     assert {r["source"] for r in report["sources"]} >= {"bawaslu", "recommendations"}
     assert not (tmp_path / "home" / "objectstore").exists()  # the demo's store was never started
