@@ -61,6 +61,8 @@ def _profile(args: argparse.Namespace) -> int:
             os.environ.update(env)
             contacts = contacts or world_contacts
         # Airflow is imported only here: the profile reads the deployment's Connections through its hooks.
+        import airflow.sdk  # noqa: F401  (configures Airflow's logging, which _logs_to_stderr then re-points)
+
         from pantau_airflow.profile import profile
 
         _logs_to_stderr()
