@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
+from pantau.publishing.files import csv_bytes, parquet_bytes, tidy, xlsx_bytes
 from pantau.storage import ObjectStore, sha256_hex
 
 #: Who may read each dataset. ``restricted`` ones carry names/NIPs and are shared per agency;
@@ -41,15 +41,14 @@ def _for_files(frame: pd.DataFrame) -> pd.DataFrame:
 
 def publish_dataset(store: ObjectStore, name: str, frame: pd.DataFrame, run_id: str, version: str,
                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write ``published/<access>/<name>/v=<version>/`` (Parquet, CSV, manifest), then move the pointer."""
+    """Write ``published/<access>/<name>/v=<version>/`` (Parquet, CSV, XLSX, manifest), then move the pointer."""
     meta = DATASETS[name]
     prefix = f"published/{meta['access']}/{name}"
     base = f"{prefix}/v={version}"
     data = _for_files(frame)
-    parquet = io.BytesIO()
-    data.to_parquet(parquet, index=False)
-    csv = data.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
-    files = {"data.parquet": parquet.getvalue(), "data.csv": csv}
+    # Parquet for analysts, CSV for tools, XLSX for spreadsheet users (text stays text); see
+    # pantau.publishing.files for what each writer protects against.
+    files = {"data.parquet": parquet_bytes(data), "data.csv": csv_bytes(data), "data.xlsx": xlsx_bytes(data, name)}
     for filename, body in files.items():
         store.put_bytes(f"{base}/{filename}", body)
     manifest = {
@@ -60,7 +59,7 @@ def publish_dataset(store: ObjectStore, name: str, frame: pd.DataFrame, run_id: 
         "run_id": run_id,
         "created_at": datetime.now(UTC).isoformat(),
         "rows": len(frame),
-        "schema": _schema(data),
+        "schema": _schema(tidy(data)),
         "files": {f: {"key": f"{base}/{f}", "sha256": sha256_hex(b), "bytes": len(b)} for f, b in files.items()},
         **(extra or {}),
     }

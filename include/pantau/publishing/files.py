@@ -1,0 +1,142 @@
+"""The files agencies open: Parquet for analysts, CSV for tools, XLSX for spreadsheet users.
+
+What goes wrong when a published table meets a spreadsheet, and what each writer does about it:
+
+* An 18-digit NIP or a region code such as ``33.10`` is typed as a number by a spreadsheet opening a
+  CSV: the NIP loses its last digits (``1.97209031993052E+17``), ``33.10`` becomes ``33.1``. CSV has no
+  way to say "this is text", so the XLSX file carries every text column as text-typed cells.
+* A source-supplied text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run
+  as a formula when the file is opened (``=HYPERLINK(...)``, ``@SUM(...)*cmd|...``): in the CSV and
+  XLSX files such a cell gets a leading apostrophe, OWASP's advice for CSV injection. Parquet keeps the
+  text as it was (no reader there evaluates formulas).
+* Control and invisible format characters (NUL, line breaks inside a name, right-to-left marks,
+  zero-width spaces) copied from sources are removed from every text before any file is written;
+  whitespace controls become a space.
+* Timestamps are written in WIB (Asia/Jakarta) with their offset, the time every user works in.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from datetime import datetime
+
+import pandas as pd
+
+__all__ = ["WIB", "clean_text", "csv_bytes", "for_people", "neutralise_formula", "parquet_bytes", "tidy",
+           "xlsx_bytes"]
+
+WIB = "Asia/Jakarta"
+_EPOCH = datetime(2000, 1, 1)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+_WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without control or invisible format characters; whitespace controls become one space."""
+    value = _WHITESPACE_CONTROLS.sub(" ", value)
+    if value.isprintable():  # the common case: nothing to remove
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix an apostrophe when a spreadsheet would read the text as a formula; plain numbers stay."""
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+
+
+def _map_text(series: pd.Series, function: object) -> pd.Series:
+    # Each distinct text once: published columns repeat values (codes, agency names) a great deal.
+    present = series.dropna()
+    if present.empty:
+        return series.astype(object).where(series.notna(), None)
+    distinct = pd.unique(present.astype(str))
+    mapping = dict(zip(distinct, map(function, distinct), strict=True))  # type: ignore[arg-type]
+    return series.astype(object).map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                                      else mapping[str(v)])
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell as clean text (or None), timestamps in WIB: what every published file holds."""
+    out = frame.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.tz_convert(WIB)
+        elif column in _text_columns(out):
+            out[column] = _map_text(out[column], clean_text)
+    return out
+
+
+def for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """``tidy`` plus formula neutralisation and timestamps as ISO text with their +07:00 offset."""
+    out = tidy(frame)
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            stamps = out[column]
+            out[column] = stamps.map(lambda t: None if pd.isna(t) else t.isoformat()).astype(object)
+        elif column in _text_columns(out):
+            out[column] = _map_text(out[column], neutralise_formula)
+    return out
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    tidy(frame).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a BOM (so Excel shows names right), formulas neutralised."""
+    return for_people(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """One sheet, header row, every text column written as text-typed cells (NIPs and codes stay intact)."""
+    from openpyxl import Workbook
+
+    people = for_people(frame)
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet[:31])
+    worksheet.append([str(c) for c in people.columns])
+    columns = [people[c].tolist() for c in people.columns]
+    for row in zip(*columns, strict=True):
+        worksheet.append([_cell(v) for v in row])
+    # Fixed document dates: the same table gives the same bytes, so checksums say when content changed.
+    workbook.properties.created = workbook.properties.modified = _EPOCH
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same archive with every entry dated 1980-01-01 (zip stores each entry's write time)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            body = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the time of saving
+                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)  # dates, decimals and anything else: their text form, never a guessed number
