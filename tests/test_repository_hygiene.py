@@ -21,6 +21,7 @@ SECTION_SIGN = "\u00a7"
 # Built from pieces so that this file does not trip its own check.
 FORBIDDEN = {
     "the team's brief outside the repository": re.compile(re.escape("DESIGN" + ".md")),
+    "the team's notes outside the repository": re.compile(r"\b(?:PLATFORM" + r"-NOTES|STY" + r"LE\.md)\b"),
     "a shared folder beside the checkout": re.compile(re.escape(".." + "/shared")),
     "an absolute path of the build machine": re.compile(r"(?:^|[\s\"'`(=:,\[<])" + re.escape("/" + "work" + "/")),
 }
@@ -98,7 +99,7 @@ def test_nothing_points_outside_the_repository(what: str) -> None:
 
 def test_forbidden_patterns_catch_what_they_should() -> None:
     outside = ["read " + "DESIGN" + ".md first", "cp .." + "/shared/seeds .", 'path = "/' + 'work/main/x"',
-               "cd /" + "work/wt-docs"]
+               "cd /" + "work/wt-docs", "as checked (PLATFORM" + "-NOTES)", "see STY" + "LE.md"]
     inside = ["docs/DOMAIN.md", "the framework/ folder", "homework/notes", "DESIGNS.md"]
     assert all(any(p.search(t) for p in FORBIDDEN.values()) for t in outside)
     assert not any(p.search(t) for p in FORBIDDEN.values() for t in inside)
