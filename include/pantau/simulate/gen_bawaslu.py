@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +82,14 @@ def _break(rec: dict[str, Any], case: Case) -> None:
         rec["terlapor"]["nama"] = ""
 
 
-def write_phases(cases: list[Case], out: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Write bawaslu/cases_phase{N}.jsonl; return truth rows and counts per file."""
+def write_phase_files(cases: Sequence[Any], out: Path,
+                      render: Callable[[Any, dt.datetime, int], tuple[dict[str, Any], dict[str, Any]] | None]
+                      ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Write bawaslu/cases_phase{N}.jsonl; ``render(case, cutoff, phase)`` gives (API record, truth row) or None.
+
+    Shared by both simulator dialects: the files and phases are the contract, the records are each
+    dialect's own.
+    """
     truth: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     (out / "bawaslu").mkdir(parents=True, exist_ok=True)
@@ -91,18 +98,31 @@ def write_phases(cases: list[Case], out: Path) -> tuple[list[dict[str, Any]], di
         n = 0
         with open(out / name, "w", encoding="utf-8", newline="\n") as fh:
             for case in cases:
-                got = record_at(case, cutoff)
+                got = render(case, cutoff, phase)
                 if got is None:
                     continue
-                rec, noise = got
+                rec, row = got
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1
-                truth.append({
-                    "case_id": case.case_id, "nomor_register": case.nomor_register, "phase": phase,
-                    "updated_at": rec["updated_at"], "status": rec["status"],
-                    "true_nip": case.true_nip, "true_kode_instansi": case.agency.kode_instansi,
-                    "true_category": case.category, "noise": ";".join(noise) or None,
-                    "reject_reason": case.malformed,
-                })
+                truth.append(row)
         counts[name] = n
     return truth, counts
+
+
+def write_phases(cases: list[Case], out: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Write bawaslu/cases_phase{N}.jsonl; return truth rows and counts per file."""
+
+    def render(case: Case, cutoff: dt.datetime, phase: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        got = record_at(case, cutoff)
+        if got is None:
+            return None
+        rec, noise = got
+        return rec, {
+            "case_id": case.case_id, "nomor_register": case.nomor_register, "phase": phase,
+            "updated_at": rec["updated_at"], "status": rec["status"],
+            "true_nip": case.true_nip, "true_kode_instansi": case.agency.kode_instansi,
+            "true_category": case.category, "noise": ";".join(noise) or None,
+            "reject_reason": case.malformed,
+        }
+
+    return write_phase_files(cases, out, render)

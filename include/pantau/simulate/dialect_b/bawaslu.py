@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from pantau.simulate.dialect_b import wording as wd
 from pantau.simulate.dialect_b.cases import MISSING, Case, spaced
-from pantau.simulate.gen_cases import PHASE_CUTOFFS
+from pantau.simulate.gen_bawaslu import write_phase_files
 
 
 def _iso(t: dt.datetime, offset: str) -> str:
@@ -82,26 +81,19 @@ def _break(rec: dict[str, Any], c: Case) -> None:
 
 
 def write_phases(cases: list[Case], out: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    truth: list[dict[str, Any]] = []
-    counts: dict[str, int] = {}
-    (out / "bawaslu").mkdir(parents=True, exist_ok=True)
-    for phase, cutoff in PHASE_CUTOFFS.items():
-        name = f"bawaslu/cases_phase{phase}.jsonl"
-        n = 0
-        with open(out / name, "w", encoding="utf-8", newline="\n") as fh:
-            for c in cases:
-                got = record_at(c, cutoff)
-                if got is None:
-                    continue
-                rec, tags, status = got
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                n += 1
-                truth.append({
-                    "case_id": c.case_id, "nomor_register": c.nomor_register, "phase": phase,
-                    "updated_at": rec["updated_at"], "status": status, "true_nip": c.true_nip,
-                    "true_kode_instansi": c.true_kode_instansi, "true_category": c.category,
-                    "noise": ";".join(dict.fromkeys(tags)) or None, "reject_reason": c.malformed,
-                    "respondent": c.respondent,
-                })
-        counts[name] = n
-    return truth, counts
+    """The API's state at each phase, in the first dialect's file layout (the contract), with this dialect's records."""
+
+    def render(c: Case, cutoff: dt.datetime, phase: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        got = record_at(c, cutoff)
+        if got is None:
+            return None
+        rec, tags, status = got
+        return rec, {
+            "case_id": c.case_id, "nomor_register": c.nomor_register, "phase": phase,
+            "updated_at": rec["updated_at"], "status": status, "true_nip": c.true_nip,
+            "true_kode_instansi": c.true_kode_instansi, "true_category": c.category,
+            "noise": ";".join(dict.fromkeys(tags)) or None, "reject_reason": c.malformed,
+            "respondent": c.respondent,
+        }
+
+    return write_phase_files(cases, out, render)

@@ -21,7 +21,7 @@ from pantau.simulate.dialect_b.agencies import Employer
 from pantau.simulate.dialect_b.cases import Case, reformat_number, spaced
 from pantau.simulate.dialect_b.regions import PROVINCE_BY_CODE, Province
 from pantau.simulate.dialect_b.registry import STATUSES, Database, RegistryB
-from pantau.simulate.gen_bkd import _engine, _executemany, _insert_sql, bkd_url
+from pantau.simulate.gen_bkd import _engine, _executemany, _insert_sql, bkd_url, create_indexes
 from pantau.simulate.gen_cases import PHASE_CUTOFFS
 
 PEGAWAI_COLUMNS = ("nip", "nama", "gelar_depan", "gelar_belakang", "tanggal_lahir", "jenis_kelamin", "jenis_asn",
@@ -217,10 +217,7 @@ def write_database(reg: RegistryB, db_index: int, url: str, latest: Sequence[tup
         for table, rows in ((tl, latest), (tl1, phase1)):
             if rows:
                 _executemany(conn, engine, _insert_sql(engine, table.name, TINDAK_LANJUT_COLUMNS), list(rows))
-    with engine.begin() as conn:
-        for t in (pegawai, tl, tl1):
-            for ix in sorted(t.indexes, key=lambda i: i.name or ""):
-                ix.create(conn)
+    create_indexes(engine, (pegawai, tl, tl1))
     engine.dispose()
     return {names[0]: int(len(current) + len(stale)), names[1]: len(latest), names[2]: len(phase1)}
 
