@@ -156,6 +156,21 @@ class ValidationSettings:
 
 
 @dataclass(frozen=True)
+class ReleaseSettings:
+    """How many releases the bucket keeps (docs/DOMAIN.md §5.2). The current release, the one it names
+    as previous and pinned ones are kept beyond this number."""
+
+    keep: int = 10
+
+    @classmethod
+    def from_env(cls) -> ReleaseSettings:
+        keep = _env_int("PANTAU_RELEASES_KEEP", cls.keep)
+        if keep < 1:
+            raise ConfigError(f"PANTAU_RELEASES_KEEP must be at least 1 (the current release is always kept), got {keep}")
+        return cls(keep=keep)
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     bucket: str = "pantau"
