@@ -128,18 +128,22 @@ def overdue_recommendations(n: int = 4) -> pd.DataFrame:
     })
 
 
-def compliance_summary(n: int = 4) -> pd.DataFrame:
+def compliance_statistics(n: int = 4) -> pd.DataFrame:
     return pd.DataFrame({
-        "region": [f"13.0{i}" for i in range(n)], "agency": ["13.06.02"] * n, "election": ["Pemilu 2024"] * n,
-        "reported": [10] * n, "forwarded": [8] * n, "recommended": [6] * n, "proven": [5] * n, "followed_up": [3] * n,
-        "median_days_to_follow_up": [12.0] * (n - 1) + [None], "follow_up_rate": [0.6] * (n - 1) + [None],
+        "level": ["kabkota"] * n, "election": ["Pemilu 2024"] * n, "province_code": ["13"] * n,
+        "province_name": ["Sumatera Barat"] * n, "kabkota_code": [f"13.0{i}" for i in range(n)],
+        "kabkota_name": [f"Kab {i}" for i in range(n)], "agency_code": [None] * n, "agency_name": [None] * n,
+        "persons": [10] * n, "reported": [10] * n, "forwarded": [8] * n, "recommended": [6] * n, "proven": [5] * n,
+        "followed_up": [3] * n, "follow_up_rate": [0.6] * (n - 1) + [None],
+        "median_working_days_to_follow_up": [12.0] * (n - 1) + [None], "suppressed": [False] * n,
+        "suppression_note": [None] * n,
     })
 
 
 FACTORIES: dict[str, Callable[..., pd.DataFrame]] = {
     "bawaslu_cases": bawaslu_cases, "recommendations": recommendations, "registry": registry,
     "follow_ups": follow_ups, "consolidated_cases": consolidated_cases,
-    "overdue_recommendations": overdue_recommendations, "compliance_summary": compliance_summary,
+    "overdue_recommendations": overdue_recommendations, "compliance_statistics": compliance_statistics,
 }
 
 

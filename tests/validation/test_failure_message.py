@@ -96,9 +96,9 @@ def test_rejected_batch_holds_every_row_with_the_rules_it_failed() -> None:
 
 
 def test_failure_survives_pickling_as_airflow_may_need() -> None:
-    frame = FACTORIES["compliance_summary"]()
+    frame = FACTORIES["compliance_statistics"]()
     frame.loc[1, "reported"] = -1
-    error = _reject("compliance_summary", frame, ValidationSettings(quarantine_min_rows=1000))
+    error = _reject("compliance_statistics", frame, ValidationSettings(quarantine_min_rows=1000))
     copy = pickle.loads(pickle.dumps(error))
     assert isinstance(copy, ValidationFailed) and copy.args == error.args
     assert "reported_not_negative (fail_dataset, value_out_of_range): reported below 0: -1 x1" in error.args[0]

@@ -244,22 +244,24 @@ def test_reference_rule_is_skipped_without_references(settings: ValidationSettin
 
 
 COMPLIANCE_DEFECTS: list[tuple[str, Mutation]] = [
-    ("group_unique", _copy("region")),
+    ("group_unique", _copy("kabkota_code")),
     *[(f"{c}_not_negative", _set(c, -1)) for c in ("reported", "forwarded", "recommended", "proven", "followed_up")],
-    ("median_days_to_follow_up_not_negative", _set("median_days_to_follow_up", -2.0)),
+    ("median_working_days_to_follow_up_not_negative", _set("median_working_days_to_follow_up", -2.0)),
     ("follow_up_rate_not_negative", _set("follow_up_rate", -0.1)),
     ("forwarded_within_reported", _set("forwarded", 11)),
     ("proven_within_recommended", _set("proven", 7)),
     ("followed_up_within_recommended", _set("followed_up", 7)),
+    ("follow_up_rate_at_most_one", _set("follow_up_rate", 1.5)),
+    ("level_known", _set("level", "desa")),
 ]
 
 
 @pytest.mark.parametrize(("rule", "defect"), COMPLIANCE_DEFECTS, ids=[r for r, _ in COMPLIANCE_DEFECTS])
 def test_compliance_defect_fails_dataset(rule: str, defect: Mutation, settings: ValidationSettings) -> None:
-    frame = FACTORIES["compliance_summary"]()
+    frame = FACTORIES["compliance_statistics"]()
     defect(frame)
     with pytest.raises(ValidationFailed, match=rule) as caught:
-        _run("compliance_summary", frame, settings)
+        _run("compliance_statistics", frame, settings)
     assert caught.value.args[1]["success"] is False
 
 

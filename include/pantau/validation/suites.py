@@ -24,7 +24,7 @@ from pantau.reasons import reason
 #: Every dataset that has a suite: the four staged sources and the three published datasets.
 DATASETS: tuple[str, ...] = (
     "bawaslu_cases", "recommendations", "registry", "follow_ups",
-    "consolidated_cases", "overdue_recommendations", "compliance_summary",
+    "consolidated_cases", "overdue_recommendations", "compliance_statistics",
 )  # fmt: skip
 ON_FAILURE = ("quarantine", "flag", "fail_dataset")
 KINDS = ("text", "date", "timestamp", "boolean", "number", "any")
