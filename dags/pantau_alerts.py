@@ -1,7 +1,7 @@
 """
 ### Alert PPK offices
 
-Runs when a new version of the overdue recommendations is published. Sends one digest e-mail per
+Runs after each reconcile run (its release, new or unchanged, holds the overdue recommendations). Sends one digest e-mail per
 PPK office (Bahasa Indonesia, HTML and plain text) listing its overdue and soon-due
 recommendations, and one escalation digest to BKN/Kemendagri (contacts from the directory named by
 the Variable `pantau_contacts`). An alert already sent for the same state is never sent again; when
@@ -15,14 +15,14 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
-from pantau_airflow.assets import OVERDUE
+from pantau_airflow.assets import RELEASE
 
 DEFAULT_ARGS = {"owner": "pantau-data", "retries": 3, "retry_delay": timedelta(minutes=5)}
 
 
 @dag(
     dag_id="pantau_alerts",
-    schedule=[OVERDUE],
+    schedule=[RELEASE],
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,

@@ -10,9 +10,12 @@ recommendation to a registry person in stages (exact NIP, NIP repair, Excel-dama
 agency or region), links case, recommendation and follow-up, flags conflicts (lighter sanction,
 decree for someone inactive, transfer between BKDs from `staging/transfers`, ...), applies stewards'
 decisions from `review/decisions.csv`, derives the overdue recommendations under the follow-up policy
-(`PANTAU_FOLLOW_UP_DAYS`, `PANTAU_ESCALATION_DAYS`, working days by default), and publishes immutable
-dataset versions (Parquet + CSV + manifest) and the review queue; a `_current.json` pointer moves only
-after every dataset has passed its checks.
+(`PANTAU_FOLLOW_UP_DAYS`, `PANTAU_ESCALATION_DAYS`, working days by default), and publishes **one release**:
+consolidated cases, overdue recommendations, review queue and BKN blocking candidates (restricted:
+national files plus one extract per PPK office, with an access policy each), compliance statistics after
+small-cell disclosure control and the quarantine summary (public), a Data Package, a DCAT record and a
+catalog page. The pointer `published/current.json` moves only after every file is written and read back;
+a run whose data equals the current release publishes nothing; `PANTAU_RELEASES_KEEP` releases are kept.
 """
 
 from __future__ import annotations
@@ -22,15 +25,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
-from pantau_airflow.assets import (
-    BAWASLU_CASES,
-    COMPLIANCE_SUMMARY,
-    CONSOLIDATED_CASES,
-    FOLLOW_UPS,
-    OVERDUE,
-    RECOMMENDATIONS,
-    REGISTRY,
-)
+from pantau_airflow.assets import BAWASLU_CASES, FOLLOW_UPS, RECOMMENDATIONS, REGISTRY, RELEASE
 
 DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(minutes=2)}
 
@@ -68,7 +63,7 @@ def pantau_reconcile() -> None:
                   f"{result['rows_in']} in = {result['rows_valid']} valid + {result['rows_quarantined']} quarantined"))
         return {t: {k: v for k, v in r.items() if k != "summary"} for t, r in results.items()}
 
-    @task(outlets=[CONSOLIDATED_CASES, OVERDUE, COMPLIANCE_SUMMARY])
+    @task(outlets=[RELEASE])
     def reconcile_and_publish() -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -85,7 +80,8 @@ def pantau_reconcile() -> None:
                              FollowUpPolicy.from_env())
             except ValidationFailed as exc:
                 raise AirflowFailException(str(exc.args[0])) from exc
-        print(f"published: {result['figures']}")
+        verb = {"unchanged": "unchanged, nothing new published", "completed": "completed an interrupted release"}
+        print(f"release {result['release']}: {verb.get(result['status'], 'published')}; figures {result['figures']}")
         return result
 
     validate_sources() >> reconcile_and_publish()

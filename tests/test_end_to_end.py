@@ -29,7 +29,8 @@ def first_run(world, tmp_path_factory):
         summaries = {key: _json(stack, key) for key in stack.store.client().list_objects(
             "pantau", prefix="runs/", recursive=True) for key in [key.object_name]}
         objects = sorted(o.object_name for o in stack.store.client().list_objects("pantau", recursive=True))
-    return {"home": home, "status": status, "summaries": summaries, "objects": objects}
+        pointer = _json(stack, "published/current.json") if "published/current.json" in objects else None
+    return {"home": home, "status": status, "summaries": summaries, "objects": objects, "pointer": pointer}
 
 
 def _json(stack, key):
@@ -65,10 +66,19 @@ def test_raw_staged_published_present(first_run):
     for prefix in ("raw/bawaslu/", "raw/recommendations/", "raw/bkd/", "staging/bawaslu_cases/",
                    "staging/registry/", "quarantine/"):
         assert any(o.startswith(prefix) for o in objects), prefix
-    for dataset in ("restricted/consolidated_cases", "restricted/overdue_recommendations",
-                    "public/compliance_summary"):
-        assert f"published/{dataset}/_current.json" in objects
-        assert any(o.startswith(f"published/{dataset}/v=") and o.endswith("manifest.json") for o in objects)
+    assert "published/current.json" in objects and "published/index.html" in objects
+    pointer = first_run["pointer"]
+    base = f"published/releases/{pointer['release']}"
+    assert pointer["manifest"] == f"{base}/release.json" and pointer["manifest"] in objects
+    for path in ("restricted/national/consolidated_cases", "restricted/national/overdue_recommendations",
+                 "restricted/national/review_queue", "restricted/national/blocking_candidates",
+                 "public/compliance_statistics", "public/quarantine_summary"):
+        for fmt in ("data.parquet", "data.csv", "data.xlsx"):
+            assert f"{base}/{path}/{fmt}" in objects, (path, fmt)
+    for document in ("datapackage.json", "dcat.jsonld", "index.html"):
+        assert f"{base}/{document}" in objects
+    assert any(o.startswith(f"{base}/restricted/ppk/") for o in objects), "no per-PPK extract"
+    assert any(o.startswith(f"{base}/access/") and o.endswith(".policy.json") for o in objects)
 
 
 def test_outputs_persist_as_files_and_mail_went_over_smtp(first_run):
@@ -87,4 +97,9 @@ def test_rerun_sends_no_duplicate_email(first_run, world):
     before = len(list((home / "outbox").glob("*.eml")))
     with local_stack(home, world) as stack:
         assert run_pipeline(stack, ["pantau_reconcile", "pantau_alerts"]) == 0
+        releases = {o.object_name.split("/")[2] for o in stack.store.client().list_objects(
+            "pantau", prefix="published/releases/", recursive=True)}
+        pointer = _json(stack, "published/current.json")
     assert len(list((home / "outbox").glob("*.eml"))) == before
+    # Same inputs, same content: the re-run published nothing new and the pointer did not move.
+    assert pointer == first_run["pointer"] and releases == {pointer["release"]}

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from pantau.demo import S3_BUCKET, ensure_world, local_stack, run_pipeline
-from pantau.pipeline import publish
+from pantau.publishing import release
 from pantau.storage import ObjectStore
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ def first_run(world, tmp_path_factory):
         objects = sorted(o.object_name for o in client.list_objects("pantau", recursive=True))
         store = ObjectStore.connect(stack.store.endpoint, stack.store.access_key, stack.store.secret_key, S3_BUCKET)
         try:
-            consolidated = publish.read_current(store, "consolidated_cases")
+            consolidated = release.read_dataset(store, "consolidated_cases")
         except FileNotFoundError:
             consolidated = None
     return {"home": home, "status": status, "summaries": summaries, "objects": objects,
@@ -103,4 +103,5 @@ def test_no_outsider_is_linked_to_a_civil_servant(first_run, world):
 def test_alerts_reach_the_ppk_offices_from_the_csv_directory(first_run):
     emails = sorted((first_run["home"] / "outbox").glob("*.eml"))
     assert emails, "no alert e-mail reached the SMTP sink"
-    assert any(o.startswith("published/restricted/overdue_recommendations/") for o in first_run["objects"])
+    assert any(o.startswith("published/releases/") and "/restricted/national/overdue_recommendations/" in o
+               for o in first_run["objects"])

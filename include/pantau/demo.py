@@ -202,7 +202,7 @@ def run_airflow(env: dict[str, str], args: list[str], log_path: Path, echo_prefi
         assert process.stdout is not None
         for line in process.stdout:
             log.write(line)
-            if line.startswith(echo_prefix) or "staged +" in line or line.startswith(("published:", "alerts:",
+            if line.startswith(echo_prefix) or "staged +" in line or line.startswith(("release ", "alerts:",
                                                                                     "validated ")):
                 print("   " + line.rstrip()[:300], flush=True)
         return process.wait()
@@ -264,10 +264,16 @@ def demo(seed: int, registry_size: int, cases: int, dialect: str = "a") -> int:
 def _print_outputs(home: Path, seconds: float) -> None:
     bucket = home / "objectstore" / S3_BUCKET
     print(f"\nDone in {seconds:.0f} s. Outputs:")
+    pointer_file = bucket / "published" / "current.json"
+    if pointer_file.is_file():
+        pointer = json.loads(pointer_file.read_text(encoding="utf-8"))
+        release_dir = bucket / "published" / "releases" / pointer["release"]
+        print(f"  current release:      {pointer['release']} (as of {pointer['as_of']}) in {release_dir}")
+        print(f"  catalog page:         {bucket / 'published' / 'index.html'}  (open it in a browser)")
     print(f"  object store (bucket '{S3_BUCKET}'): {bucket}")
-    for label, sub in (("published datasets", "published"), ("staged tables", "staging"),
-                       ("quarantine", "quarantine"), ("raw zone", "raw"), ("run summaries", "runs"),
-                       ("data docs", "published/data_docs")):
+    for label, sub in (("releases", "published/releases"), ("validation reports", "published/validation"),
+                       ("staged tables", "staging"), ("quarantine", "quarantine"), ("raw zone", "raw"),
+                       ("run summaries", "runs")):
         if (bucket / sub).exists():
             print(f"    {label:20} {bucket / sub}")
     outbox = home / "outbox"

@@ -10,8 +10,9 @@ Layout inside the bucket::
     quarantine/<source>/<run_id>.parquet rejected records with reason codes
     state/...                            watermarks, fetched-file ledgers, alert ledger
     runs/<dag_id>/<run_id>.json          run summaries
-    published/<dataset>/v=<version>/...  immutable dataset versions + manifest.json
-    published/<dataset>/_current.json    the one pointer readers follow
+    published/releases/<release>/...     one release per reconcile run, never rewritten (pantau.publishing.release)
+    published/current.json               the one pointer readers follow; published/index.html its catalog page
+    published/validation/<run>/...       validation report pages (no personal data)
 """
 
 from __future__ import annotations

@@ -9,6 +9,6 @@ RECOMMENDATIONS = Asset("s3://pantau/staging/recommendations", group="staging")
 REGISTRY = Asset("s3://pantau/staging/registry", group="staging")
 FOLLOW_UPS = Asset("s3://pantau/staging/follow_ups", group="staging")
 
-CONSOLIDATED_CASES = Asset("s3://pantau/published/restricted/consolidated_cases", group="published")
-OVERDUE = Asset("s3://pantau/published/restricted/overdue_recommendations", group="published")
-COMPLIANCE_SUMMARY = Asset("s3://pantau/published/public/compliance_summary", group="published")
+#: A reconcile run's release: every published dataset under one prefix, behind one pointer
+#: (``published/current.json``). Downstream DAGs read the datasets through that pointer.
+RELEASE = Asset("s3://pantau/published/releases", group="published")

@@ -13,8 +13,8 @@ from pantau.alerts.contacts import ContactsDirectory, column_for, read_directory
 from pantau.alerts.digest import build_digests, render
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
-from pantau.pipeline import publish
 from pantau.pipeline.service import load_contacts, send_alerts
+from pantau.publishing import release
 from pantau.settings import FollowUpPolicy
 from pantau.simulate.generate import contacts as simulated_contacts
 from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
@@ -210,7 +210,8 @@ def test_alert_run_summary_lists_the_rejected_rows(services, tmp_path):
                              "nip": None, "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30),
                              "escalation_date": date(2025, 2, 20), "as_of": AS_OF, "state": "escalated",
                              "days_overdue": 30}])
-    publish.publish_dataset(store, "overdue_recommendations", overdue, "run1", "run1")
+    release.publish_release(store, {"overdue_recommendations": overdue}, extracts={}, unassigned={}, as_of=AS_OF,
+                            facts={"run_id": "run1"})
     (tmp_path / "contacts.csv").write_text(AGENCY_CSV, encoding="utf-8")
     result = send_alerts(store, smtp, str(tmp_path / "contacts.csv"), "run1", AS_OF, FollowUpPolicy())
     assert result["sent"] == ["13.06.01"] and len(sink.messages()) == 1

@@ -159,13 +159,13 @@ def load_validated(store: ObjectStore, table: str) -> pd.DataFrame:
 def validate_for_publication(store: ObjectStore, frames: dict[str, pd.DataFrame], run_key: str, as_of: date,
                              settings: ValidationSettings) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Validate every dataset about to be published; raise before any of them is published."""
-    from pantau.pipeline.publish import current_version
+    from pantau.publishing.release import current_manifest
 
+    current = current_manifest(store) or {"datasets": {}}
     valid: dict[str, pd.DataFrame] = {}
     summaries: dict[str, Any] = {}
     for name, frame in frames.items():
-        pointer = current_version(store, name)
-        previous = store.get_json(pointer["manifest"]) if pointer else None
+        previous = current["datasets"].get(name)
         rows, quarantine, summary = _validate(store, name, frame, run_key, as_of,
                                               previous.get("rows") if previous else None, settings,
                                               zone="publication", version=f"candidate version {run_key}")

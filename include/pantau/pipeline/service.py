@@ -14,15 +14,18 @@ from pantau.alerts.digest import build_digests, send_digests
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
 from pantau.matching.review import load_decisions
-from pantau.pipeline import publish, quality, reconcile
+from pantau.pipeline import publication, quality, reconcile
 from pantau.pipeline.runs import write_summary
-from pantau.settings import FollowUpPolicy, ValidationSettings
+from pantau.publishing import release, statistics
+from pantau.settings import DisclosureSettings, FollowUpPolicy, ReleaseSettings, ValidationSettings
 from pantau.storage import ObjectStore
 
 
 def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date,
-                          policy: FollowUpPolicy, validation: ValidationSettings | None = None) -> dict[str, Any]:
-    """Link the *validated* sources, check every dataset, and only then publish them all."""
+                          policy: FollowUpPolicy, validation: ValidationSettings | None = None,
+                          releases: ReleaseSettings | None = None,
+                          disclosure: DisclosureSettings | None = None) -> dict[str, Any]:
+    """Link the *validated* sources, check every dataset, and only then publish them as one release."""
     cases = quality.load_validated(store, "bawaslu_cases")
     recs = quality.load_validated(store, "recommendations")
     registry = quality.load_validated(store, "registry")
@@ -31,30 +34,20 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
     consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store))
     queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
-    # Every dataset is checked before any pointer moves: a failure leaves the previous versions current.
+    disclosure = disclosure or DisclosureSettings.from_env()
+    # Every dataset is checked before anything is written: a failure leaves the current release current.
     checked, validation_summaries = quality.validate_for_publication(
         store, {"consolidated_cases": consolidated, "overdue_recommendations": overdue,
-                "compliance_summary": reconcile.compliance_summary(consolidated)},
+                "compliance_statistics": statistics.compliance_statistics(consolidated, k=disclosure.k)},
         key, as_of, validation or ValidationSettings.from_env())
-    consolidated, overdue = checked["consolidated_cases"], checked["overdue_recommendations"]
-    summary = reconcile.summary_figures(consolidated, overdue)
-    watermarks = {name: (store.get_json(f"staging/{name}/_current.json") or {}).get("run_key")
-                  for name in ("bawaslu_cases", "recommendations", "registry", "follow_ups")}
-    validated = {name: (store.get_json(f"validated/{name}/_current.json") or {}).get("run_key")
-                 for name in ("bawaslu_cases", "recommendations", "registry", "follow_ups")}
-    extra = {"as_of": str(as_of), "policy": policy.__dict__, "source_versions": watermarks,
-             "validated_versions": validated}
-
-    def manifest_extra(name: str) -> dict[str, Any]:
-        return {**extra, "validation": validation_summaries.get(name)}
-
-    manifests = {
-        name: publish.publish_dataset(store, name, frame, run_id, key, manifest_extra(name))
-        for name, frame in (("consolidated_cases", consolidated), ("overdue_recommendations", overdue),
-                            ("compliance_summary", checked["compliance_summary"]), ("review_queue", queue))
-    }
-    result = {"run_key": key, "as_of": str(as_of), "figures": summary,
-              "versions": {n: m["files"]["data.parquet"]["key"] for n, m in manifests.items()}}
+    frames = {**checked, "review_queue": queue}
+    staged_validation = {name: (store.get_json(f"validated/{name}/_current.json") or {})
+                         for name in publication.SOURCES}
+    outcome = publication.publish(store, frames, run_id=run_id, run_key=key, as_of=as_of, policy=policy,
+                                  validation={**staged_validation, **validation_summaries},
+                                  settings=releases or ReleaseSettings.from_env(), disclosure=disclosure)
+    summary = reconcile.summary_figures(frames["consolidated_cases"], frames["overdue_recommendations"])
+    result = {"run_key": key, "as_of": str(as_of), "figures": summary, **outcome.as_dict()}
     write_summary(store, "pantau_reconcile", key, result)
     return result
 
@@ -116,7 +109,7 @@ def load_contacts(store: ObjectStore, location: str) -> ContactsDirectory:
 
 def send_alerts(store: ObjectStore, smtp: SmtpSettings, contacts_location: str, key: str, as_of: date,
                 policy: FollowUpPolicy) -> dict[str, Any]:
-    overdue = publish.read_current(store, "overdue_recommendations")
+    overdue = release.read_dataset(store, "overdue_recommendations")
     contacts = load_contacts(store, contacts_location)
     digests, unroutable = build_digests(overdue, contacts, as_of, policy.reminder_days_before)
     outcome = send_digests(store, smtp, digests, as_of)

@@ -1,0 +1,146 @@
+"""What goes into a release: the six datasets, the per-PPK extracts and policies, the metadata and pages.
+
+:mod:`pantau.publishing.release` knows how to write a release safely; this module decides what a
+reconcile run publishes (docs/DOMAIN.md §5).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Mapping
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pandas as pd
+
+from pantau.publishing import access, catalog, metadata, release, statistics
+from pantau.publishing.changes import changes
+from pantau.reasons import REASONS
+from pantau.settings import DisclosureSettings, FollowUpPolicy, ReleaseSettings
+from pantau.storage import ObjectStore, sha256_hex
+
+SOURCES = ("bawaslu_cases", "recommendations", "registry", "follow_ups")
+QUARANTINE_COLUMNS = ["source", "stage", "reason_code", "reason", "records", "runs", "first_run", "last_run"]
+
+
+def code_version() -> str:
+    """The package version, plus the commit when the deployment says which (``PANTAU_CODE_VERSION``)."""
+    try:
+        installed = version("pantau")
+    except PackageNotFoundError:  # running from a checkout without installing
+        installed = "unknown"
+    commit = os.environ.get("PANTAU_CODE_VERSION")
+    return f"pantau {installed}" + (f" ({commit})" if commit else "")
+
+
+def quarantine_summary(store: ObjectStore) -> pd.DataFrame:
+    """Every record ever quarantined, counted per source, stage and reason code (no record content).
+
+    ``quarantine/<source>/<run>.parquet`` is ingestion, ``quarantine/validation/<table>/<run>.parquet``
+    the staged-table checks, ``quarantine/publication/<dataset>/<run>.parquet`` the checks before
+    publishing. A record fixed at the source later is still counted for the run that quarantined it.
+    """
+    counts: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for key in store.list("quarantine/"):
+        if not key.endswith(".parquet"):
+            continue
+        parts = key.split("/")[1:]
+        stage = parts[0] if parts[0] in ("validation", "publication") else "ingest"
+        source = "/".join(parts[1:-1] if stage != "ingest" else parts[:-1])
+        run = parts[-1].removesuffix(".parquet")
+        codes = pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["reason_code"])["reason_code"]
+        for code, n in codes.value_counts().items():
+            entry = counts.setdefault((source, stage, str(code)), {"records": 0, "runs": set()})
+            entry["records"] += int(n)
+            entry["runs"].add(run)
+    rows = [{"source": source, "stage": stage, "reason_code": code,
+             "reason": REASONS[code].sentence if code in REASONS else None,
+             "records": entry["records"], "runs": len(entry["runs"]),
+             "first_run": min(entry["runs"]), "last_run": max(entry["runs"])}
+            for (source, stage, code), entry in sorted(counts.items())]
+    return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS).astype({"records": "int64", "runs": "int64"})
+
+
+def source_versions(store: ObjectStore) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The staged and validated version of each source the release was built from, and lineage inputs."""
+    sources: dict[str, Any] = {}
+    inputs: list[dict[str, str]] = []
+    for name in SOURCES:
+        staged = store.get_json(f"staging/{name}/_current.json") or {}
+        validated = store.get_json(f"validated/{name}/_current.json") or {}
+        entry = {"staged": staged.get("run_key"), "validated": validated.get("run_key"),
+                 "key": validated.get("key"), "rows": validated.get("rows_valid")}
+        if validated.get("key"):
+            entry["sha256"] = sha256_hex(store.get_bytes(validated["key"]))
+            inputs.append({"key": validated["key"], "sha256": entry["sha256"]})
+        sources[name] = entry
+    return sources, inputs
+
+
+def _ageing(overdue: pd.DataFrame) -> pd.DataFrame:
+    """Overdue items per bucket of working days past due (aggregate only: what the catalog charts)."""
+    return catalog.overdue_ageing(overdue)
+
+
+def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: str, run_key: str, as_of: date,
+            policy: FollowUpPolicy, validation: Mapping[str, Any], settings: ReleaseSettings,
+            disclosure: DisclosureSettings) -> release.ReleaseResult:
+    """Build the release's datasets from the reconciled ``frames`` and publish them as one release.
+
+    ``frames``: consolidated_cases, overdue_recommendations, review_queue and the public
+    compliance_statistics (already checked for publication).
+    """
+    consolidated = frames["consolidated_cases"]
+    overdue = frames["overdue_recommendations"]
+    public_statistics = frames["compliance_statistics"]
+    datasets = {
+        "consolidated_cases": consolidated,
+        "overdue_recommendations": overdue,
+        "review_queue": frames["review_queue"],
+        "blocking_candidates": statistics.blocking_candidates(overdue, as_of),
+        "compliance_statistics": public_statistics,
+        "quarantine_summary": quarantine_summary(store),
+    }
+    restricted = {n: f for n, f in datasets.items() if release.DATASETS[n].access == "restricted"}
+    split = access.split_by_ppk(restricted, consolidated=consolidated)
+    sources, inputs = source_versions(store)
+    facts = {
+        "run_id": run_id, "run_key": run_key, "code_version": code_version(),
+        "policy": dict(policy.__dict__), "disclosure": {"k": disclosure.k},
+        "sources": sources, "inputs": inputs,
+        "validation": {name: _validation_fact(summary) for name, summary in validation.items()},
+        "access": {slug: {"name": split.names.get(slug, slug), "prefix": access.extract_prefix(slug),
+                          "policy": f"access/{slug}.policy.json"} for slug in sorted(split.extracts)},
+    }
+    ageing = _ageing(overdue)
+    dictionary = metadata.field_dictionary()
+
+    def describe(manifest: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, bytes]:
+        documents = {
+            "datapackage.json": _json(metadata.datapackage(manifest)),
+            "dcat.jsonld": _json(metadata.dcat_record(manifest, previous)),
+            "index.html": catalog.render_catalog(manifest, public_statistics, ageing, dictionary,
+                                                 link_base="").encode(),
+            "current.html": catalog.render_catalog(manifest, public_statistics, ageing, dictionary,
+                                                   link_base=f"releases/{manifest['release']}/").encode(),
+        }
+        for slug in sorted(split.extracts):
+            documents[f"access/{slug}.policy.json"] = _json(access.policy_for(slug, store.bucket))
+        return documents
+
+    return release.publish_release(store, datasets, extracts=split.extracts, unassigned=split.unassigned,
+                                   as_of=as_of, facts=facts, describe=describe, compare=changes,
+                                   keep=settings.keep)
+
+
+def _validation_fact(summary: Mapping[str, Any] | None) -> dict[str, Any]:
+    summary = summary or {}
+    return {k: summary.get(k) for k in ("rows_in", "rows_valid", "rows_quarantined")} | {
+        "report": summary.get("docs_index")}
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str).encode()
