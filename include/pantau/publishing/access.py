@@ -24,12 +24,12 @@ Evidence, strongest first (:func:`assign_offices`):
    central agency whose PPK is ``Menteri X``; central agencies are not in BKD registries
    (docs/DOMAIN.md §3.3), but a ministry's own personnel system may feed one.
 4. The registry agency's region: the region its name states (``Dinas Pendidikan Provinsi Aceh``)
-   and the region its ``registry_kode_wilayah`` reads as in the Kemendagri table. When both are
-   known they must agree or one must contain the other (a provincial office sited in a kabupaten
+   and the region its ``registry_kode_wilayah`` reads as (the reading the agency names beside that
+   code teach, as the matcher reads a BKD's own numbering, else the Kemendagri table's). When both
+   are known they must agree or one must contain the other (a provincial office sited in a kabupaten
    belongs to the governor, as its name says); otherwise the row is unassigned
-   (``registry_conflict``), because a region code numbered by another scheme or a kecamatan named
-   like a kabupaten (``Kecamatan Konawe Utara`` in Kabupaten Konawe) would otherwise send the row to
-   a neighbour.
+   (``registry_conflict``) rather than sent to a neighbour. A sub-district's or village's name
+   (``Kecamatan Konawe Utara``, in Kabupaten Konawe) states no region: it is named after itself.
 
 The case's own region (``case_kode_wilayah``, ``case_instansi``) is never used: Bawaslu registers a
 case where the election is, not where the person works (a provincial teacher reported to a regency
@@ -52,6 +52,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from pantau.matching.agencies import _learn_readings as learn_readings
 from pantau.reference.agency_types import AgencyTypes, Token, load_agency_types
 from pantau.reference.regions import RegionTable, load_regions
 
@@ -227,25 +228,26 @@ class _Reader:
             return None
         return _office("Menteri " + _display(rest, name))
 
-    def registry(self, name: str | None, code: str | None) -> tuple[Office | None, str]:
-        """(office, basis) from the registry agency's name and region code (rules 3 and 4)."""
-        key = (name, code)
+    def registry(self, name: str | None, coded: str | None) -> tuple[Office | None, str]:
+        """(office, basis) from the registry agency's name and the table region its code reads as (rules 3, 4)."""
+        key = (name, coded)
         if key not in self._agencies:
-            self._agencies[key] = self._read_registry(name, code)
+            self._agencies[key] = self._read_registry(name, coded)
         return self._agencies[key]
 
-    def _read_registry(self, name: str | None, code: str | None) -> tuple[Office | None, str]:
+    def named_region(self, name: str) -> str | None:
+        """The region an agency's name states (``Dinas Pendidikan Provinsi Aceh`` → ``11``), or None."""
+        first = next(iter(self.types.expand_tokens(name)), None)
+        if first is not None and first.text in _SUB_REGION_WORDS:
+            return None
+        return self.regions.region_of_text(name)
+
+    def _read_registry(self, name: str | None, coded: str | None) -> tuple[Office | None, str]:
         if name is not None:
             ministry = self.ministry(name)
             if ministry is not None:
                 return ministry, "registry_ministry"
-        named = None
-        if name is not None:
-            first = next(iter(self.types.expand_tokens(name)), None)
-            if first is None or first.text not in _SUB_REGION_WORDS:
-                named = self.regions.region_of_text(name)
-        region = self.regions.containing(code) if code is not None else None
-        coded = region.code if region is not None else None
+        named = self.named_region(name) if name is not None else None
         if named is None and coded is None:
             return None, "no_evidence"
         if named is None or coded is None:
@@ -281,6 +283,28 @@ def _learned_agencies(frames: Iterable[pd.DataFrame], reader: _Reader) -> dict[s
     return {agency: next(iter(offices)) for agency, offices in seen.items() if len(offices) == 1}
 
 
+def _code_readings(frames: Iterable[pd.DataFrame], reader: _Reader) -> dict[str, str]:
+    """How these frames number regions: a registry code whose agency names name one region is read as
+    that region (docs/DECISIONS.md, "A data set's region codes are read as its own texts use them")."""
+    pairs: set[tuple[str, str]] = set()
+    for frame in frames:
+        pairs.update((n, c) for n, c in zip(_column(frame, "registry_nama_instansi"),
+                                            _column(frame, "registry_kode_wilayah"), strict=True)
+                     if n is not None and c is not None)
+    ordered = sorted(pairs)
+    named = [reader.named_region(n) for n, _ in ordered]
+    return learn_readings(pd.Series([c for _, c in ordered], dtype=object), named, reader.regions, minimum=1)
+
+
+def _table_region(code: str | None, regions: RegionTable, readings: Mapping[str, str]) -> str | None:
+    if code is None:
+        return None
+    if code in readings:
+        return readings[code]
+    region = regions.containing(code)
+    return None if region is None else region.code
+
+
 def assign_offices(frame: pd.DataFrame, regions: RegionTable | None = None, *,
                    learn_from: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per row: ``ppk_slug``, ``ppk_name`` (None when unassigned) and ``ppk_basis`` (one of :data:`BASES`).
@@ -290,7 +314,9 @@ def assign_offices(frame: pd.DataFrame, regions: RegionTable | None = None, *,
     a part of it places its rows as the whole does.
     """
     reader = _reader(regions or load_regions())
-    learned = _learned_agencies([frame] if learn_from is None else [frame, learn_from], reader)
+    frames = [frame] if learn_from is None else [frame, learn_from]
+    learned = _learned_agencies(frames, reader)
+    readings = _code_readings(frames, reader)
     slugs: list[str | None] = []
     names: list[str | None] = []
     bases: list[str] = []
@@ -302,7 +328,7 @@ def assign_offices(frame: pd.DataFrame, regions: RegionTable | None = None, *,
         if office is None and agency is not None and agency in learned:
             office, basis = learned[agency], "registry_agency"
         if office is None:
-            office, basis = reader.registry(agency_name, region_code)
+            office, basis = reader.registry(agency_name, _table_region(region_code, reader.regions, readings))
         slugs.append(None if office is None else office.slug)
         names.append(None if office is None else office.name)
         bases.append(basis)
