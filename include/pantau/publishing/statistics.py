@@ -13,6 +13,7 @@ may block and Kemendagri may warn about (docs/DOMAIN.md §2.3); the decision sta
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -228,20 +229,134 @@ def equations(cells: pd.DataFrame) -> list[np.ndarray]:
     return out
 
 
-def _suppress(cells: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(primary, secondary) suppression flags.
+def _subtables(cells: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The table as two-way tables (places x elections, with their totals), as (cells, rows, columns).
 
-    Primary: fewer than ``k`` persons. Secondary, until nothing changes: a relation with exactly one
-    hidden member would give that member away (total minus the published parts), so one more member is
-    hidden: the part describing the fewest persons (then the fewest reported, then the first), or the
-    total when no visible part is left.
+    Agencies with the nation as their total row; provinces with the nation; each province's kab/kota
+    with the province. A province's cells are a part in the first kind and the total row in the second.
     """
-    persons = cells["persons"].to_numpy(dtype=np.int64)
-    reported = cells["reported"].to_numpy(dtype=np.int64)
-    primary = persons < k
-    hidden = primary.copy()
-    relations = equations(cells)
-    member_of: list[list[int]] = [[] for _ in range(len(cells))]
+    p = cells["province_code"].fillna(_NULL).to_numpy(dtype=object)
+    kab = cells["kabkota_code"].fillna(_NULL).to_numpy(dtype=object)
+    a = cells["agency_code"].fillna(_NULL).to_numpy(dtype=object)
+    level = cells["level"].to_numpy(dtype=object)
+    election = cells["election"].to_numpy(dtype=object)
+    entries: list[tuple[str, str, str, int]] = []
+    for i in range(len(cells)):
+        if level[i] in ("national", "election"):
+            entries += [("A", "", election[i], i), ("G", "", election[i], i)]
+        elif level[i] == "province":
+            entries += [("G", "P" + p[i], election[i], i), ("P" + p[i], "", election[i], i)]
+        elif level[i] == "kabkota":
+            entries.append(("P" + p[i], "K" + kab[i], election[i], i))
+        else:
+            entries.append(("A", "A" + a[i], election[i], i))
+    frame = pd.DataFrame(entries, columns=["table", "row", "column", "cell"])
+    out = []
+    for _, part in frame.groupby("table", sort=True):
+        if part["row"].ne("").any():  # a province without kab/kota rows has nothing to protect below it
+            out.append((part["cell"].to_numpy(dtype=np.int64), pd.factorize(part["row"])[0],
+                        pd.factorize(part["column"])[0]))
+    return out
+
+
+def _bridges(n_vertices: int, ends: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray]:
+    """Bridges of an undirected graph (edges ``ends[i] = (u, v)``) as (edge, child vertex), with DFS times.
+
+    A hidden cell whose edge is a bridge is fixed by the published cells: removing it splits its
+    component, and the sums over one side give it. ``tin``/``tout`` tell the DFS subtree (one side).
+    """
+    adjacency: list[list[tuple[int, int]]] = [[] for _ in range(n_vertices)]
+    for e, (u, v) in enumerate(ends):
+        adjacency[u].append((v, e))
+        adjacency[v].append((u, e))
+    tin = np.full(n_vertices, -1)
+    tout = np.full(n_vertices, -1)
+    low = np.zeros(n_vertices, dtype=np.int64)
+    component = np.full(n_vertices, -1)
+    clock, bridges = 0, []
+    for root in range(n_vertices):
+        if tin[root] >= 0:
+            continue
+        tin[root] = low[root] = clock
+        component[root] = root
+        clock += 1
+        stack = [(root, -1, 0)]
+        while stack:
+            vertex, via, position = stack[-1]
+            if position < len(adjacency[vertex]):
+                stack[-1] = (vertex, via, position + 1)
+                neighbour, edge = adjacency[vertex][position]
+                if edge == via:
+                    continue
+                if tin[neighbour] < 0:
+                    tin[neighbour] = low[neighbour] = clock
+                    component[neighbour] = root
+                    clock += 1
+                    stack.append((neighbour, edge, 0))
+                else:
+                    low[vertex] = min(low[vertex], tin[neighbour])
+                continue
+            stack.pop()
+            tout[vertex] = clock
+            if stack:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[vertex])
+                if low[vertex] > tin[parent]:
+                    bridges.append((via, vertex))
+    return bridges, tin, tout, component
+
+
+def _close_bridges(table: tuple[np.ndarray, np.ndarray, np.ndarray], hidden: np.ndarray,
+                   rank: np.ndarray) -> list[int]:
+    """Cells to hide so that fewer hidden cells of one two-way table are bridges (empty: none is)."""
+    cells, rows, columns = table
+    n_rows = int(rows.max()) + 1
+    vertex_a, vertex_b = rows, n_rows + columns
+    is_hidden = hidden[cells]
+    ends = np.stack([vertex_a[is_hidden], vertex_b[is_hidden]], axis=1)
+    bridges, tin, tout, component = _bridges(n_rows + int(columns.max()) + 1, ends)
+    if not bridges:
+        return []
+    open_a, open_b, open_cells = vertex_a[~is_hidden], vertex_b[~is_hidden], cells[~is_hidden]
+    order = np.argsort(rank[open_cells], kind="stable")
+    open_a, open_b, open_cells = open_a[order], open_b[order], open_cells[order]
+    picked: list[int] = []
+    chosen_a: list[int] = []
+    chosen_b: list[int] = []
+
+    def inside(vertex: np.ndarray, child: int) -> np.ndarray:
+        return (tin[vertex] >= tin[child]) & (tin[vertex] < tout[child])
+
+    for edge, child in bridges:
+        u, v = ends[edge]
+        root = component[child]
+        if chosen_a and np.any(_crosses(np.array(chosen_a), np.array(chosen_b), child, root, component, inside)):
+            continue  # a cell hidden for an earlier bridge already closes a cycle through this one
+        crossing = _crosses(open_a, open_b, child, root, component, inside)
+        if crossing.any():
+            first = int(np.argmax(crossing))
+        else:  # nothing spans the cut yet: extend the hidden path from one of the bridge's ends
+            touching = (open_a == u) | (open_a == v) | (open_b == u) | (open_b == v)
+            if not touching.any():
+                continue
+            first = int(np.argmax(touching))
+        picked.append(int(open_cells[first]))
+        chosen_a.append(int(open_a[first]))
+        chosen_b.append(int(open_b[first]))
+    return picked
+
+
+def _crosses(a: np.ndarray, b: np.ndarray, child: int, root: int, component: np.ndarray,
+             inside: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray:
+    """Edges (a, b) with one end in the subtree of ``child`` and the other elsewhere in its component."""
+    in_a, in_b = inside(a, child), inside(b, child)
+    same_a, same_b = component[a] == root, component[b] == root
+    return (in_a & same_b & ~in_b) | (in_b & same_a & ~in_a)
+
+
+def _spread(relations: list[np.ndarray], hidden: np.ndarray, persons: np.ndarray, reported: np.ndarray) -> None:
+    """Hide cells until no relation has exactly one hidden member (in place)."""
+    member_of: list[list[int]] = [[] for _ in range(len(hidden))]
     for e, members in enumerate(relations):
         for m in members:
             member_of[m].append(e)
@@ -259,6 +374,33 @@ def _suppress(cells: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray]:
             count[other] += 1
             if count[other] == 1:
                 queue.append(other)
+
+
+def _suppress(cells: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(primary, secondary) suppression flags.
+
+    Primary: fewer than ``k`` persons. Secondary: first, a relation with exactly one hidden member would
+    give it away (total minus the published parts), so another member is hidden, the part describing
+    the fewest persons (then the fewest reported, then the first), or the total when no part is left.
+    Then each two-way table (places x elections with their totals) is checked as a whole: a hidden cell
+    is still fixed by the published ones when it is a bridge of the graph whose vertices are the table's
+    rows and columns and whose edges are its hidden cells (it lies on no cycle of hidden cells), and a
+    further cell is hidden to put it on one, again the smallest that does. Repeated until nothing changes.
+    """
+    persons = cells["persons"].to_numpy(dtype=np.int64)
+    reported = cells["reported"].to_numpy(dtype=np.int64)
+    primary = persons < k
+    hidden = primary.copy()
+    relations = equations(cells)
+    tables = _subtables(cells)
+    rank = np.empty(len(cells), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(cells)), reported, persons))] = np.arange(len(cells))
+    while True:
+        _spread(relations, hidden, persons, reported)
+        more = [c for table in tables for c in _close_bridges(table, hidden, rank)]
+        if not more:
+            break
+        hidden[more] = True
     return primary, hidden & ~primary
 
 
