@@ -204,7 +204,7 @@ def test_a_single_small_cell_brings_a_second_one_down_with_it() -> None:
     table = compliance_statistics(_frame(rows), k=3)
     kab = table[(table["level"] == "kabkota") & (table["election"] == ALL_ELECTIONS)].set_index("kabkota_code")
     assert kab.loc["33.71", "suppressed"] and "3" in kab.loc["33.71", "suppression_note"]
-    # Klaten (5) minus... the smallest visible sibling (33.01, 4 persons) is hidden with it.
+    # Magelang (1 person) alone would be Jawa Tengah minus the others: the smallest visible sibling goes too.
     assert kab.loc["33.01", "suppressed"] and not kab.loc["33.10", "suppressed"]
     assert kab.loc["33.10", "persons"] == 5
     assert kab.loc["33.01", "suppression_note"] != kab.loc["33.71", "suppression_note"]
