@@ -89,6 +89,28 @@ class FollowUpPolicy:
 
 
 @dataclass(frozen=True)
+class DisclosureSettings:
+    """Statistical disclosure control of the public statistics (docs/DOMAIN.md §5).
+
+    ``k`` (``PANTAU_DISCLOSURE_K``, 3): a public cell describing fewer than ``k`` persons is suppressed,
+    with further cells hidden so it cannot be recovered by subtraction. Three is the usual minimum
+    frequency rule of statistical offices; a site may raise it. ``k = 1`` suppresses nothing (every cell
+    describes someone); a value below 1 is no threshold and is refused.
+    """
+
+    k: int = 3
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ConfigError(f"PANTAU_DISCLOSURE_K must be at least 1 (the fewest persons a public cell may "
+                              f"describe), got {self.k}")
+
+    @classmethod
+    def from_env(cls) -> DisclosureSettings:
+        return cls(k=_env_int("PANTAU_DISCLOSURE_K", cls.k))
+
+
+@dataclass(frozen=True)
 class IngestSettings:
     """Knobs for pulling the sources."""
 
