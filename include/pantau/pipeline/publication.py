@@ -112,7 +112,7 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
         "policy": dict(policy.__dict__), "disclosure": {"k": disclosure.k},
         "sources": sources, "inputs": inputs,
         "validation": {name: _validation_fact(summary) for name, summary in validation.items()},
-        "access": {slug: {"name": split.names.get(slug, slug), "prefix": access.extract_prefix(slug),
+        "access": {slug: {"name": split.names.get(slug, slug), "prefix": f"restricted/ppk/{slug}/",
                           "policy": f"access/{slug}.policy.json"} for slug in sorted(split.extracts)},
     }
     ageing = _ageing(overdue)

@@ -295,30 +295,6 @@ def overdue(consolidated: pd.DataFrame, as_of: date, policy: FollowUpPolicy) -> 
     return proven.sort_values(["registry_kode_instansi", "due_date", "nomor_rekomendasi"]).reset_index(drop=True)
 
 
-def compliance_summary(consolidated: pd.DataFrame) -> pd.DataFrame:
-    """Aggregates without personal data (the public dataset)."""
-    frame = consolidated.assign(
-        region=consolidated["case_kode_wilayah"].fillna(consolidated["registry_kode_wilayah"]),
-        agency=consolidated["registry_kode_instansi"],
-        election=consolidated["pemilihan"],
-        reported=consolidated["nomor_register"].notna(),
-        forwarded=consolidated["case_status"].eq("diteruskan"),
-        recommended=consolidated["nomor_rekomendasi"].notna(),
-        proven=consolidated["terbukti"].eq(True),
-        # Only follow-ups of a recommendation count: an orphan decree follows nothing up.
-        followed_up=consolidated["follow_up_id"].notna() & consolidated["nomor_rekomendasi"].notna(),
-        days_to_follow_up=(pd.to_datetime(consolidated["tanggal_sk"]) -
-                           pd.to_datetime(consolidated["tanggal_rekomendasi"])).dt.days,
-    )
-    keys = ["region", "agency", "election"]
-    summary = frame.groupby(keys, dropna=False).agg(
-        reported=("reported", "sum"), forwarded=("forwarded", "sum"), recommended=("recommended", "sum"),
-        proven=("proven", "sum"), followed_up=("followed_up", "sum"),
-        median_days_to_follow_up=("days_to_follow_up", "median")).reset_index()
-    summary["follow_up_rate"] = (summary["followed_up"] / summary["proven"].where(summary["proven"] > 0)).round(4)
-    return summary
-
-
 def summary_figures(consolidated: pd.DataFrame, overdue_frame: pd.DataFrame) -> dict[str, Any]:
     proven = int(consolidated["terbukti"].eq(True).sum())
     followed = int((consolidated["terbukti"].eq(True) & consolidated["follow_up_id"].notna()).sum())
