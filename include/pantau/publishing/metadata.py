@@ -14,7 +14,7 @@ other than the ones the manifest verified:
 
 Both public documents list the restricted datasets' national files (agencies need to know they
 exist and where), but never the per-PPK extracts: which offices have an extract, and how large it
-is, are small counts about identifiable offices (docs/DOMAIN.md §5, "nothing leaked"). Only
+is, are small counts about identifiable offices; nothing of that may leak (docs/DOMAIN.md §5). Only
 :func:`lineage` names the extracts; it goes into the manifest, not into a public page.
 
 Lineage is recorded in the manifest rather than emitted as OpenLineage events: the OpenLineage
