@@ -397,8 +397,10 @@ def test_dcat_distributions_carry_the_manifest_checksums(release: dict[str, Any]
 
 
 def test_first_release_has_no_previous_version_and_a_wrong_one_is_refused(release: dict[str, Any]) -> None:
-    first = {**release, "previous_release": None}
-    assert "dcat:previousVersion" not in dcat_record(first, None)
+    first = {**release, "previous_release": None, "created_at": "2026-03-02T10:00:00"}
+    record = dcat_record(first, None)
+    assert "dcat:previousVersion" not in record
+    assert record["dct:issued"]["@value"] == "2026-03-02T10:00:00+07:00"  # a naive time is WIB
     with pytest.raises(ValueError, match="follows"):
         dcat_record(release, {"release": "2026-02-01-ffffffffffff"})
 

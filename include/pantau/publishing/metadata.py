@@ -430,13 +430,14 @@ def dcat_record(release: dict, previous: dict | None) -> dict:
             "Bawaslu cases, KASN/BKN recommendations and PPK/BKD follow-ups; public statistics without personal "
             "data, restricted datasets for authorised agencies only."),
         "dcat:version": rid,
-        "dct:temporal": {"@type": "dct:PeriodOfTime", "dcat:endDate": _typed(release.get("as_of"), "date")},
         "dct:accessRights": {"@id": _ACCESS_RIGHT + (
             "RESTRICTED" if any(f["access"] != "public" for f in files) else "PUBLIC")},
         "dcat:landingPage": {"@id": "index.html"},
         "prov:wasGeneratedBy": activity,
         "dcat:distribution": [_distribution(f) for f in files],
     }
+    if release.get("as_of"):  # the day the deadlines were judged: the state the data describe
+        record["dct:temporal"] = {"@type": "dct:PeriodOfTime", "dcat:endDate": _typed(release["as_of"], "date")}
     if release.get("created_at"):
         record["dct:issued"] = _typed(_wib(release["created_at"]), "dateTime")
     if previous_id:
