@@ -59,9 +59,11 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFram
         "review_queue": reconcile.build_review_queue(consolidated),
         "compliance_statistics": _statistics(),
         "quarantine_summary": pd.DataFrame({"source": ["bawaslu_cases", "recommendations"],
+                                            "stage": ["ingest", "validation"],
                                             "reason_code": ["missing_field", "empty_name"],
                                             "reason": ["A required field is missing or empty.", "The name is empty."],
-                                            "records": [3, 1], "runs": [2, 1]}),
+                                            "records": [3, 1], "runs": [2, 1], "first_run": ["r1", "r2"],
+                                            "last_run": ["r3", "r2"]}),
     }
 
 
@@ -417,6 +419,18 @@ def test_lineage_names_every_input_and_every_file(release: dict[str, Any]) -> No
     assert sorted((o["key"], o["sha256"]) for o in facts["outputs"]) == sorted((f["key"], f["sha256"]) for f in files)
     assert any(o.get("ppk") == SLUG for o in facts["outputs"])
     assert facts["run"]["code_version"] == release["code_version"]
+
+
+def test_lineage_names_sources_without_a_version_and_the_documents(release: dict[str, Any]) -> None:
+    later = copy.deepcopy(release)
+    later["sources"]["registry"] = {"staged": None, "validated": None, "key": None, "rows": None}
+    later["documents"] = {"datapackage.json": {"key": f"published/releases/{RID}/datapackage.json",
+                                               "sha256": "33" * 32, "bytes": 10}}
+    facts = lineage(later)
+    assert facts["sources_without_version"] == ["registry"]
+    assert "registry" not in {i["source"] for i in facts["inputs"]}
+    assert {"key": f"published/releases/{RID}/datapackage.json", "sha256": "33" * 32, "bytes": 10} in facts["outputs"]
+    assert len(dcat_record(later, None)["prov:wasGeneratedBy"]["prov:used"]) == len(facts["inputs"])
 
 
 def test_lineage_without_checksums_is_refused(release: dict[str, Any]) -> None:

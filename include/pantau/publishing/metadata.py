@@ -57,7 +57,7 @@ DATASET_KEYS: dict[str, list[str]] = {
     "review_queue": ["item_id"],
     "blocking_candidates": ["nomor_rekomendasi"],
     "compliance_statistics": ["level", "election", "province_code", "kabkota_code", "agency_code"],
-    "quarantine_summary": ["source", "reason_code"],
+    "quarantine_summary": ["source", "stage", "reason_code"],
 }
 #: Datasets whose key columns may be empty: a decree that answers no known recommendation has no
 #: register number, a national statistics row no region code. Table Schema forbids nulls in a
@@ -455,14 +455,19 @@ def lineage(release: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs -> outputs of a release, for the manifest's ``lineage``.
 
     ``inputs``: each source's validated version (``source``, ``staged``, ``validated``, ``key``,
-    ``sha256``). ``outputs``: every published file with its sha256 and size: public, national and
-    per-PPK extract files, plus any top-level ``files`` the manifest lists (metadata documents).
-    A source or file without a checksum is an error: lineage that cannot be checked is not lineage.
+    ``sha256``); a source without a validated version is named in ``sources_without_version``
+    rather than left out unsaid. ``outputs``: every published file with its sha256 and size:
+    public, national and per-PPK extract files, plus the ``documents`` the manifest lists
+    (datapackage.json, dcat.jsonld, pages, policies). A version or file without a checksum is an
+    error: lineage that cannot be checked is not lineage.
     """
-    inputs = []
+    inputs, absent = [], []
     for source, info in sorted((release.get("sources") or {}).items()):
-        if not info.get("key") or not info.get("sha256"):
-            raise ValueError(f"source {source}: the manifest names no key or sha256 of its validated version")
+        if not info.get("key"):
+            absent.append(source)
+            continue
+        if not info.get("sha256"):
+            raise ValueError(f"source {source}: the manifest names no sha256 of its validated version")
         inputs.append({"source": source, "staged": info.get("staged"), "validated": info.get("validated"),
                        "key": str(info["key"]), "sha256": str(info["sha256"]).lower()})
     outputs = []
@@ -479,6 +484,6 @@ def lineage(release: Mapping[str, Any]) -> dict[str, Any]:
         for slug, extract in sorted((meta.get("extracts") or {}).items()):
             add(extract.get("files") or {}, f"dataset {name}, extract {slug}", dataset=name, access="restricted",
                 ppk=slug)
-    add(release.get("files") or {}, "release")
+    add(release.get("documents") or {}, "release documents")
     return {"run": {k: release.get(k) for k in ("run_id", "run_key", "code_version", "as_of", "created_at")},
-            "inputs": inputs, "outputs": outputs}
+            "inputs": inputs, "sources_without_version": absent, "outputs": outputs}
