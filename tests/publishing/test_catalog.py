@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 import time
 from datetime import date
 from html.parser import HTMLParser
@@ -253,6 +255,20 @@ def test_chart_svg_is_deterministic_and_inlinable() -> None:
     assert first.startswith("<svg ") and first.endswith("</svg>")
     assert "http" not in first and "<?xml" not in first and "xlink" not in first and "<metadata" not in first
     assert 'role="img"' in first and "<title>Tingkat tindak lanjut per provinsi" in first
+
+
+def test_chart_svg_bytes_are_the_same_in_another_process() -> None:
+    # matplotlib salts its SVG ids with a random uuid unless svg.hashsalt is set: a new process shows it.
+    script = ("import hashlib, sys, pandas as pd; from pantau.publishing import charts; "
+              "frame = pd.DataFrame({'level': ['election', 'election'], 'election': ['A', 'B'], "
+              "'follow_up_rate': [0.5, None], 'suppressed': [False, True]}); "
+              "sys.stdout.write(hashlib.sha256(charts.follow_up_rate_by_election(frame).encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+               for _ in range(2)}
+    frame = pd.DataFrame({"level": ["election", "election"], "election": ["A", "B"], "follow_up_rate": [0.5, None],
+                          "suppressed": [False, True]})
+    digests.add(hashlib.sha256(charts.follow_up_rate_by_election(frame).encode()).hexdigest())
+    assert len(digests) == 1
 
 
 def test_province_chart_shows_hidden_cells_as_words_not_bars() -> None:
