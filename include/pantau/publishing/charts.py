@@ -21,14 +21,12 @@ from datetime import date
 from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from pantau.normalize.dates import working_days_between  # noqa: E402
+from pantau.normalize.dates import working_days_between
 
 __all__ = ["AGEING_BUCKETS", "HIDDEN", "NONE", "ageing_counts", "election_rows", "follow_up_rate_by_election",
            "follow_up_rate_by_province", "overdue_ageing", "overdue_ageing_chart", "province_rows",
@@ -64,6 +62,8 @@ def _inline(svg: str, name: str, title: str) -> str:
 
 
 def _render(figure: Figure, name: str, title: str) -> str:
+    # Agg attached to this figure only (no pyplot, no process-wide backend switch); savefig writes SVG.
+    FigureCanvasAgg(figure)
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": _STYLE["svg.hashsalt"]}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
