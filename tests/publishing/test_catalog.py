@@ -78,7 +78,8 @@ def synthetic_dictionary() -> pd.DataFrame:
 
 
 def _files(prefix: str, dataset: str, rows: int) -> dict:
-    return {f"{'national/' if prefix == 'restricted' else ''}data.{ext}": {
+    # As publishing.release writes them: data.<ext> for national and public files alike.
+    return {f"data.{ext}": {
         "key": (f"published/releases/{RID}/public/{dataset}/data.{ext}" if prefix == "public"
                 else f"published/releases/{RID}/restricted/national/{dataset}/data.{ext}"),
         "sha256": hashlib.sha256(f"{dataset}.{ext}".encode()).hexdigest(), "bytes": 1000 + rows * (3 if ext == "csv" else 2)}
@@ -318,7 +319,29 @@ def test_overdue_ageing_counts_working_days_past_due() -> None:
     assert ageing.set_index("bucket")["count"].to_dict() == {"0–5": 1, "6–10": 0, "11–20": 1, "21–40": 0, ">40": 0}
 
 
+def test_overdue_ageing_reads_as_of_from_the_frame() -> None:
+    overdue = pd.DataFrame({"due_date": [date(2026, 2, 27)], "state": ["overdue"], "as_of": [date(2026, 3, 2)]})
+    assert charts.overdue_ageing(overdue).set_index("bucket")["count"]["0–5"] == 1
+    with pytest.raises(ValueError, match="as_of"):
+        charts.overdue_ageing(overdue.drop(columns="as_of"))
+
+
 # ------------------------------------------------------------------ the page
+
+
+def test_page_hides_small_ageing_counts_with_the_release_k_whatever_the_caller_passed() -> None:
+    unsuppressed = charts.ageing_counts([0, 0, 0, 0, 7, 30, 30, 30, 50, 50, 50, 50, 51])  # no k
+    assert not unsuppressed["suppressed"].any()
+    page = render(overdue_ageing=unsuppressed)
+    assert figure(page, "ageing-0") == "4" and figure(page, "ageing-4") == "5"
+    assert figure(page, "ageing-1") == "" and figure(page, "ageing-3") == ""  # 1, and its complement 3
+    assert re.search(r'data-figure="ageing-1"[^>]*>disembunyikan<', page)
+
+
+def test_a_frame_in_the_changes_place_is_refused_with_the_signature() -> None:
+    arguments = synthetic_release(), synthetic_statistics(), synthetic_ageing(), synthetic_dictionary()
+    with pytest.raises(TypeError, match="changes, dictionary"):
+        render_catalog(*arguments, None, link_base="")  # type: ignore[arg-type]
 
 
 def test_page_has_the_release_figures() -> None:
@@ -400,6 +423,16 @@ def test_checksums_and_how_to_verify() -> None:
         for info in release["datasets"][name]["files"].values():
             assert f"{info['sha256']}  public/{name}/data." in page
     assert "sha256sum -c SHA256SUMS" in page
+
+
+def test_restricted_national_checksums_listed_in_either_manifest_spelling() -> None:
+    release = synthetic_release()
+    national = release["datasets"]["review_queue"]["files"]
+    release["datasets"]["review_queue"]["files"] = {f"national/{name}": info for name, info in national.items()}
+    for page in (render(), render(release=release)):
+        for info in national.values():
+            assert f"<code>restricted/national/review_queue/data.{info['key'].rsplit('.', 1)[1]}</code>" in page
+            assert info["sha256"] in page
 
 
 def test_first_release_and_missing_inputs_render() -> None:

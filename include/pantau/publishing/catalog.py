@@ -23,8 +23,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from pantau.publishing import charts
+from pantau.publishing.charts import overdue_ageing
 
-__all__ = ["render_catalog", "release_dir"]
+__all__ = ["overdue_ageing", "release_dir", "render_catalog"]
 
 _env = Environment(loader=PackageLoader("pantau.publishing", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -103,17 +104,18 @@ class _Links:
         return self.base + path
 
 
-def _files(entry: Mapping[str, Any], dataset: str, links: _Links, prefix: str) -> list[dict[str, Any]]:
-    """Files of one dataset whose manifest name starts with ``prefix`` ("" public, "national/" restricted)."""
+def _files(entry: Mapping[str, Any], dataset: str, links: _Links, public: bool) -> list[dict[str, Any]]:
+    """The national (restricted) or public files of one dataset; PPK extracts are listed in release.json.
+
+    The manifest names them ``data.parquet`` or ``national/data.parquet``; both are read.
+    """
     out = []
     for name, info in sorted((entry.get("files") or {}).items()):
-        if prefix and not name.startswith(prefix):
-            continue
         extension = name.rsplit(".", 1)[-1].lower()
-        if extension not in _FORMATS:
+        if extension not in _FORMATS or name.startswith("ppk/"):
             continue
         # Without a stored key, the contract's layout says where the file is.
-        place = f"restricted/national/{dataset}/" if prefix else f"public/{dataset}/"
+        place = f"public/{dataset}/" if public else f"restricted/national/{dataset}/"
         key = links.bare(str(info["key"])) if info.get("key") else links.home + place + name.rsplit("/", 1)[-1]
         relative_to_release = key[len(links.home):] if key.startswith(links.home) else None
         out.append({"format": extension.upper(), "name": name, "key": key,
@@ -132,7 +134,7 @@ def _datasets(release: Mapping[str, Any], changes: Mapping[str, Mapping[str, int
             "name": name, "access": entry.get("access", "restricted"), "public": public,
             "description": entry.get("description", ""), "rows": entry.get("rows"),
             "key": entry.get("key") or [], "schema": entry.get("schema") or [],
-            "files": _files(entry, name, links, "" if public else "national/"),
+            "files": _files(entry, name, links, public),
             "extracts": len(entry.get("extracts") or {}), "unassigned_rows": entry.get("unassigned_rows"),
             "changes": dict(counts) if counts else None,
         })
@@ -195,11 +197,17 @@ def render_catalog(release: dict, statistics: pd.DataFrame, overdue_ageing: pd.D
     ``changes``), ``dictionary`` the field dictionary. ``link_base`` is "" for the page inside the
     release folder and ``"releases/<rid>/"`` for the stable page at ``published/index.html``.
     """
+    if isinstance(changes, pd.DataFrame):
+        raise TypeError("render_catalog(release, statistics, overdue_ageing, changes, dictionary, *, link_base): "
+                        "a DataFrame came as changes; pass the counts per dataset there ({} uses the manifest's)")
     rid = str(release["release"])
     links = _Links(rid, link_base)
+    k = (release.get("disclosure") or {}).get("k")
     datasets = _datasets(release, changes or {}, links)
     statistics = statistics if statistics is not None else pd.DataFrame()
     ageing = overdue_ageing if overdue_ageing is not None else pd.DataFrame(columns=["bucket", "count"])
+    # The release's own k, whatever the caller applied: the page is public.
+    ageing = charts.suppress_ageing(ageing, k)
     ageing_rows = [{"bucket": str(r["bucket"]), "count": r.get("count"),
                     "hidden": bool(r.get("suppressed")) if not pd.isna(r.get("suppressed", False)) else False}
                    for r in ageing.to_dict("records")]
@@ -222,6 +230,6 @@ def render_catalog(release: dict, statistics: pd.DataFrame, overdue_ageing: pd.D
         dictionary=_dictionary(dictionary, [d["name"] for d in datasets]),
         validation=_validation(release, links), sources=sorted((release.get("sources") or {}).items()),
         public_files=public_files, restricted_files=restricted_files,
-        k=(release.get("disclosure") or {}).get("k"), hidden_word=charts.HIDDEN, none_word=charts.NONE,
+        k=k, hidden_word=charts.HIDDEN, none_word=charts.NONE,
         first_release=not release.get("previous_release"),
     )

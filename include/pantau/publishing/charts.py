@@ -30,7 +30,7 @@ from pantau.normalize.dates import working_days_between
 
 __all__ = ["AGEING_BUCKETS", "HIDDEN", "NONE", "ageing_counts", "election_rows", "follow_up_rate_by_election",
            "follow_up_rate_by_province", "overdue_ageing", "overdue_ageing_chart", "province_rows",
-           "time_to_follow_up"]
+           "suppress_ageing", "time_to_follow_up"]
 
 HIDDEN = "disembunyikan"
 NONE = "tidak ada"
@@ -181,35 +181,48 @@ def time_to_follow_up(statistics: pd.DataFrame) -> str:
                             unit="{:.0f} hari", xlabel="Hari kerja / working days")
 
 
-def ageing_counts(working_days: Iterable[int], *, k: int | None = None) -> pd.DataFrame:
-    """Counts per ageing bucket (columns bucket, count, suppressed) of working days past the due date.
+def suppress_ageing(ageing: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """``ageing`` (bucket, count[, suppressed]) with counts of 1..k-1 hidden (the catalog page is public).
 
-    With ``k``, a count of 1..k-1 is hidden (the catalog page is public); when only one bucket would
-    be hidden, the smallest other non-zero bucket is hidden too, so that the national total (the row
-    count of overdue_recommendations, shown on the page) does not give the hidden one away.
+    When only one bucket would be hidden, the smallest other non-zero bucket is hidden too, so that the
+    national total (the row count of overdue_recommendations, shown on the page) does not give the
+    hidden one away. Cells already hidden stay hidden.
     """
+    counts = [None if pd.isna(c) else int(c) for c in ageing["count"]] if len(ageing) else []
+    hidden = _hidden(ageing) if len(ageing) else []
+    hidden = [h or c is None or (bool(k) and 0 < c < (k or 0)) for c, h in zip(counts, hidden, strict=True)]
+    if sum(hidden) == 1:
+        others = [(c, i) for i, c in enumerate(counts) if c and not hidden[i]]
+        if others:
+            hidden[min(others)[1]] = True
+    return pd.DataFrame({"bucket": list(ageing["bucket"]) if len(ageing) else [],
+                         "count": pd.array([None if h else c for c, h in zip(counts, hidden, strict=True)],
+                                           dtype="Int64"),
+                         "suppressed": pd.array(hidden, dtype=bool)})
+
+
+def ageing_counts(working_days: Iterable[int], *, k: int | None = None) -> pd.DataFrame:
+    """Counts per ageing bucket (columns bucket, count, suppressed) of working days past the due date;
+    with ``k``, small counts hidden as :func:`suppress_ageing` does."""
     days = np.asarray(list(working_days), dtype="int64")
     counts = [int(((days >= low) & (days <= (high if high is not None else np.iinfo("int64").max))).sum())
               for _, low, high in AGEING_BUCKETS]
-    suppressed = [bool(k) and 0 < c < (k or 0) for c in counts]
-    if sum(suppressed) == 1:
-        others = [(c, i) for i, c in enumerate(counts) if c > 0 and not suppressed[i]]
-        if others:
-            suppressed[min(others)[1]] = True
-    return pd.DataFrame({"bucket": [label for label, _, _ in AGEING_BUCKETS],
-                         "count": pd.array([None if s else c for c, s in zip(counts, suppressed, strict=True)],
-                                           dtype="Int64"),
-                         "suppressed": suppressed})
+    return suppress_ageing(pd.DataFrame({"bucket": [label for label, _, _ in AGEING_BUCKETS], "count": counts}), k)
 
 
-def overdue_ageing(overdue: pd.DataFrame, as_of: date, *, k: int | None = None) -> pd.DataFrame:
+def overdue_ageing(overdue: pd.DataFrame, as_of: date | None = None, *, k: int | None = None) -> pd.DataFrame:
     """Ageing buckets of the overdue recommendations: working days from ``due_date`` to ``as_of``.
 
-    Only rows in state "overdue" or "escalated" count (an "upcoming" one is not late yet). Working days
-    skip weekends, national holidays and cuti bersama (docs/DOMAIN.md §2.4).
+    ``as_of`` defaults to the frame's own ``as_of`` column (what ``reconcile.overdue`` writes). Only rows
+    in state "overdue" or "escalated" count (an "upcoming" one is not late yet). Working days skip
+    weekends, national holidays and cuti bersama (docs/DOMAIN.md §2.4).
     """
     if overdue is None or overdue.empty:
         return ageing_counts([], k=k)
+    if as_of is None:
+        if "as_of" not in overdue.columns or overdue["as_of"].isna().all():
+            raise ValueError("overdue_ageing needs as_of: the overdue frame has no as_of column to read it from")
+        as_of = pd.to_datetime(overdue["as_of"]).max().date()
     late = overdue[overdue["state"].isin(["overdue", "escalated"])] if "state" in overdue.columns else overdue
     due = pd.to_datetime(late["due_date"]).dt.date
     return ageing_counts([max(working_days_between(d, as_of), 0) for d in due], k=k)
