@@ -226,7 +226,7 @@ def render_catalog(release: dict, statistics: pd.DataFrame, overdue_ageing: pd.D
         datasets=datasets, national=_national(statistics),
         provinces=_statistics_rows(charts.province_rows(statistics), "province"),
         elections=_statistics_rows(charts.election_rows(statistics), "election"),
-        ageing=ageing_rows, charts={k: Markup(v) for k, v in chart_svgs.items()},  # our own SVG, cleaned in charts
+        ageing=ageing_rows, charts={name: Markup(svg) for name, svg in chart_svgs.items()},  # our own SVG, cleaned in charts
         dictionary=_dictionary(dictionary, [d["name"] for d in datasets]),
         validation=_validation(release, links), sources=sorted((release.get("sources") or {}).items()),
         public_files=public_files, restricted_files=restricted_files,
