@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pantau-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast lint bench-ingest bench clean
+.PHONY: help venv browser demo test test-fast lint bench-ingest bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -24,7 +24,17 @@ DIALECT ?= a
 demo: $(STAMP) ## Generate a world, start the simulators and run every DAG through Airflow (DIALECT=b: the second simulator dialect)
 	$(BIN)/pantau demo --dialect $(DIALECT)
 
-test: $(STAMP) ## Run the whole test suite (unit, simulator contract, DAG integrity, end to end)
+browser: ## Headless Chromium for the catalog page test (Debian: apt-get as root when missing)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian chromium for the catalog browser test"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get -qq update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "The catalog browser test needs Chromium: sudo apt-get install --no-install-recommends chromium"; \
+	  fi; }
+
+test: $(STAMP) browser ## Run the whole test suite (unit, simulator contract, DAG integrity, end to end)
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Run the suite without the slow integration tier
