@@ -89,7 +89,7 @@ def test_bawaslu_cases_with_unknown_values_pass_validation(store) -> None:
     new, _, _ = _stage_bawaslu(store, [_case(f"B-{i}", status="Ditunda sementara") for i in range(30)])
     settings = ValidationSettings(quarantine_min_rows=1)
     outcome = validate_frame("bawaslu_cases", new, run_key="t", as_of=date(2025, 1, 1), previous_rows=None,
-                             settings=settings, docs_dir=None)
+                             settings=settings)
     assert outcome.summary["success"] and len(outcome.valid) == 30 and outcome.quarantine.empty
     assert outcome.summary["rows_flagged"] == 30
 
@@ -208,7 +208,7 @@ def test_decree_one_word_shorter_still_answers_its_recommendation() -> None:
     assert not rejected and staged.at[0, "jenis_sanksi"] == "DISIPLIN_SEDANG"
     frame = bkd.to_arrow(staged, "tindak_lanjut").to_pandas()
     outcome = validate_frame("follow_ups", frame, run_key="t", as_of=date(2025, 1, 1), previous_rows=None,
-                             settings=ValidationSettings(), docs_dir=None,
+                             settings=ValidationSettings(),
                              references={"nomor_rekomendasi": ["R-2/KASN/2024"]})
     assert outcome.quarantine.empty and len(outcome.valid) == 1 and outcome.flagged.empty
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -152,7 +151,3 @@ def settings() -> ValidationSettings:
     # quarantine_min_rows above the factories' size: single-defect tests must not trip the share rule.
     return ValidationSettings(quarantine_min_rows=1000)
 
-
-@pytest.fixture(scope="session")
-def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("data_docs")

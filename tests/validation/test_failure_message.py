@@ -18,8 +18,7 @@ from .conftest import AS_OF, FACTORIES
 
 
 def _reject(dataset: str, frame: pd.DataFrame, settings: ValidationSettings, **kwargs: object) -> BatchRejected:
-    options: dict[str, object] = {"run_key": "run9", "as_of": AS_OF, "previous_rows": None, "settings": settings,
-                                  "docs_dir": None}
+    options: dict[str, object] = {"run_key": "run9", "as_of": AS_OF, "previous_rows": None, "settings": settings}
     options.update(kwargs)
     with pytest.raises(BatchRejected) as caught:
         validate_frame(dataset, frame, **options)  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from pantau.exceptions import ValidationFailed
 from pantau.settings import ValidationSettings
 from pantau.validation import DATASETS, validate_frame
 from pantau.validation.suites import load_suite
+from pantau.validation.validate import BatchRejected
 
 from .conftest import AS_OF, FACTORIES
 
@@ -155,8 +155,7 @@ FLAG_DEFECTS: list[tuple[str, str, Mutation, str]] = [
 
 
 def _run(dataset: str, frame: pd.DataFrame, settings: ValidationSettings, **kwargs: object):
-    options: dict[str, object] = {"run_key": "test", "as_of": AS_OF, "previous_rows": None, "settings": settings,
-                                  "docs_dir": None}
+    options: dict[str, object] = {"run_key": "test", "as_of": AS_OF, "previous_rows": None, "settings": settings}
     options.update(kwargs)
     return validate_frame(dataset, frame, **options)  # type: ignore[arg-type]
 
@@ -312,19 +311,20 @@ def test_quarantine_share_above_threshold_fails_dataset() -> None:
         _run("registry", frame, settings)
 
 
-def test_data_docs_index_lists_the_run(docs_dir: Path, settings: ValidationSettings) -> None:
-    outcome = _run("recommendations", FACTORIES["recommendations"](), settings, run_key="manual__2025-06-30T01_00",
-                   docs_dir=docs_dir)
-    assert outcome.docs_index == docs_dir / "index.html" and outcome.docs_index.exists()
-    assert "manual__2025-06-30T01_00" in outcome.docs_index.read_text(encoding="utf-8")
-    assert outcome.summary["docs_index"] == str(outcome.docs_index)
+def test_outcome_carries_gx_results_for_every_evaluated_rule(settings: ValidationSettings) -> None:
+    outcome = _run("recommendations", FACTORIES["recommendations"](), settings, run_key="manual__2025-06-30T01_00")
+    evaluated = {r.name for r in load_suite(settings.expectations_dir, "recommendations").rules} \
+        - set(outcome.summary["expectations_skipped"])
+    assert set(outcome.results) == evaluated and all(r.success for r in outcome.results.values())
+    assert "docs_index" not in outcome.summary  # the caller names the page it stores
 
 
-def test_data_docs_are_written_when_the_dataset_fails(tmp_path: Path, settings: ValidationSettings) -> None:
+def test_rejected_batch_carries_gx_results(settings: ValidationSettings) -> None:
     frame = FACTORIES["bawaslu_cases"]().drop(columns=["status"])
-    with pytest.raises(ValidationFailed, match="Data Docs: .*index.html"):
-        _run("bawaslu_cases", frame, settings, run_key="scheduled__broken", docs_dir=tmp_path)
-    assert "scheduled__broken" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    with pytest.raises(BatchRejected) as caught:
+        _run("bawaslu_cases", frame, settings, run_key="scheduled__broken")
+    assert not caught.value.results["columns_present"].success
+    assert "Data Docs" not in caught.value.args[0]
 
 
 def test_quarantine_row_names_record_and_keeps_raw(settings: ValidationSettings) -> None:

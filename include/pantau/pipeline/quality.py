@@ -6,58 +6,89 @@
   quarantine) raises ``ValidationFailed`` and nothing downstream is published.
 * ``validate_for_publication``: the same for the datasets about to be published; all are checked
   before any pointer moves, so the previous published version stays current on failure.
-* Data Docs of every validation are uploaded beside the datasets (``published/data_docs/``) with
-  one index that lists every run.
+* Every validation leaves a report page, ``published/validation/<run>/<table>.html`` (counts per
+  expectation, never a value from the data; :mod:`pantau.validation.report`), written once, and
+  ``published/validation/index.html`` lists the recent ones; the summary names the page as
+  ``docs_index``.
 * A dataset-level failure writes the whole rejected batch, each row with the rules it failed, to
   ``quarantine/<validation|publication>/<table>/<run>-rejected.parquet`` (and the failure summary
-  beside it as ``.json``), uploads the Data Docs, and only then raises a message naming every
+  beside it as ``.json``), writes the report page, and only then raises a message naming every
   failing rule with its top offending values, both object keys and what to do next.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import tempfile
+from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pantau.exceptions import ValidationFailed
 from pantau.settings import ValidationSettings
-from pantau.storage import ObjectStore
+from pantau.storage import ObjectStore, sha256_hex
+from pantau.validation.report import (
+    REPORT_PREFIX,
+    index_entry,
+    merge_index,
+    render_validation_index,
+    render_validation_report,
+    report_key,
+)
+from pantau.validation.suites import load_suite
 
 SOURCE_TABLES = ("bawaslu_cases", "recommendations", "registry", "follow_ups")
-DOCS_PREFIX = "published/data_docs"
-_env = Environment(loader=PackageLoader("pantau.pipeline", "templates"), autoescape=select_autoescape(["html", "j2"]))
+#: Where validation report pages go (kept under this name for callers of the Data Docs era).
+DOCS_PREFIX = REPORT_PREFIX
+#: The list behind the index page: counts and names of recent validations, oldest first.
+INDEX_JSON = f"{REPORT_PREFIX}/runs.json"
+HTML = "text/html; charset=utf-8"
 
 
 def _pointer(store: ObjectStore, key: str) -> dict[str, Any] | None:
     return store.get_json(key)
 
 
-def upload_docs(store: ObjectStore, docs_dir: Path, run_key: str, dataset: str) -> str:
-    """Copy one validation's Data Docs site into the object store; returns the index key."""
-    prefix = f"{DOCS_PREFIX}/runs/{run_key}/{dataset}"
-    for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()):
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        store.put_bytes(f"{prefix}/{path.relative_to(docs_dir).as_posix()}", path.read_bytes(), content_type)
-    return f"{prefix}/index.html"
+def quarantine_key(zone: str, dataset: str, run_key: str) -> str:
+    """Where a validation's quarantined (and flagged) rows go: ``quarantine/<zone>/<table>/<run>.parquet``."""
+    return f"quarantine/{zone}/{dataset}/{run_key}.parquet"
 
 
-def record_in_index(store: ObjectStore, summary: dict[str, Any], index_key: str) -> None:
-    """Append a validation to ``published/data_docs/runs.json`` and re-render the index page."""
-    runs: list[dict[str, Any]] = store.get_json(f"{DOCS_PREFIX}/runs.json") or []
-    entry = {k: summary.get(k) for k in ("run_key", "dataset", "suite", "rows_in", "rows_quarantined",
-                                        "expectations_evaluated", "expectations_failed", "success")}
-    entry["href"] = index_key.removeprefix(f"{DOCS_PREFIX}/")
-    runs = [r for r in runs if (r["run_key"], r["dataset"]) != (entry["run_key"], entry["dataset"])] + [entry]
-    store.put_json(f"{DOCS_PREFIX}/runs.json", runs)
-    page = _env.get_template("data_docs_index.html.j2").render(runs=list(reversed(runs)))
-    store.put_bytes(f"{DOCS_PREFIX}/index.html", page.encode("utf-8"), "text/html; charset=utf-8")
+def put_report(store: ObjectStore, page: str, run_key: str, dataset: str) -> str:
+    """Write a report page once; returns its key.
+
+    A retry rendering the same bytes leaves the page as it is. A retry of the same run that
+    validated a different version (new staged data arrived between attempts) keeps the first page
+    and writes its own beside it, named by its digest, so no page is ever replaced.
+    """
+    data = page.encode("utf-8")
+    key = report_key(run_key, dataset)
+    try:
+        store.put_once(key, data, HTML)
+    except FileExistsError:
+        key = report_key(run_key, f"{dataset}.{sha256_hex(data)[:12]}")
+        store.put_once(key, data, HTML)
+    return key
+
+
+def record_in_index(store: ObjectStore, summary: Mapping[str, Any], key: str, version: str | None = None) -> None:
+    """Add a validation to ``published/validation/runs.json`` and re-render ``published/validation/index.html``."""
+    entries = merge_index(store.get_json(INDEX_JSON) or [], index_entry(summary, key, version))
+    store.put_json(INDEX_JSON, entries)
+    store.put_bytes(f"{REPORT_PREFIX}/index.html", render_validation_index(entries).encode("utf-8"), HTML)
+
+
+def _publish_report(store: ObjectStore, summary: Mapping[str, Any], results: Mapping[str, Any],
+                    settings: ValidationSettings, *, version: str, quarantine: str | None,
+                    rejected: str | None) -> str:
+    dataset, run_key = summary["dataset"], summary["run_key"]
+    page = render_validation_report(dataset, run_key, summary, results,
+                                    suite=load_suite(settings.expectations_dir, dataset), version=version,
+                                    quarantine_key=quarantine, rejected_key=rejected, bucket=store.bucket)
+    key = put_report(store, page, run_key, dataset)
+    record_in_index(store, summary, key, version)
+    return key
 
 
 def _put_rejected(store: ObjectStore, key: str, rejected: pd.DataFrame) -> str:
@@ -70,9 +101,9 @@ def _put_rejected(store: ObjectStore, key: str, rejected: pd.DataFrame) -> str:
 
 
 def _reject(store: ObjectStore, exc: ValidationFailed, dataset: str, run_key: str, zone: str, version: str,
-            docs: Path) -> ValidationFailed:
+            settings: ValidationSettings) -> ValidationFailed:
     """Keep a dataset-level failure readable after the run: the rejected batch goes to quarantine and
-    the Data Docs to the object store *before* the message naming both is raised."""
+    the report page to ``published/validation/`` *before* the message naming both is raised."""
     from pantau.validation.validate import BatchRejected, explain_failure
 
     summary = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
@@ -80,15 +111,15 @@ def _reject(store: ObjectStore, exc: ValidationFailed, dataset: str, run_key: st
     rejected_key = None
     if isinstance(exc, BatchRejected) and exc.rejected is not None:
         rejected_key = _put_rejected(store, f"quarantine/{zone}/{dataset}/{run_key}-rejected.parquet", exc.rejected)
-    # GX writes Data Docs before its result comes back; if it never got there, say so rather than
-    # name an object that does not exist.
-    index_key = upload_docs(store, docs, run_key, dataset) if (docs / "index.html").exists() else None
+    # Only validate_frame's own failure carries GX results; anything raised before GX ran has no page.
+    index_key = None
+    if isinstance(exc, BatchRejected) and exc.results:
+        index_key = _publish_report(store, summary, exc.results, settings, version=version, quarantine=None,
+                                    rejected=rejected_key)
     summary.update(docs_index=index_key, rejected_key=rejected_key, version=version)
-    if index_key:
-        record_in_index(store, summary, index_key)
     docs_url = f"s3://{store.bucket}/{index_key}" if index_key else "not written (validation stopped before GX)"
     if "problems" not in summary:  # not raised by validate_frame: keep its own words
-        return ValidationFailed(f"{exc.args[0]} Data Docs: {docs_url}.", summary)
+        return ValidationFailed(f"{exc.args[0]} Validation report: {docs_url}.", summary)
     message = explain_failure(summary, version=version, docs=docs_url,
                               rejected=f"s3://{store.bucket}/{rejected_key}" if rejected_key else None)
     summary["message"] = message
@@ -102,16 +133,15 @@ def _validate(store: ObjectStore, dataset: str, frame: pd.DataFrame, run_key: st
               zone: str = "validation", version: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     from pantau.validation import validate_frame
 
-    with tempfile.TemporaryDirectory(prefix=f"pantau-docs-{dataset}-") as tmp:
-        docs = Path(tmp)
-        try:
-            outcome = validate_frame(dataset, frame, run_key=run_key, as_of=as_of, previous_rows=previous_rows,
-                                     settings=settings, docs_dir=docs, references=references)
-        except ValidationFailed as exc:
-            raise _reject(store, exc, dataset, run_key, zone, version or f"run {run_key}", docs) from exc
-        index_key = upload_docs(store, docs, run_key, dataset)
+    version = version or f"run {run_key}"
+    try:
+        outcome = validate_frame(dataset, frame, run_key=run_key, as_of=as_of, previous_rows=previous_rows,
+                                 settings=settings, references=references)
+    except ValidationFailed as exc:
+        raise _reject(store, exc, dataset, run_key, zone, version, settings) from exc
+    index_key = _publish_report(store, outcome.summary, outcome.results, settings, version=version,
+                                quarantine=quarantine_key(zone, dataset, run_key), rejected=None)
     summary = {**outcome.summary, "docs_index": index_key}
-    record_in_index(store, summary, index_key)
     quarantine = pd.concat([outcome.quarantine, outcome.flagged], ignore_index=True) if len(outcome.flagged) \
         else outcome.quarantine
     return outcome.valid, quarantine, summary
@@ -140,10 +170,10 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
         valid, quarantine, summary = _validate(store, table, frame, run_key, as_of, previous_rows, settings,
                                                references, version=f"staged version {staged['key']}")
         key = store.put_parquet(f"validated/{table}/{run_key}.parquet", valid)
-        quarantine_key = store.put_parquet(f"quarantine/validation/{table}/{run_key}.parquet", quarantine)
+        quarantined = store.put_parquet(quarantine_key("validation", table, run_key), quarantine)
         pointer = {"key": key, "staged_key": staged["key"], "run_key": run_key, "rows_in": len(frame),
                    "rows_valid": len(valid), "rows_quarantined": summary.get("rows_quarantined", 0),
-                   "quarantine_key": quarantine_key}
+                   "quarantine_key": quarantined}
         store.put_json(f"validated/{table}/_current.json", pointer)
         results[table] = {**pointer, "summary": summary}
     return results
@@ -170,7 +200,7 @@ def validate_for_publication(store: ObjectStore, frames: dict[str, pd.DataFrame]
                                               previous.get("rows") if previous else None, settings,
                                               zone="publication", version=f"candidate version {run_key}")
         if len(quarantine):
-            store.put_parquet(f"quarantine/publication/{name}/{run_key}.parquet", quarantine)
+            store.put_parquet(quarantine_key("publication", name, run_key), quarantine)
         valid[name] = rows
         summaries[name] = summary
     return valid, summaries

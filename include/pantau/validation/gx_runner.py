@@ -2,20 +2,19 @@
 
 GX is imported inside these functions only: ``import great_expectations`` takes seconds and, after
 Airflow has configured logging, emits hundreds of INFO lines, so nothing a DAG file imports may
-import it at module level (measured here with GX 1.24: about 3 s per import). The context is ephemeral (nothing written except Data
-Docs) and cached, because building it and registering the data source costs more than a small
-validation.
+import it at module level (measured here with GX 1.24: about 3 s per import). The context is ephemeral
+(nothing written anywhere) and cached, because building it and registering the data source costs more
+than a small validation. GX's Data Docs are not built: their pages load scripts and fonts from CDNs and
+show unexpected values (NIPs); :mod:`pantau.validation.report` renders the result objects instead.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -45,22 +44,6 @@ def gx_context() -> Any:
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     context.data_sources.add_pandas(DATA_SOURCE)
     return context
-
-
-def _site_name(docs_dir: Path) -> str:
-    return "pantau_" + hashlib.sha256(str(docs_dir.resolve()).encode()).hexdigest()[:12]
-
-
-def _ensure_site(context: Any, docs_dir: Path) -> str:
-    name = _site_name(docs_dir)
-    if name not in (context.config.data_docs_sites or {}):
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        context.add_data_docs_site(name, {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
-    return name
 
 
 def _batch_definition(context: Any, dataset: str) -> Any:
@@ -98,11 +81,10 @@ def _replace(collection: Any, name: str, obj: Any) -> Any:
     return collection.add(obj)
 
 
-def run_suite(suite: Suite, rule_names: list[str], view: pd.DataFrame, parameters: dict[str, Any], run_key: str,
-              docs_dir: Path | None) -> tuple[dict[str, Any], Path | None]:
-    """Validate ``view`` against the named rules of ``suite``; returns {rule name: GX result} and the docs index."""
+def run_suite(suite: Suite, rule_names: list[str], view: pd.DataFrame, parameters: dict[str, Any],
+              run_key: str) -> dict[str, Any]:
+    """Validate ``view`` against the named rules of ``suite``; returns {rule name: GX result}."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.core.run_identifier import RunIdentifier
 
     with _LOCK:  # the cached context is shared; GX stores are not meant for concurrent writers
@@ -110,17 +92,11 @@ def run_suite(suite: Suite, rule_names: list[str], view: pd.DataFrame, parameter
         gx_suite = _replace(context.suites, suite.name, _gx_suite(suite, rule_names))
         definition = _replace(context.validation_definitions, suite.name, gx.ValidationDefinition(
             name=suite.name, data=_batch_definition(context, suite.name), suite=gx_suite))
-        actions = []
-        site = None
-        if docs_dir is not None:
-            site = _ensure_site(context, docs_dir)
-            actions.append(UpdateDataDocsAction(name="data_docs", site_names=[site]))
+        # No actions: the result object is all Pantau reads (quarantine rows, summary, report page).
         checkpoint = _replace(context.checkpoints, suite.name, gx.Checkpoint(
-            name=suite.name, validation_definitions=[definition], actions=actions,
+            name=suite.name, validation_definitions=[definition], actions=[],
             result_format={"result_format": "COMPLETE"}))
         result = checkpoint.run(batch_parameters={"dataframe": view}, expectation_parameters=parameters,
                                 run_id=RunIdentifier(run_name=run_key, run_time=datetime.now(UTC)))
     validation = next(iter(result.run_results.values()))
-    by_name = {r.expectation_config.meta["name"]: r for r in validation.results}
-    index = docs_dir / "index.html" if docs_dir is not None else None
-    return by_name, index if index is not None and index.exists() else None
+    return {r.expectation_config.meta["name"]: r for r in validation.results}

@@ -8,7 +8,6 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,12 +35,15 @@ BATCH_REJECTED = "batch_rejected"
 
 class BatchRejected(ValidationFailed):
     """A dataset-level failure. ``args`` are (message, summary) like ``ValidationFailed``;
-    ``rejected`` is the whole batch, each row with the rules it failed (quarantine columns first)."""
+    ``rejected`` is the whole batch, each row with the rules it failed (quarantine columns first);
+    ``results`` the GX results by rule name, for the validation report page."""
 
-    def __init__(self, message: str, summary: dict[str, Any], rejected: pd.DataFrame | None = None) -> None:
+    def __init__(self, message: str, summary: dict[str, Any], rejected: pd.DataFrame | None = None,
+                 results: dict[str, Any] | None = None) -> None:
         super().__init__(message, summary)
         self.summary = summary
         self.rejected = rejected
+        self.results = results or {}
 
 
 @dataclass
@@ -50,12 +52,15 @@ class ValidationOutcome:
 
     ``flagged`` holds quarantine-shaped rows for records that stay in ``valid`` but need a look
     (for example a follow-up naming an unknown recommendation): the review queue's input.
+    ``results`` are GX's result objects by rule name: they hold unexpected values (NIPs, names), so
+    they never leave the process; :func:`pantau.validation.report.render_validation_report` reads
+    only their counts.
     """
 
     valid: pd.DataFrame
     quarantine: pd.DataFrame
     summary: dict[str, Any]
-    docs_index: Path | None
+    results: dict[str, Any]
     flagged: pd.DataFrame = field(default_factory=lambda: quarantine_frame([]))
 
 
@@ -86,7 +91,7 @@ def _parameters(as_of: date, previous_rows: int | None, settings: ValidationSett
 
 
 def _with_references(view: pd.DataFrame, references: Mapping[str, Collection[str]]) -> pd.DataFrame:
-    # A derived True/False column keeps the known keys (possibly 100k numbers) out of the suite and Data Docs.
+    # A derived True/False column keeps the known keys (possibly 100k numbers) out of the suite and its results.
     extra = {f"{column}{KNOWN_SUFFIX}": view[column].isna() | view[column].isin(list(known))
              for column, known in references.items() if column in view.columns}
     return view.assign(**extra) if extra else view
@@ -153,7 +158,7 @@ def _row_entries(frame: pd.DataFrame, findings: list[_Finding], suite: Suite, ru
 
 
 def _dataset_problems(frame: pd.DataFrame, suite: Suite, findings: list[_Finding], parameters: dict[str, Any],
-                      previous_rows: int | None) -> list[str]:
+                      previous_rows: int | None, drifted: list[KindProblem]) -> list[str]:
     problems = []
     missing = [c for c in suite.columns if c not in frame.columns]
     if missing:
@@ -162,7 +167,7 @@ def _dataset_problems(frame: pd.DataFrame, suite: Suite, findings: list[_Finding
                         (f"; columns not in the contract {extra} (renamed?)" if extra else "") +
                         f". Fix the producing step or update expectations/{suite.name}.json and the consumers.")
     problems += [f"type drift: {_kind_sentence(p)}; the producing step changed its output."
-                 for p in kind_problems(frame, suite.columns)]
+                 for p in drifted]
     for finding in findings:
         if finding.error is not None:
             problems.append(f"{finding.rule.name} could not be evaluated: {finding.error}")
@@ -303,8 +308,8 @@ def _rule_line(entry: dict[str, Any], rows_in: int, rejected: str | None) -> str
 def explain_failure(summary: dict[str, Any], *, version: str | None = None, docs: str | None = None,
                     rejected: str | None = None) -> str:
     """The message of a dataset-level failure: every problem, every failing rule with its top offending
-    values and counts (counts only for personal columns), where the rejected rows and Data Docs are,
-    and what to do next."""
+    values and counts (counts only for personal columns), where the rejected rows and the validation
+    report page are, and what to do next."""
     subject = f"{summary['dataset']}" + (f" ({version})" if version else "")
     lines = [f"{subject} failed validation in run {summary['run_key']}; nothing from it may be published "
              "and the previous version stays current."]
@@ -315,7 +320,7 @@ def explain_failure(summary: dict[str, Any], *, version: str | None = None, docs
     if rejected:
         lines.append(f"Rejected batch (every row, with the rules it failed): {rejected}")
     if docs:
-        lines.append(f"Data Docs: {docs}")
+        lines.append(f"Validation report: {docs}")
     lines.append("Next: fix the source or the producing step (or, if the values are legitimate, the vocabulary "
                  "or suite named above), then re-run; this version is validated again from the start.")
     return "\n".join(lines)
@@ -383,8 +388,7 @@ def _summary(dataset: str, suite: Suite, run_key: str, as_of: date, frame: pd.Da
 
 
 def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: date, previous_rows: int | None,
-                   settings: ValidationSettings, docs_dir: Path | None,
-                   references: Mapping[str, Collection[str]] | None = None) -> ValidationOutcome:
+                   settings: ValidationSettings, references: Mapping[str, Collection[str]] | None = None) -> ValidationOutcome:
     """Validate ``frame`` against ``expectations/<dataset>.json``.
 
     Rows failing a ``quarantine`` rule leave ``valid`` for ``quarantine`` (one row per record, the
@@ -398,8 +402,8 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
         BatchRejected: (a ``ValidationFailed``) schema or type drift, a volume anomaly, a failed
             dataset-level rule, or a quarantine share above ``settings.max_quarantine_share``.
             ``args[0]`` names every problem and failing rule (:func:`explain_failure`), ``args[1]`` is
-            the summary, ``rejected`` the whole batch with the rules each row failed. Data Docs are
-            written first, so the failure can be read there.
+            the summary, ``rejected`` the whole batch with the rules each row failed, ``results``
+            the GX results (for the report page the caller writes before re-raising).
     """
     started = time.monotonic()
     suite = load_suite(settings.expectations_dir, dataset)
@@ -407,16 +411,18 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     parameters = _parameters(as_of, previous_rows, settings)
     view = _with_references(comparable_view(frame, suite.columns), references or {})
     runnable = _runnable(suite, view, parameters)
-    results, docs_index = run_suite(suite, runnable, view, parameters, run_key, docs_dir)
+    results = run_suite(suite, runnable, view, parameters, run_key)
     findings = _findings(suite, results)
     rows = quarantine_frame(_row_entries(frame, findings, suite, run_key, "quarantine", set()))
     quarantined_positions = _positions(findings, "quarantine")
     flagged = quarantine_frame(_row_entries(frame, findings, suite, run_key, "flag", quarantined_positions))
     skipped = [r.name for r in suite.rules if r.name not in runnable]
     summary = _summary(dataset, suite, run_key, as_of, frame, findings, rows, flagged, skipped, parameters)
-    summary.update(docs_index=str(docs_index) if docs_index else None, previous_rows=previous_rows,
-                   volume_bounds=[parameters["volume_min"], parameters["volume_max"]])
-    problems = _dataset_problems(frame, suite, findings, parameters, previous_rows)
+    drifted = kind_problems(frame, suite.columns)
+    # Column, contract kind and inferred kind only (never the example value): the report page shows these.
+    summary.update(previous_rows=previous_rows, volume_bounds=[parameters["volume_min"], parameters["volume_max"]],
+                   type_drift=[{"column": p.column, "expected": p.kind, "found": p.found} for p in drifted])
+    problems = _dataset_problems(frame, suite, findings, parameters, previous_rows, drifted)
     share = len(rows) / len(frame) if len(frame) else 0.0
     if len(frame) >= settings.quarantine_min_rows and share > settings.max_quarantine_share:
         problems.append(f"{len(rows)} of {len(frame)} rows ({share:.1%}) failed row-level expectations, above "
@@ -425,9 +431,9 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     summary.update(success=not problems, problems=problems, duration_s=round(time.monotonic() - started, 3))
     if problems:
         rejected = rejected_batch(frame, findings, suite, run_key, [p.split(":", 1)[0] for p in problems])
-        raise BatchRejected(explain_failure(summary, docs=str(docs_index) if docs_index else None), summary, rejected)
+        raise BatchRejected(explain_failure(summary), summary, rejected, results)
     valid = frame.drop(index=sorted(quarantined_positions)).reset_index(drop=True)
-    return ValidationOutcome(valid, rows, summary, docs_index, flagged)
+    return ValidationOutcome(valid, rows, summary, results, flagged)
 
 
 def _positions(findings: list[_Finding], on_failure: str) -> set[int]:
