@@ -1,4 +1,4 @@
-"""The quality gate on real staged data: validated tables, validation quarantine, Data Docs, drift stop."""
+"""The quality gate on real staged data: validated tables, validation quarantine, report pages, drift stop."""
 
 from __future__ import annotations
 
@@ -39,8 +39,20 @@ def test_sources_validate_and_quarantine_with_expectation_reasons(staged):
         quarantine = staged.get_parquet(pointer["quarantine_key"])
         assert quarantine["reason_code"].notna().all()
         assert quarantine["detail"].str.contains("expectation").all()
-    index = staged.get_bytes("published/data_docs/index.html").decode()
+    index = staged.get_bytes("published/validation/index.html").decode()
     assert "run1" in index and "bawaslu_cases" in index
+    # Only our pages under published/: no GX static site (scripts, fonts, CSS copied per run).
+    published = sorted(staged.list("published/"))
+    pages = [f"published/validation/run1/{t}.html" for t in quality.SOURCE_TABLES]
+    assert published == sorted([*pages, "published/validation/index.html", "published/validation/runs.json"])
+    for table in quality.SOURCE_TABLES:
+        assert results[table]["summary"]["docs_index"] == f"published/validation/run1/{table}.html"
+        # relative link from the index, resolved against the index's folder, reaches the page
+        assert f'href="run1/{table}.html"' in index
+    page = staged.get_bytes("published/validation/run1/registry.html").decode()
+    frame = staged.get_parquet(staged.get_json("staging/registry/_current.json")["key"])
+    leaked = [v for v in frame["nip"].dropna().unique() if v in page]
+    assert not leaked and "http://" not in page and "https://" not in page and "<script" not in page
     again = quality.validate_sources(staged, "run2", AS_OF, ValidationSettings.from_env())
     assert all("skipped" in again[t] for t in quality.SOURCE_TABLES)  # same staged versions: not redone
 
@@ -56,7 +68,9 @@ def test_schema_drift_stops_and_keeps_previous_version(staged):
     with pytest.raises(ValidationFailed, match="nomor_register"):
         quality.validate_sources(staged, "run2", AS_OF, settings)
     assert staged.get_json("validated/bawaslu_cases/_current.json") == before
-    assert "run2" in staged.get_bytes("published/data_docs/index.html").decode()
+    assert "run2" in staged.get_bytes("published/validation/index.html").decode()
+    page = staged.get_bytes("published/validation/run2/bawaslu_cases.html").decode()
+    assert ">rejected<" in page and "missing contract column(s): nomor_register" in page
 
 
 def _key(message: str, label: str, bucket: str) -> str:
@@ -90,9 +104,13 @@ def test_failure_names_every_rule_and_leaves_docs_and_rejected_batch_behind(stag
     assert "values not shown (personal data)" in message and secret not in message
     assert "/tmp" not in message and "pantau-docs-" not in message  # never a folder deleted after the run
 
-    docs_key = _key(message, "Data Docs", staged.bucket)
-    assert docs_key.startswith("published/data_docs/runs/run2/recommendations/")
-    assert "recommendations" in staged.get_bytes(docs_key).decode()
+    docs_key = _key(message, "Validation report", staged.bucket)
+    assert docs_key == "published/validation/run2/recommendations.html"
+    page = staged.get_bytes(docs_key).decode()
+    assert ">rejected<" in page and "quarantine/validation/recommendations/run2-rejected.parquet" in page
+    for value in (secret, "Medsos Interaksi", "Foto Bersama Paslon"):  # in the message, never in the page
+        assert value not in page
+    assert not [v for v in frame["nip"].dropna().unique() if v in page]
     rejected_key = _key(message, "Rejected batch", staged.bucket)
     assert rejected_key == "quarantine/validation/recommendations/run2-rejected.parquet"
     rejected = staged.get_parquet(rejected_key)
@@ -118,7 +136,33 @@ def test_publication_failure_quarantines_the_candidate(store):
     assert "compliance_summary (candidate version run1)" in message
     assert "reported_not_negative (fail_dataset, value_out_of_range): reported below 0: -3 x1 (1 of 2 rows)" in message
     assert "forwarded_within_reported" in message  # every failing rule, not only the first
-    assert store.exists(_key(message, "Data Docs", store.bucket))
+    page = store.get_bytes(_key(message, "Validation report", store.bucket)).decode()
+    assert ">rejected<" in page and not re.search(r"[^\w.-]-3\b", page)  # the value stays in the batch
     rejected = store.get_parquet(_key(message, "Rejected batch", store.bucket))
     assert rejected["failed_rules"].tolist() == ["", "reported_not_negative;forwarded_within_reported"]
     assert store.get_json("published/public/compliance_summary/_current.json") is None
+
+
+def test_retry_does_not_rewrite_a_page_and_never_replaces_one(store):
+    first = quality.put_report(store, "<p>first</p>", "run1", "registry")
+    assert first == "published/validation/run1/registry.html"
+    stamp = store.client.stat_object(store.bucket, first).etag
+    assert quality.put_report(store, "<p>first</p>", "run1", "registry") == first  # same bytes: left alone
+    assert store.client.stat_object(store.bucket, first).etag == stamp
+    other = quality.put_report(store, "<p>other version</p>", "run1", "registry")
+    assert other != first and other.startswith("published/validation/run1/registry.") and other.endswith(".html")
+    assert store.get_bytes(first) == b"<p>first</p>" and store.get_bytes(other) == b"<p>other version</p>"
+
+
+def test_rejected_run_retried_finds_the_same_page(staged):
+    settings = ValidationSettings.from_env()
+    pointer = staged.get_json("staging/bawaslu_cases/_current.json")
+    drifted = staged.get_parquet(pointer["key"]).drop(columns=["status"])
+    staged.put_json("staging/bawaslu_cases/_current.json",
+                    {**pointer, "key": staged.put_parquet("staging/bawaslu_cases/drifted.parquet", drifted)})
+    keys = []
+    for _ in range(2):  # an Airflow retry of the same run: same bytes, so the write-once page is accepted
+        with pytest.raises(ValidationFailed) as caught:
+            quality.validate_sources(staged, "run1", AS_OF, settings)
+        keys.append(_key(caught.value.args[0], "Validation report", staged.bucket))
+    assert keys == ["published/validation/run1/bawaslu_cases.html"] * 2

@@ -55,6 +55,12 @@ def _assert_self_contained(page: str) -> None:
     assert "http://" not in page and "https://" not in page
 
 
+def test_gx_context_declares_no_data_docs_site() -> None:
+    from pantau.validation.gx_runner import gx_context
+
+    assert not gx_context().config.data_docs_sites
+
+
 def test_page_from_real_gx_results_holds_no_nip_name_or_value(settings: ValidationSettings) -> None:
     frame = _registry_with_personal_defects()
     outcome = _run("registry", frame, settings)

@@ -37,9 +37,16 @@ def gx_context() -> Any:
     """The process-wide ephemeral GX context, progress bars off."""
     _quiet_gx()
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    # GX's default ephemeral config declares a Data Docs site in a temporary folder; declare none, so
+    # nothing (an action, a GX upgrade's default) can build pages that quote unexpected values.
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(mode="ephemeral", project_config=config)
     # Progress bars write to stderr on every metric pass: noise in task logs and a cost at 500k rows.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     context.data_sources.add_pandas(DATA_SOURCE)
