@@ -4,8 +4,8 @@
 Runs when any staged source changes (Assets, not clock guesses). `validate_sources` checks each
 staged table with its Great Expectations suite (`expectations/`): rows failing a row-level
 expectation are quarantined with that expectation as the reason; a dataset-level failure (schema
-drift, volume anomaly, too much quarantine) stops the run and nothing is published. Data Docs of
-every validation land in `published/data_docs/`. `reconcile_and_publish` then matches each case and
+drift, volume anomaly, too much quarantine) stops the run and nothing is published. A report page of
+every validation lands in `published/validation/`. `reconcile_and_publish` then matches each case and
 recommendation to a registry person in stages (exact NIP, NIP repair, Excel-damaged prefix, name in
 agency or region), links case, recommendation and follow-up, flags conflicts (lighter sanction,
 decree for someone inactive, transfer between BKDs from `staging/transfers`, ...), applies stewards'

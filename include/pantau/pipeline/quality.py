@@ -39,7 +39,7 @@ from pantau.validation.report import (
 from pantau.validation.suites import load_suite
 
 SOURCE_TABLES = ("bawaslu_cases", "recommendations", "registry", "follow_ups")
-#: Where validation report pages go (kept under this name for callers of the Data Docs era).
+#: Prefix of the validation report pages and their index.
 DOCS_PREFIX = REPORT_PREFIX
 #: The list behind the index page: counts and names of recent validations, oldest first.
 INDEX_JSON = f"{REPORT_PREFIX}/runs.json"

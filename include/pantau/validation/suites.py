@@ -5,7 +5,7 @@ Pantau adds two things in ``meta``:
 
 - suite ``meta.pantau``: ``key`` (the record key columns, used in quarantine rows) and ``columns``
   (every required column and its kind: text, date, timestamp, boolean, number, any);
-- expectation ``meta``: ``name`` (stable, shown in quarantine details and Data Docs), ``reason_code``
+- expectation ``meta``: ``name`` (stable, shown in quarantine details and report pages), ``reason_code``
   (from :mod:`pantau.reasons`) and ``on_failure``: ``quarantine`` (the failing rows are quarantined,
   the rest flows on), ``flag`` (rows are kept and reported) or ``fail_dataset`` (nothing is published).
 """
