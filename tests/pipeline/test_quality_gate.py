@@ -125,22 +125,25 @@ def test_failure_names_every_rule_and_leaves_docs_and_rejected_batch_behind(stag
 
 def test_publication_failure_quarantines_the_candidate(store):
     frame = pd.DataFrame({
-        "region": ["13.06", "13.71"], "agency": ["13.06.02", "13.71.01"], "election": ["Pemilu 2024"] * 2,
-        "reported": [10, -3], "forwarded": [8, 1], "recommended": [6, 1], "proven": [5, 1], "followed_up": [3, 0],
-        "median_days_to_follow_up": [12.0, None], "follow_up_rate": [0.6, 0.0],
+        "level": ["kabkota"] * 2, "election": ["Pemilu 2024"] * 2, "province_code": ["13", "13"],
+        "province_name": ["Sumatera Barat"] * 2, "kabkota_code": ["13.06", "13.71"],
+        "kabkota_name": ["Kabupaten Agam", "Kota Padang"], "agency_code": [None, None], "agency_name": [None, None],
+        "persons": [10, 4], "reported": [10, -3], "forwarded": [8, 1], "recommended": [6, 1], "proven": [5, 1],
+        "followed_up": [3, 0], "follow_up_rate": [0.6, 0.0], "median_working_days_to_follow_up": [12.0, None],
+        "suppressed": [False, False], "suppression_note": [None, None],
     })
     with pytest.raises(ValidationFailed) as caught:
-        quality.validate_for_publication(store, {"compliance_summary": frame}, "run1", AS_OF,
+        quality.validate_for_publication(store, {"compliance_statistics": frame}, "run1", AS_OF,
                                          ValidationSettings.from_env())
     message = caught.value.args[0]
-    assert "compliance_summary (candidate version run1)" in message
+    assert "compliance_statistics (candidate version run1)" in message
     assert "reported_not_negative (fail_dataset, value_out_of_range): reported below 0: -3 x1 (1 of 2 rows)" in message
     assert "forwarded_within_reported" in message  # every failing rule, not only the first
     page = store.get_bytes(_key(message, "Validation report", store.bucket)).decode()
     assert ">rejected<" in page and not re.search(r"[^\w.-]-3\b", page)  # the value stays in the batch
     rejected = store.get_parquet(_key(message, "Rejected batch", store.bucket))
     assert rejected["failed_rules"].tolist() == ["", "reported_not_negative;forwarded_within_reported"]
-    assert store.get_json("published/public/compliance_summary/_current.json") is None
+    assert store.get_json("published/current.json") is None  # no release moved
 
 
 def test_retry_does_not_rewrite_a_page_and_never_replaces_one(store):
