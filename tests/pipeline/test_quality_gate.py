@@ -47,6 +47,8 @@ def test_sources_validate_and_quarantine_with_expectation_reasons(staged):
     assert published == sorted([*pages, "published/validation/index.html", "published/validation/runs.json"])
     for table in quality.SOURCE_TABLES:
         assert results[table]["summary"]["docs_index"] == f"published/validation/run1/{table}.html"
+        # the release manifest names each source's page from this pointer
+        assert staged.get_json(f"validated/{table}/_current.json")["docs_index"] == f"published/validation/run1/{table}.html"
         # relative link from the index, resolved against the index's folder, reaches the page
         assert f'href="run1/{table}.html"' in index
     page = staged.get_bytes("published/validation/run1/registry.html").decode()
@@ -169,3 +171,15 @@ def test_rejected_run_retried_finds_the_same_page(staged):
             quality.validate_sources(staged, "run1", AS_OF, settings)
         keys.append(_key(caught.value.args[0], "Validation report", staged.bucket))
     assert keys == ["published/validation/run1/bawaslu_cases.html"] * 2
+
+
+def test_index_drops_pages_that_retention_deleted(store):
+    for run in ("run1", "run2"):
+        summary = {"run_key": run, "dataset": "registry", "rows_in": 3, "success": True}
+        quality.record_in_index(store, summary, quality.put_report(store, f"<p>{run}</p>", run, "registry"))
+    assert 'href="run1/registry.html"' in store.get_bytes("published/validation/index.html").decode()
+    store.delete("published/validation/run1/registry.html")  # what release retention does to old runs
+    entries = quality.refresh_index(store)
+    index = store.get_bytes("published/validation/index.html").decode()
+    assert [e["run_key"] for e in entries] == ["run2"]
+    assert 'href="run2/registry.html"' in index and "run1/registry.html" not in index

@@ -74,9 +74,22 @@ def put_report(store: ObjectStore, page: str, run_key: str, dataset: str) -> str
 
 def record_in_index(store: ObjectStore, summary: Mapping[str, Any], key: str, version: str | None = None) -> None:
     """Add a validation to ``published/validation/runs.json`` and re-render ``published/validation/index.html``."""
-    entries = merge_index(store.get_json(INDEX_JSON) or [], index_entry(summary, key, version))
+    refresh_index(store, index_entry(summary, key, version))
+
+
+def refresh_index(store: ObjectStore, entry: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Re-render the index page from ``runs.json`` (plus ``entry``), listing only pages that still exist.
+
+    Release retention deletes the pages of old runs; call this after it so the index has no dead link.
+    """
+    entries: list[dict[str, Any]] = store.get_json(INDEX_JSON) or []
+    if entry is not None:
+        entries = merge_index(entries, entry)
+    existing = set(store.list(f"{REPORT_PREFIX}/"))
+    entries = [e for e in entries if e.get("key") in existing]
     store.put_json(INDEX_JSON, entries)
     store.put_bytes(f"{REPORT_PREFIX}/index.html", render_validation_index(entries).encode("utf-8"), HTML)
+    return entries
 
 
 def _publish_report(store: ObjectStore, summary: Mapping[str, Any], results: Mapping[str, Any],
@@ -173,7 +186,7 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
         quarantined = store.put_parquet(quarantine_key("validation", table, run_key), quarantine)
         pointer = {"key": key, "staged_key": staged["key"], "run_key": run_key, "rows_in": len(frame),
                    "rows_valid": len(valid), "rows_quarantined": summary.get("rows_quarantined", 0),
-                   "quarantine_key": quarantined}
+                   "quarantine_key": quarantined, "docs_index": summary["docs_index"]}
         store.put_json(f"validated/{table}/_current.json", pointer)
         results[table] = {**pointer, "summary": summary}
     return results
