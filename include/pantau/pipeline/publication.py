@@ -119,12 +119,16 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
     dictionary = metadata.field_dictionary()
 
     def describe(manifest: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, bytes]:
+        package = metadata.datapackage(manifest)
+        problems = metadata.validate_datapackage(package)
+        if problems:  # a defect of ours, not of the data: stop before anything is made current
+            raise ValueError("the release's datapackage.json does not follow Data Package v2: " + "; ".join(problems))
         documents = {
-            "datapackage.json": _json(metadata.datapackage(manifest)),
+            "datapackage.json": _json(package),
             "dcat.jsonld": _json(metadata.dcat_record(manifest, previous)),
-            "index.html": catalog.render_catalog(manifest, public_statistics, ageing, dictionary,
+            "index.html": catalog.render_catalog(manifest, public_statistics, ageing, {}, dictionary,
                                                  link_base="").encode(),
-            "current.html": catalog.render_catalog(manifest, public_statistics, ageing, dictionary,
+            "current.html": catalog.render_catalog(manifest, public_statistics, ageing, {}, dictionary,
                                                    link_base=f"releases/{manifest['release']}/").encode(),
         }
         for slug in sorted(split.extracts):

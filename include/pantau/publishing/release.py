@@ -259,6 +259,7 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
             store.put_once(key, body, _content_type(filename))
             written[key] = _entry(key, body)
     _attach_files(manifest, written, base)
+    manifest["created_at"] = _wib_now()
     documents = describe(manifest, previous) if describe else {}
     manifest["documents"] = {}
     for relpath, body in sorted(documents.items()):
@@ -267,7 +268,6 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
         manifest["documents"][relpath] = written[key] = _entry(key, body)
     _verify(store, written)
     manifest["lineage"]["outputs"] = [{"key": e["key"], "sha256": e["sha256"]} for e in written.values()]
-    manifest["created_at"] = _wib_now()
     store.put_once(manifest_key, _json_bytes(manifest), "application/json")
     _move_pointer(store, manifest, manifest_key)
     return ReleaseResult("published", rid, manifest_key, manifest, apply_retention(store, keep))
