@@ -179,7 +179,7 @@ class ValidationSettings:
 
 @dataclass(frozen=True)
 class ReleaseSettings:
-    """How many releases the bucket keeps (docs/DOMAIN.md §5.2). The current release, the one it names
+    """How many releases the bucket keeps (docs/DOMAIN.md §5.1). The current release, the one it names
     as previous and pinned ones are kept beyond this number."""
 
     keep: int = 10

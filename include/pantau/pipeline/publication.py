@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from pantau.pipeline import quality
 from pantau.publishing import access, catalog, metadata, release, statistics
 from pantau.publishing.changes import changes
 from pantau.reasons import REASONS
@@ -135,9 +136,12 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
             documents[f"access/{slug}.policy.json"] = _json(access.policy_for(slug, store.bucket))
         return documents
 
-    return release.publish_release(store, datasets, extracts=split.extracts, unassigned=split.unassigned,
-                                   as_of=as_of, facts=facts, describe=describe, compare=changes,
-                                   keep=settings.keep)
+    result = release.publish_release(store, datasets, extracts=split.extracts, unassigned=split.unassigned,
+                                     as_of=as_of, facts=facts, describe=describe, compare=changes,
+                                     keep=settings.keep)
+    if result.deleted_pages:  # retention removed old validation pages: their index must not link to them
+        quality.refresh_index(store)
+    return result
 
 
 def _validation_fact(summary: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from datetime import datetime
 
 import pandas as pd
 
-__all__ = ["WIB", "clean_text", "csv_bytes", "for_people", "neutralise_formula", "parquet_bytes", "tidy",
-           "xlsx_bytes"]
+__all__ = ["WIB", "clean_text", "csv_bytes", "csv_from_people", "for_people", "neutralise_formula", "parquet_bytes", "tidy",
+           "xlsx_bytes", "xlsx_from_people"]
 
 WIB = "Asia/Jakarta"
 _EPOCH = datetime(2000, 1, 1)
@@ -50,8 +50,9 @@ def neutralise_formula(value: str) -> str:
     return value
 
 
-def _text_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+def _text_columns(frame: pd.DataFrame) -> set[str]:
+    # From the dtypes, not the columns: asking a column is a copy of it, for every column of a wide table.
+    return {c for c, t in frame.dtypes.items() if pd.api.types.is_object_dtype(t) or pd.api.types.is_string_dtype(t)}
 
 
 def _map_text(series: pd.Series, function: object) -> pd.Series:
@@ -68,11 +69,11 @@ def _map_text(series: pd.Series, function: object) -> pd.Series:
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell as clean text (or None), timestamps in WIB: what every published file holds."""
     out = frame.copy()
-    for column in out.columns:
-        dtype = out[column].dtype
+    text = _text_columns(out)
+    for column, dtype in frame.dtypes.items():
         if isinstance(dtype, pd.DatetimeTZDtype):
             out[column] = out[column].dt.tz_convert(WIB)
-        elif column in _text_columns(out):
+        elif column in text:
             out[column] = _map_text(out[column], clean_text)
     return out
 
@@ -80,31 +81,42 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
 def for_people(frame: pd.DataFrame) -> pd.DataFrame:
     """``tidy`` plus formula neutralisation and timestamps as ISO text with their +07:00 offset."""
     out = tidy(frame)
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+    text = _text_columns(out)
+    for column, dtype in out.dtypes.items():
+        if isinstance(dtype, pd.DatetimeTZDtype):
             stamps = out[column]
             out[column] = stamps.map(lambda t: None if pd.isna(t) else t.isoformat()).astype(object)
-        elif column in _text_columns(out):
+        elif column in text:
             out[column] = _map_text(out[column], neutralise_formula)
     return out
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
+def parquet_bytes(frame: pd.DataFrame, *, tidied: bool = False) -> bytes:
+    """Parquet of ``tidy(frame)`` (``tidied``: the frame already is)."""
     buffer = io.BytesIO()
-    tidy(frame).to_parquet(buffer, index=False)
+    (frame if tidied else tidy(frame)).to_parquet(buffer, index=False)
     return buffer.getvalue()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a BOM (so Excel shows names right), formulas neutralised."""
-    return for_people(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    return csv_from_people(for_people(frame))
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     """One sheet, header row, every text column written as text-typed cells (NIPs and codes stay intact)."""
+    return xlsx_from_people(for_people(frame), sheet)
+
+
+def csv_from_people(people: pd.DataFrame) -> bytes:
+    """:func:`csv_bytes` of a frame :func:`for_people` has prepared (prepare once, write many subsets)."""
+    return people.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def xlsx_from_people(people: pd.DataFrame, sheet: str = "data") -> bytes:
+    """:func:`xlsx_bytes` of a frame :func:`for_people` has prepared."""
     from openpyxl import Workbook
 
-    people = for_people(frame)
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
     worksheet.append([str(c) for c in people.columns])

@@ -1,6 +1,6 @@
 """Releases: every dataset of a reconcile run under one prefix, and one pointer moved last.
 
-A release is ``published/releases/<id>/`` (layout in docs/DOMAIN.md §5.2). Its id is the as-of date
+A release is ``published/releases/<id>/`` (layout in docs/DOMAIN.md §5.1). Its id is the as-of date
 and the first 12 hex digits of a digest over the data files' content, so
 
 * a run whose data equals the current release's publishes nothing (``status: unchanged``);
@@ -24,6 +24,7 @@ newest ``keep`` validation runs).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from pantau.publishing.files import csv_bytes, parquet_bytes, tidy, xlsx_bytes
+from pantau.publishing.files import csv_from_people, for_people, parquet_bytes, tidy, xlsx_from_people
 from pantau.storage import ObjectStore, sha256_hex
 
 POINTER_KEY = "published/current.json"
@@ -56,7 +57,7 @@ class DatasetSpec:
     key: tuple[str, ...]  # identifies a row across releases: what "changed since the previous release" compares
 
 
-#: The datasets of every release (docs/DOMAIN.md §5). Restricted ones carry names and NIPs.
+#: The datasets of every release (docs/DOMAIN.md §5, §5.2). Restricted ones carry names and NIPs.
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
     DatasetSpec("consolidated_cases", "restricted",
                 "One row per person per case, linking the Bawaslu case, the recommendation and the follow-up, "
@@ -90,6 +91,7 @@ class ReleaseResult:
     manifest_key: str
     manifest: dict[str, Any]
     deleted: list[str] = field(default_factory=list)
+    deleted_pages: int = 0  # validation report pages retention removed (their index needs refreshing)
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, "release": self.release, "manifest": self.manifest_key,
@@ -106,9 +108,9 @@ def _wib_now() -> str:
 
 
 def table_schema(frame: pd.DataFrame) -> list[dict[str, str]]:
-    """Column names with Table Schema types, as the files hold them (after :func:`tidy`)."""
+    """Column names with Table Schema types, of a frame as the Parquet file holds it (after :func:`tidy`)."""
     out = []
-    for name, dtype in tidy(frame).dtypes.items():
+    for name, dtype in frame.dtypes.items():
         if pd.api.types.is_bool_dtype(dtype):
             kind = "boolean"
         elif pd.api.types.is_integer_dtype(dtype):
@@ -136,27 +138,41 @@ def _text_objects(frame: pd.DataFrame) -> pd.DataFrame:
 @dataclass
 class _Table:
     relpath: str  # e.g. "restricted/national/consolidated_cases"
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # as the Parquet file holds it (tidy)
+    people: pd.DataFrame  # as CSV and XLSX show it (for_people)
     parquet: bytes
 
     def files(self, sheet: str) -> dict[str, bytes]:
-        return {"data.parquet": self.parquet, "data.csv": csv_bytes(self.frame), "data.xlsx": xlsx_bytes(self.frame, sheet)}
+        return {"data.parquet": self.parquet, "data.csv": csv_from_people(self.people),
+                "data.xlsx": xlsx_from_people(self.people, sheet)}
+
+
+def _table(relpath: str, tidied: pd.DataFrame, people: pd.DataFrame) -> _Table:
+    return _Table(relpath, tidied, people, parquet_bytes(tidied, tidied=True))
 
 
 def _tables(datasets: Mapping[str, pd.DataFrame],
             extracts: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict[str, _Table]:
+    """Every table of the release. Cells are prepared once per dataset; an extract is a subset of its
+    dataset's rows (by index label), so its files show exactly what the national file shows."""
     tables: dict[str, _Table] = {}
+    prepared: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     for name, frame in datasets.items():
-        spec = DATASETS[name]
-        where = "public" if spec.access == "public" else "restricted/national"
-        data = _text_objects(frame)
-        tables[f"{where}/{name}"] = _Table(f"{where}/{name}", data, parquet_bytes(data))
+        if not frame.index.is_unique:
+            raise ValueError(f"dataset {name} has a repeated index label; extracts are chosen by index")
+        where = "public" if DATASETS[name].access == "public" else "restricted/national"
+        tidied = tidy(_text_objects(frame))
+        prepared[name] = (tidied, for_people(tidied))
+        tables[f"{where}/{name}"] = _table(f"{where}/{name}", *prepared[name])
     for slug, frames in sorted(extracts.items()):
         for name, frame in frames.items():
             if DATASETS[name].access != "restricted":
                 raise ValueError(f"dataset {name} is public; per-PPK extracts are for restricted datasets only")
-            data = _text_objects(frame)
-            tables[f"restricted/ppk/{slug}/{name}"] = _Table(f"restricted/ppk/{slug}/{name}", data, parquet_bytes(data))
+            if name not in prepared:
+                raise ValueError(f"the extract for {slug} holds {name}, which the release does not publish")
+            tidied, people = prepared[name]
+            tables[f"restricted/ppk/{slug}/{name}"] = _table(f"restricted/ppk/{slug}/{name}",
+                                                             tidied.loc[frame.index], people.loc[frame.index])
     return tables
 
 
@@ -203,13 +219,27 @@ def read_dataset(store: ObjectStore, name: str, manifest: Mapping[str, Any] | No
     return store.get_parquet(dataset_key(manifest, name))
 
 
-def _verify(store: ObjectStore, written: Mapping[str, dict[str, Any]]) -> None:
-    """Read every file back; a mismatch stops the release before its manifest or the pointer exists."""
-    for entry in written.values():
-        actual = sha256_hex(store.get_bytes(entry["key"]))
-        if actual != entry["sha256"]:
-            raise OSError(f"object {entry['key']} does not hold what was written (sha256 {actual[:12]}…, expected "
-                          f"{entry['sha256'][:12]}…); the pointer stays on the previous release, re-run the task")
+def _verify(store: ObjectStore, written: Mapping[str, dict[str, Any]], prefix: str,
+            md5s: Mapping[str, str] | None = None) -> None:
+    """Check every file as the server holds it; a mismatch stops the release before its manifest or the
+    pointer exists. One listing of the release gives each object's size and ETag, which for a single-part
+    upload is the MD5 of the bytes stored; an object without such an ETag (multipart uploads, some
+    encryption modes) or without a known MD5 is read back and its SHA-256 compared."""
+    listed = {o.object_name: o for o in store.client.list_objects(store.bucket, prefix=f"{prefix}/", recursive=True)}
+    for key, entry in written.items():
+        found = listed.get(key)
+        if found is None:
+            raise OSError(f"object {key} is missing right after it was written; the pointer stays on the previous "
+                          "release, re-run the task")
+        etag = (found.etag or "").strip('"').lower()
+        md5 = (md5s or {}).get(key)
+        if md5 is not None and re.fullmatch(r"[0-9a-f]{32}", etag):
+            intact = etag == md5 and found.size == entry["bytes"]
+        else:
+            intact = sha256_hex(store.get_bytes(key)) == entry["sha256"]
+        if not intact:
+            raise OSError(f"object {key} does not hold what was written (expected sha256 {entry['sha256'][:12]}…, "
+                          f"{entry['bytes']} bytes); the pointer stays on the previous release, re-run the task")
 
 
 def _entry(key: str, body: bytes) -> dict[str, Any]:
@@ -238,7 +268,7 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
     if previous is not None and previous.get("content_digest") == digest:
         sync_current_page(store, previous)
         return ReleaseResult("unchanged", previous["release"], pointer["manifest"], previous,  # type: ignore[index]
-                             apply_retention(store, keep))
+                             *apply_retention(store, keep))
     rid = release_id(as_of, digest)
     base = release_prefix(rid)
     manifest_key = f"{base}/release.json"
@@ -246,31 +276,39 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
     if existing is not None:
         # Complete already (a retry after the pointer failed to move, or content equal to an earlier
         # release of the same day): check it is intact and make it current.
-        _verify(store, {e["key"]: e for e in _all_files(existing)})
+        _verify(store, {e["key"]: e for e in _all_files(existing)}, base)
         _move_pointer(store, existing, manifest_key)
-        return ReleaseResult("completed", rid, manifest_key, existing, apply_retention(store, keep))
+        return ReleaseResult("completed", rid, manifest_key, existing, *apply_retention(store, keep))
 
     manifest = _draft(rid, as_of, digest, facts, previous, datasets, extracts, unassigned, tables, compare, store)
     written: dict[str, dict[str, Any]] = {}
+    md5s: dict[str, str] = {}
+    # An earlier attempt at this release may have written some files: those must hold the same bytes.
+    present = set(store.list(f"{base}/"))
+
+    def write(key: str, body: bytes, data: bool) -> None:
+        if data and key in present:
+            store.put_once(key, body, _content_type(key))
+        else:  # descriptive files of a release without release.json were never published
+            store.put_bytes(key, body, _content_type(key))
+        written[key] = _entry(key, body)
+        md5s[key] = hashlib.md5(body, usedforsecurity=False).hexdigest()
+
     for relpath, table in tables.items():
-        name = relpath.rsplit("/", 1)[1]
-        for filename, body in table.files(name).items():
-            key = f"{base}/{relpath}/{filename}"
-            store.put_once(key, body, _content_type(filename))
-            written[key] = _entry(key, body)
+        for filename, body in table.files(relpath.rsplit("/", 1)[1]).items():
+            write(f"{base}/{relpath}/{filename}", body, data=True)
     _attach_files(manifest, written, base)
     manifest["created_at"] = _wib_now()
     documents = describe(manifest, previous) if describe else {}
     manifest["documents"] = {}
     for relpath, body in sorted(documents.items()):
-        key = f"{base}/{relpath}"
-        store.put_bytes(key, body, _content_type(relpath))
-        manifest["documents"][relpath] = written[key] = _entry(key, body)
-    _verify(store, written)
+        write(f"{base}/{relpath}", body, data=False)
+        manifest["documents"][relpath] = written[f"{base}/{relpath}"]
+    _verify(store, written, base, md5s)
     manifest["lineage"]["outputs"] = [{"key": e["key"], "sha256": e["sha256"]} for e in written.values()]
     store.put_once(manifest_key, _json_bytes(manifest), "application/json")
     _move_pointer(store, manifest, manifest_key)
-    return ReleaseResult("published", rid, manifest_key, manifest, apply_retention(store, keep))
+    return ReleaseResult("published", rid, manifest_key, manifest, *apply_retention(store, keep))
 
 
 def _draft(rid: str, as_of: date, digest: str, facts: Mapping[str, Any], previous: dict[str, Any] | None,
@@ -364,9 +402,10 @@ def pinned_releases(store: ObjectStore) -> set[str]:
     return {str(p["release"]) if isinstance(p, dict) else str(p) for p in pins}
 
 
-def apply_retention(store: ObjectStore, keep: int) -> list[str]:
+def apply_retention(store: ObjectStore, keep: int) -> tuple[list[str], int]:
     """Delete releases beyond the newest ``keep`` complete ones (never the current, its previous, a pinned
-    one) and every incomplete release; then validation pages no kept release names. Returns deleted ids."""
+    one) and every incomplete release; then validation pages no kept release names. Returns the deleted
+    release ids and the number of validation pages deleted."""
     if keep < 1:
         raise ValueError(f"release retention must keep at least 1 release, got {keep} (PANTAU_RELEASES_KEEP)")
     releases = list_releases(store)
@@ -386,11 +425,11 @@ def apply_retention(store: ObjectStore, keep: int) -> list[str]:
         for key in list(store.list(f"{prefix}/")):
             store.delete(key)
         deleted.append(rid)
-    _validation_retention(store, [m for rid, m in releases.items() if rid in kept and m], keep)
-    return deleted
+    pages = _validation_retention(store, [m for rid, m in releases.items() if rid in kept and m], keep)
+    return deleted, pages
 
 
-def _validation_retention(store: ObjectStore, kept: list[dict[str, Any]], keep: int) -> None:
+def _validation_retention(store: ObjectStore, kept: list[dict[str, Any]], keep: int) -> int:
     named = {str(v.get("report")) for m in kept for v in (m.get("validation") or {}).values() if isinstance(v, dict)}
     runs: dict[str, list[tuple[datetime, str]]] = {}
     for obj in store.client.list_objects(store.bucket, prefix=f"{VALIDATION_PREFIX}/", recursive=True):
@@ -400,11 +439,14 @@ def _validation_retention(store: ObjectStore, kept: list[dict[str, Any]], keep: 
             continue
         runs.setdefault(parts[0], []).append((obj.last_modified or datetime.min.replace(tzinfo=UTC), key))
     newest = sorted(runs, key=lambda r: max(t for t, _ in runs[r]), reverse=True)[:keep]
+    deleted = 0
     for run, objects in runs.items():
         if run in newest or any(key in named for _, key in objects):
             continue
         for _, key in objects:
             store.delete(key)
+            deleted += 1
+    return deleted
 
 
 def bucket_bytes(store: ObjectStore, prefix: str = "published/") -> int:
