@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pantau.demo import ensure_world, local_stack, run_pipeline
@@ -103,3 +107,92 @@ def test_rerun_sends_no_duplicate_email(first_run, world):
     assert len(list((home / "outbox").glob("*.eml"))) == before
     # Same inputs, same content: the re-run published nothing new and the pointer did not move.
     assert pointer == first_run["pointer"] and releases == {pointer["release"]}
+
+
+def _bucket(first_run) -> Path:
+    return first_run["home"] / "objectstore" / "pantau"
+
+
+def _readable_by_offices(first_run) -> list[str]:
+    """Every object an office's policy lets it read, other than its own restricted extracts."""
+    from pantau.publishing import access
+
+    policy = access.policy_for("bupati-contoh", "pantau")
+    return [o for o in first_run["objects"] if "/restricted/" not in o
+            and access.evaluate(policy, "s3:GetObject", "pantau", o)]
+
+
+def test_no_public_file_holds_a_nip_a_registry_name_or_a_small_cell(first_run):
+    from pantau.publishing import release
+    from pantau.settings import DisclosureSettings
+
+    bucket = _bucket(first_run)
+    manifest = json.loads((bucket / first_run["pointer"]["manifest"]).read_text(encoding="utf-8"))
+    consolidated = pd.read_parquet(bucket / release.dataset_key(manifest, "consolidated_cases"))
+    nips = set(consolidated["nip"].dropna().astype(str)) | set(consolidated["case_nip"].dropna().astype(str))
+    names = {n for n in consolidated["registry_nama"].dropna().astype(str) if len(n) >= 8}
+    public = _readable_by_offices(first_run)
+    assert any(k.endswith("public/compliance_statistics/data.csv") for k in public)
+    assert any(k.endswith("/datapackage.json") for k in public) and "published/index.html" in public
+    assert not any(k.endswith("release.json") for k in public)  # per-office row counts are small cells
+    for key in public:
+        text = (bucket / key).read_bytes().decode("utf-8", errors="replace") if not key.endswith(
+            (".parquet", ".xlsx")) else _tabular_text(bucket / key)
+        assert not re.search(r"(?<!\d)\d{18}(?!\d)", text), f"an 18-digit number (NIP) in public {key}"
+        leaked = [n for n in names if n in text]
+        assert not leaked, f"registry names in public {key}: {leaked[:3]}"
+        assert not any(nip in text for nip in nips), key
+    statistics = pd.read_parquet(bucket / release.dataset_key(manifest, "compliance_statistics"))
+    shown = statistics[~statistics["suppressed"]]
+    assert len(shown) and (shown["persons"] >= DisclosureSettings().k).all()
+    assert statistics.loc[statistics["suppressed"], ["reported", "followed_up"]].isna().all().all()
+
+
+def _tabular_text(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_csv(index=False)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    return "\n".join(",".join("" if v is None else str(v) for v in row) for row in sheet.iter_rows(values_only=True))
+
+
+def test_the_release_is_complete_and_its_extracts_add_up(first_run):
+    from pantau.storage import sha256_hex
+
+    bucket = _bucket(first_run)
+    manifest = json.loads((bucket / first_run["pointer"]["manifest"]).read_text(encoding="utf-8"))
+    for entry in manifest["datasets"].values():
+        for info in entry["files"].values():
+            assert sha256_hex((bucket / info["key"]).read_bytes()) == info["sha256"], info["key"]
+        if entry["access"] == "restricted":
+            extract_rows = sum(e["rows"] for e in entry["extracts"].values())
+            assert extract_rows + entry["unassigned_rows"] == entry["rows"]
+    assert set(manifest["datasets"]) == {"consolidated_cases", "overdue_recommendations", "review_queue",
+                                         "blocking_candidates", "compliance_statistics", "quarantine_summary"}
+    assert manifest["sources"]["registry"]["sha256"] and manifest["code_version"].startswith("pantau")
+    quarantine = pd.read_parquet(bucket / manifest["datasets"]["quarantine_summary"]["files"]["data.parquet"]["key"])
+    counted = sum(c["quarantined"] for s in first_run["summaries"].values()
+                  for c in s.get("counts", []) + [c for b in s.get("bkds", []) for c in b["counts"]])
+    assert quarantine.loc[quarantine["stage"] == "ingest", "records"].sum() == counted
+
+
+def test_the_catalog_page_renders_in_chromium_from_the_bucket_mirror(first_run, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Chromium is not installed: run `make browser`"
+    page = _bucket(first_run) / "published" / "index.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path}",
+             "--host-resolver-rules=MAP * ~NOTFOUND"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, timeout=120,
+                         check=True).stdout.decode()
+    manifest = json.loads((_bucket(first_run) / first_run["pointer"]["manifest"]).read_text(encoding="utf-8"))
+    assert first_run["pointer"]["release"] in dom
+    rows = manifest["datasets"]["consolidated_cases"]["rows"]
+    assert re.search(rf'data-figure="rows-consolidated_cases"[^>]*data-value="{rows}"', dom) or \
+        re.search(rf'data-value="{rows}"[^>]*data-figure="rows-consolidated_cases"', dom), "row count not shown"
+    assert dom.count("<svg") >= 4
+    for link in re.findall(r'href="([^"#]+)"', dom):
+        assert not link.startswith(("http:", "https:", "//")), link
+        target = (page.parent / link).resolve()
+        assert target.exists(), f"the catalog page links to {link}, which is not in the bucket"
