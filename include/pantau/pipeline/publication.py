@@ -24,7 +24,7 @@ from pantau.settings import DisclosureSettings, FollowUpPolicy, ReleaseSettings
 from pantau.storage import ObjectStore, sha256_hex
 
 SOURCES = ("bawaslu_cases", "recommendations", "registry", "follow_ups")
-QUARANTINE_COLUMNS = ["source", "stage", "reason_code", "reason", "records", "runs", "first_run", "last_run"]
+QUARANTINE_COLUMNS = ["source", "stage", "reason_code", "reason", "records"]
 
 
 def code_version() -> str:
@@ -37,32 +37,45 @@ def code_version() -> str:
     return f"pantau {installed}" + (f" ({commit})" if commit else "")
 
 
-def quarantine_summary(store: ObjectStore) -> pd.DataFrame:
-    """Every record ever quarantined, counted per source, stage and reason code (no record content).
+def quarantine_summary(store: ObjectStore, run_key: str) -> pd.DataFrame:
+    """The records quarantined behind this release, per source, stage and reason code (no record content).
 
-    ``quarantine/<source>/<run>.parquet`` is ingestion, ``quarantine/validation/<table>/<run>.parquet``
-    the staged-table checks, ``quarantine/publication/<dataset>/<run>.parquet`` the checks before
-    publishing. A record fixed at the source later is still counted for the run that quarantined it.
+    * ``ingest`` (``quarantine/<source>/<run>.parquet``): staging accumulates across runs, so every
+      ingestion quarantine counts, each distinct record once (a record rejected again on a later pull
+      is the same record: same key, reason and content);
+    * ``validation``: the rows the checks removed from the validated version of each table the release
+      was built from (its ``validated/<table>/_current.json`` names them);
+    * ``publication``: the rows this run's checks removed before publishing.
+
+    A dataset-level rejection (``<run>-rejected.parquet``) never reaches a release: the run stopped.
+    Counting state, not runs, keeps a re-run with nothing new from looking like a change.
     """
-    counts: dict[tuple[str, str, str], dict[str, Any]] = {}
+    seen: dict[tuple[str, str, str], set[str]] = {}
+
+    def count(key: str, source: str, stage: str) -> None:
+        # Quarantine files share pantau.pipeline.runs.QUARANTINE_COLUMNS; a record is its key and content.
+        frame = pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["record_key", "reason_code", "raw"])
+        identity = frame["record_key"].astype(str) + "\x1f" + frame["raw"].astype(str)
+        for code, who in zip(frame["reason_code"].astype(str), identity, strict=True):
+            seen.setdefault((source, stage, code), set()).add(sha256_hex(who.encode()))
+
     for key in store.list("quarantine/"):
-        if not key.endswith(".parquet"):
-            continue
         parts = key.split("/")[1:]
-        stage = parts[0] if parts[0] in ("validation", "publication") else "ingest"
-        source = "/".join(parts[1:-1] if stage != "ingest" else parts[:-1])
-        run = parts[-1].removesuffix(".parquet")
-        codes = pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["reason_code"])["reason_code"]
-        for code, n in codes.value_counts().items():
-            entry = counts.setdefault((source, stage, str(code)), {"records": 0, "runs": set()})
-            entry["records"] += int(n)
-            entry["runs"].add(run)
+        if not key.endswith(".parquet") or key.endswith("-rejected.parquet") or parts[0] in ("validation",
+                                                                                              "publication"):
+            continue
+        count(key, "/".join(parts[:-1]), "ingest")
+    for name in SOURCES:
+        pointer = store.get_json(f"validated/{name}/_current.json") or {}
+        if pointer.get("quarantine_key") and store.exists(pointer["quarantine_key"]):
+            count(pointer["quarantine_key"], name, "validation")
+    for key in store.list("quarantine/publication/"):
+        if key.endswith(f"/{run_key}.parquet"):
+            count(key, key.split("/")[2], "publication")
     rows = [{"source": source, "stage": stage, "reason_code": code,
-             "reason": REASONS[code].sentence if code in REASONS else None,
-             "records": entry["records"], "runs": len(entry["runs"]),
-             "first_run": min(entry["runs"]), "last_run": max(entry["runs"])}
-            for (source, stage, code), entry in sorted(counts.items())]
-    return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS).astype({"records": "int64", "runs": "int64"})
+             "reason": REASONS[code].sentence if code in REASONS else None, "records": len(records)}
+            for (source, stage, code), records in sorted(seen.items())]
+    return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS).astype({"records": "int64"})
 
 
 def source_versions(store: ObjectStore) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -103,7 +116,7 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
         "review_queue": frames["review_queue"],
         "blocking_candidates": statistics.blocking_candidates(overdue, as_of),
         "compliance_statistics": public_statistics,
-        "quarantine_summary": quarantine_summary(store),
+        "quarantine_summary": quarantine_summary(store, run_key),
     }
     restricted = {n: f for n, f in datasets.items() if release.DATASETS[n].access == "restricted"}
     split = access.split_by_ppk(restricted, consolidated=consolidated)
