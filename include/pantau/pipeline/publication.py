@@ -55,9 +55,10 @@ def quarantine_summary(store: ObjectStore, run_key: str) -> pd.DataFrame:
     def count(key: str, source: str, stage: str) -> None:
         # Quarantine files share pantau.pipeline.runs.QUARANTINE_COLUMNS; a record is its key and content.
         frame = pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["record_key", "reason_code", "raw"])
-        identity = frame["record_key"].astype(str) + "\x1f" + frame["raw"].astype(str)
-        for code, who in zip(frame["reason_code"].astype(str), identity, strict=True):
-            seen.setdefault((source, stage, code), set()).add(sha256_hex(who.encode()))
+        for code, record, raw in zip(frame["reason_code"], frame["record_key"], frame["raw"], strict=True):
+            # Missing keys are None or NaN depending on how the file was written: both mean "no key".
+            who = f"{record if isinstance(record, str) else ''}\x1f{raw if isinstance(raw, str) else ''}"
+            seen.setdefault((source, stage, str(code)), set()).add(sha256_hex(who.encode()))
 
     for key in store.list("quarantine/"):
         parts = key.split("/")[1:]
