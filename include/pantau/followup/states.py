@@ -104,22 +104,22 @@ def follow_up_items(consolidated: pd.DataFrame, as_of: date, policy: FollowUpPol
     A proven recommendation without a date has no deadline; it is not an item (the validation suites
     report the missing date).
     """
-    proven = consolidated[consolidated["terbukti"].eq(True).to_numpy(dtype=bool)].copy()
+    proven = consolidated[consolidated["terbukti"].eq(True).to_numpy(dtype=bool)].reset_index(drop=True)
     recommended = pd.Series(_dates(proven["tanggal_rekomendasi"]), index=proven.index, dtype=object)
-    proven = proven[recommended.notna().to_numpy(dtype=bool)]
-    recommended = recommended[proven.index]
-    blocked = (pd.Series(_dates(proven[BLOCKED_COLUMN]), index=proven.index, dtype=object)
-               if BLOCKED_COLUMN in proven else pd.Series(None, index=proven.index, dtype=object))
+    dated = recommended.notna().to_numpy(dtype=bool)
+    proven, recommended = proven[dated].reset_index(drop=True), recommended[dated].reset_index(drop=True)
+    blocked = _dates(proven[BLOCKED_COLUMN]) if BLOCKED_COLUMN in proven else [None] * len(proven)
     answered = proven["follow_up_id"].notna() if "follow_up_id" in proven else pd.Series(False, index=proven.index)
     rows = [deadlines(d, policy) for d in recommended]
     proven["due_date"] = [d.due_date for d in rows]
     proven["escalation_date"] = [d.escalation_date for d in rows]
     proven["as_of"] = as_of
     states = [state_on(d, as_of, answered=bool(a), blocked_on=b) for d, a, b in zip(rows, answered, blocked, strict=True)]
-    proven["state"] = [None if s == "answered" else coarse_state(d, as_of) for d, s in zip(rows, states, strict=True)]
+    proven["state"] = pd.Series([None if s == "answered" else coarse_state(d, as_of)
+                                 for d, s in zip(rows, states, strict=True)], index=proven.index, dtype=object)
     proven["days_overdue"] = [max((as_of - d.due_date).days, 0) for d in rows]
     proven["follow_up_state"] = states
-    proven["step"] = [s if s in STEPS else None for s in states]
+    proven["step"] = pd.Series([s if s in STEPS else None for s in states], index=proven.index, dtype=object)
     proven["reminder_from"] = [d.reminder_from for d in rows]
     proven["working_days_overdue"] = [max(working_days_between(d.due_date, as_of), 0) for d in rows]
     return proven.reset_index(drop=True)
