@@ -125,3 +125,11 @@ def test_a_recorded_block_is_no_longer_a_blocking_candidate() -> None:
     # Without the follow-up state (an older dataset) every escalated row stays a candidate.
     assert sorted(blocking_candidates(published.drop(columns="follow_up_state"), as_of)["nomor_rekomendasi"]) == [
         "R-3", "R-4"]
+
+
+def test_unknown_proven_flags_are_not_items() -> None:
+    # Parquet gives the proven flag as a nullable boolean; an unknown flag owes no follow-up yet.
+    consolidated = _consolidated().assign(terbukti=lambda f: pd.array([True, True, True, True, False, None, pd.NA],
+                                                                      dtype="boolean"))
+    items = follow_up_items(consolidated, date(2024, 5, 7), POLICY)
+    assert sorted(items["nomor_rekomendasi"]) == ["R-1", "R-2", "R-3", "R-4"]

@@ -104,7 +104,7 @@ def follow_up_items(consolidated: pd.DataFrame, as_of: date, policy: FollowUpPol
     A proven recommendation without a date has no deadline; it is not an item (the validation suites
     report the missing date).
     """
-    proven = consolidated[consolidated["terbukti"].eq(True).to_numpy(dtype=bool)].reset_index(drop=True)
+    proven = consolidated[consolidated["terbukti"].eq(True).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
     recommended = pd.Series(_dates(proven["tanggal_rekomendasi"]), index=proven.index, dtype=object)
     dated = recommended.notna().to_numpy(dtype=bool)
     proven, recommended = proven[dated].reset_index(drop=True), recommended[dated].reset_index(drop=True)
