@@ -67,24 +67,46 @@ def reference_dir() -> Path | None:
 
 @dataclass(frozen=True)
 class FollowUpPolicy:
-    """When a recommendation's follow-up is due, and when it escalates.
+    """When a recommendation's follow-up is due, when it escalates, and how often reminders repeat.
 
     Deadlines are policy, not physics (docs/DOMAIN.md §2.4): the defaults are the usual practice of
     14 working days for the PPK to act and a further 14 working days before BKN/Kemendagri are told.
+    Every count is in the same unit: working days (Asia/Jakarta calendar, national holidays and cuti
+    bersama excluded) unless ``PANTAU_DEADLINE_CALENDAR=calendar``. :mod:`pantau.followup` applies it.
+
+    - ``follow_up_days`` (``PANTAU_FOLLOW_UP_DAYS``, 14): days after the recommendation date the PPK has.
+    - ``escalation_days`` (``PANTAU_ESCALATION_DAYS``, 14): further days after the due date before
+      BKN/Kemendagri are told.
+    - ``reminder_days_before`` (``PANTAU_REMINDER_DAYS_BEFORE``, 3): the reminder window opens this many
+      days before the due date.
+    - ``reminder_every_days`` (``PANTAU_REMINDER_EVERY_DAYS``, 5): a recommendation still in the same
+      step is reminded again once this many days have passed since the last reminder of that step.
+    - ``working_days`` (``PANTAU_DEADLINE_CALENDAR``: ``working`` or ``calendar``).
     """
 
     follow_up_days: int = 14
     escalation_days: int = 14
     reminder_days_before: int = 3
+    reminder_every_days: int = 5
     working_days: bool = True
+
+    def __post_init__(self) -> None:
+        for name, minimum in (("follow_up_days", 1), ("escalation_days", 0), ("reminder_days_before", 0),
+                              ("reminder_every_days", 1)):
+            if getattr(self, name) < minimum:
+                raise ConfigError(f"PANTAU_{name.upper()} must be at least {minimum}, got {getattr(self, name)}")
 
     @classmethod
     def from_env(cls) -> FollowUpPolicy:
+        unit = os.environ.get("PANTAU_DEADLINE_CALENDAR", "working").strip().lower() or "working"
+        if unit not in ("working", "calendar"):
+            raise ConfigError(f"PANTAU_DEADLINE_CALENDAR must be 'working' or 'calendar', got {unit!r}")
         return cls(
             follow_up_days=_env_int("PANTAU_FOLLOW_UP_DAYS", cls.follow_up_days),
             escalation_days=_env_int("PANTAU_ESCALATION_DAYS", cls.escalation_days),
             reminder_days_before=_env_int("PANTAU_REMINDER_DAYS_BEFORE", cls.reminder_days_before),
-            working_days=os.environ.get("PANTAU_DEADLINE_CALENDAR", "working").lower() != "calendar",
+            reminder_every_days=_env_int("PANTAU_REMINDER_EVERY_DAYS", cls.reminder_every_days),
+            working_days=unit == "working",
         )
 
 

@@ -154,7 +154,7 @@ def _overdue(consolidated: pd.DataFrame, truth: dict[str, pd.DataFrame], as_of: 
     Recommendations whose row is malformed in the source, or whose only decree lacks its number and
     date, are left out of both sets: the data cannot say whether they are overdue.
     """
-    from pantau.pipeline.deadlines import follow_up_due
+    from pantau.followup import deadlines
     from pantau.pipeline.reconcile import overdue
 
     recs = truth["recs"]
@@ -167,7 +167,7 @@ def _overdue(consolidated: pd.DataFrame, truth: dict[str, pd.DataFrame], as_of: 
     keys = _number_key(recs["nomor_rekomendasi"])
     excluded = unclear | set(keys[recs["reject_reason"].notna()])
     proven = recs["proven"].fillna(False).astype(bool) & recs["reject_reason"].isna()
-    due = pd.Series([follow_up_due(dt.date.fromisoformat(str(d)[:10]), policy) < as_of if pd.notna(d) else False
+    due = pd.Series([deadlines(dt.date.fromisoformat(str(d)[:10]), policy).due_date < as_of if pd.notna(d) else False
                      for d in recs["tanggal_rekomendasi"]], index=recs.index)
     true_set = set(keys[proven & due & ~keys.isin(followed)]) - excluded
     published = overdue(consolidated, as_of, policy)

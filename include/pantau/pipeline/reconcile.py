@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pantau.followup import overdue_recommendations
 from pantau.linking import (
     attach_follow_ups,
     link_by_name,
@@ -25,7 +26,6 @@ from pantau.matching.agencies import AgencyIndex
 from pantau.matching.categories import categorize, category_codes, sanction_severity
 from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
-from pantau.pipeline.deadlines import escalation_due, follow_up_due
 from pantau.settings import FollowUpPolicy
 
 #: Registry statuses of someone no longer in service (retired, dismissed, deceased).
@@ -282,17 +282,12 @@ def build_review_queue(consolidated: pd.DataFrame, decisions: pd.DataFrame | str
 
 
 def overdue(consolidated: pd.DataFrame, as_of: date, policy: FollowUpPolicy) -> pd.DataFrame:
-    """Proven recommendations without a follow-up decree, with their due and escalation dates."""
-    proven = consolidated[(consolidated["terbukti"] == True) & consolidated["follow_up_id"].isna()].copy()  # noqa: E712
-    proven = proven.dropna(subset=["tanggal_rekomendasi"])
-    proven["due_date"] = [follow_up_due(d, policy) for d in proven["tanggal_rekomendasi"]]
-    proven["escalation_date"] = [escalation_due(d, policy) for d in proven["tanggal_rekomendasi"]]
-    proven["as_of"] = as_of
-    proven["state"] = "upcoming"
-    proven.loc[proven["due_date"] < as_of, "state"] = "overdue"
-    proven.loc[proven["escalation_date"] < as_of, "state"] = "escalated"
-    proven["days_overdue"] = [max((as_of - d).days, 0) for d in proven["due_date"]]
-    return proven.sort_values(["registry_kode_instansi", "due_date", "nomor_rekomendasi"]).reset_index(drop=True)
+    """Proven recommendations without a follow-up decree, with their deadlines and states.
+
+    The follow-up module owns the rules (:func:`pantau.followup.overdue_recommendations`); this name
+    stays for the pipeline steps that publish the dataset.
+    """
+    return overdue_recommendations(consolidated, as_of, policy)
 
 
 def summary_figures(consolidated: pd.DataFrame, overdue_frame: pd.DataFrame) -> dict[str, Any]:

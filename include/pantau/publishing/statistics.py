@@ -6,19 +6,19 @@ elections together (``election == "SEMUA"``) and for each election. With ``k`` s
 table: a cell describing fewer than ``k`` persons is suppressed, and further cells are hidden so that
 no suppressed cell equals a published total minus its published parts (docs/DOMAIN.md §5).
 
-:func:`blocking_candidates` lists the proven recommendations past the escalation step, the entries BKN
-may block and Kemendagri may warn about (docs/DOMAIN.md §2.3); the decision stays with them.
+:func:`blocking_candidates` (the proven recommendations past the escalation step, docs/DOMAIN.md §2.3)
+moved to :mod:`pantau.followup.blocking`; it is re-exported here for existing callers.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from pantau.followup.blocking import BLOCKING_COLUMNS, blocking_candidates
 from pantau.normalize.dates import working_days_between
 from pantau.normalize.names import name_key_series
 from pantau.reference.regions import RegionTable, load_regions, parse_region_code
@@ -47,10 +47,6 @@ SECONDARY_NOTE = ("disembunyikan agar sel lain tidak dapat dihitung dari total /
                   "cannot be derived from the totals")
 _NULL = "\x00"  # stands for a missing code inside the node keys below
 
-BLOCKING_COLUMNS = ["nama", "nip", "registry_kode_instansi", "registry_nama_instansi", "ppk", "registry_kode_wilayah",
-                    "case_kode_wilayah", "pemilihan", "nomor_register", "nomor_rekomendasi", "tanggal_rekomendasi",
-                    "rekomendasi_sanksi", "due_date", "escalation_date", "as_of", "working_days_past_due",
-                    "working_days_past_escalation"]
 
 
 # ---------------------------------------------------------------------------------------------- facts
@@ -473,40 +469,3 @@ def compliance_statistics(consolidated: pd.DataFrame, *, k: int | None = 3,
         cells.loc[primary, "suppression_note"] = PRIMARY_NOTE.format(k=k)
         cells.loc[secondary, "suppression_note"] = SECONDARY_NOTE
     return _typed(cells)
-
-
-# ---------------------------------------------------------------------------------- blocking candidates
-
-
-def blocking_candidates(overdue: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """The escalated rows of the overdue dataset, as BKN and Kemendagri need them (:data:`BLOCKING_COLUMNS`).
-
-    ``nama`` is the registry's name, else the recommendation's. ``working_days_past_due`` and
-    ``working_days_past_escalation`` count the working days after the due (escalation) date up to and
-    including ``as_of``: the due date is the last day to act, so the first working day after it is day 1.
-    Sorted by escalation date, agency, recommendation number and NIP (stable).
-    """
-    rows = overdue[_column(overdue, "state").eq("escalated").to_numpy(dtype=bool)].reset_index(drop=True)
-    out = pd.DataFrame(index=rows.index)
-    name = _column(rows, "registry_nama")
-    out["nama"] = name.where(name.notna(), _column(rows, "rec_nama"))
-    for column in BLOCKING_COLUMNS[1:10]:
-        out[column] = _column(rows, column)
-    out["tanggal_rekomendasi"] = _dates(_column(rows, "tanggal_rekomendasi"))
-    out["rekomendasi_sanksi"] = _column(rows, "rekomendasi_sanksi")
-    out["due_date"] = _dates(_column(rows, "due_date"))
-    out["escalation_date"] = _dates(_column(rows, "escalation_date"))
-    out["as_of"] = as_of
-    for column, since in (("working_days_past_due", "due_date"), ("working_days_past_escalation", "escalation_date")):
-        days = [None if pd.isna(d) else working_days_between(d, as_of) for d in out[since]]
-        out[column] = pd.array(days, dtype="Int64")
-    order = out.assign(_esc=out["escalation_date"].map(lambda d: (pd.isna(d), d if not pd.isna(d) else date.min)),
-                       _agency=out["registry_kode_instansi"].fillna(""), _rec=out["nomor_rekomendasi"].fillna(""),
-                       _nip=out["nip"].fillna(""))
-    order = order.sort_values(["_esc", "_agency", "_rec", "_nip"], kind="mergesort")
-    out = out.loc[order.index, BLOCKING_COLUMNS].reset_index(drop=True)
-    for column in BLOCKING_COLUMNS:
-        if column not in ("tanggal_rekomendasi", "due_date", "escalation_date", "as_of", "working_days_past_due",
-                          "working_days_past_escalation"):
-            out[column] = out[column].astype("str")
-    return out
