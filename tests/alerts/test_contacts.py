@@ -23,8 +23,9 @@ from pantau.storage import ObjectStore
 AS_OF = date(2025, 3, 1)
 
 # As a BKD exports it from Excel: UTF-8 with BOM, ';' between cells, a title row above the header,
-# its own header spellings, an unknown column, two addresses in one cell, a cell with a line break,
-# an invalid address beside a valid one, a row without agency code, a row with only a bad address.
+# its own header spellings, an unknown column, two addresses in one cell (refused: one address per
+# field), a cell with a line break, an invalid address beside a valid one, a row without agency code,
+# a row with only a bad address.
 AGENCY_CSV = (
     "Daftar Kontak PPK Netralitas ASN 2025;;;;;;\r\n"
     "Kode Satker;Instansi;Kode Wilayah;Jabatan PPK;E-mail PPK;Email BKD;Keterangan\r\n"
@@ -55,17 +56,20 @@ def test_semicolon_csv_with_bom_synonyms_and_bad_rows(caplog: pytest.LogCaptureF
         directory = _directory()
     assert sorted(directory.agencies) == ["13.06.01", "13.72.01"]
     agam = directory.agencies["13.06.01"]
-    assert agam.recipients == ("ppk@agam.example", "sekda@agam.example", "bkpsdm@agam.example")
+    # Two addresses in the PPK cell: neither receives the names and NIPs; the BKD's own field still does.
+    assert agam.recipients == ("bkpsdm@agam.example",)
     assert (agam.nama_instansi, agam.kode_wilayah, agam.ppk_jabatan) == \
         ("Dinas Pendidikan Kabupaten Agam", "13.06", "Bupati Agam")
     # The invalid PPK address is reported and left out; the row still reaches the BKD.
     assert directory.agencies["13.72.01"].recipients == ("bkd@solok.example",)
 
     messages = _messages(directory)
+    assert any("row 3 (agency '13.06.01'), field 'E-mail PPK'" in m and "holds 2 addresses" in m
+               and "one address per field" in m for m in messages["row 3"])
     assert any("line break" in m and "'Jabatan PPK'" in m and "not used" in m for m in messages["row 4"])
     assert any("'ppk@solok'" in m and "not a valid e-mail address" in m for m in messages["row 5"])
     assert any("no agency code" in m for m in messages["row 6"])
-    assert any("'sawahlunto' in 'E-mail PPK'" in m for m in messages["row 7"])
+    assert any("'ppk at sawahlunto' is not a valid e-mail address" in m for m in messages["row 7"])
     assert any("no valid e-mail address" in m and "not used" in m for m in messages["row 7"])
     assert any("['Keterangan']" in m for m in messages[None])
     assert any("row 1 lies above the header" in m for m in messages["row 1"])
@@ -78,7 +82,9 @@ def test_semicolon_csv_with_bom_synonyms_and_bad_rows(caplog: pytest.LogCaptureF
     logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert all(any(p.message in line for line in logged) for p in directory.problems)
     summary = directory.summary()
-    assert summary["agencies"] == 2 and summary["rows_rejected"] == 3
+    assert summary["agencies"] == 2 and summary["rows_rejected"] == 3 and summary["fields_rejected"] == 3
+    assert summary["agencies_rejected"] == ["13.71.01", "13.73.01"]
+    assert sorted(summary["problems_by_agency"]) == ["", "13.06.01", "13.71.01", "13.72.01", "13.73.01"]
     assert json.loads(json.dumps(summary)) == summary
 
 
@@ -95,7 +101,7 @@ def test_control_characters_never_reach_a_mail_header() -> None:
         for header in ("To", "Subject"):
             assert "\n" not in message[header] and "\r" not in message[header]
     agam = next(d for d in digests if d.office == "13.06.01")
-    assert agam.recipients == ("bkpsdm@agam.example", "ppk@agam.example", "sekda@agam.example")
+    assert agam.recipients == ("bkpsdm@agam.example",)
 
 
 @pytest.mark.parametrize("character", ["\n", "\r", "\x00", "\t", "\u2028", "\x1b"])
@@ -117,11 +123,15 @@ def test_windows_1252_comma_csv_with_escalation_rows() -> None:
             "surat,13.71.01,Kota Padang,Wali Kota,ppk@padang.example,\r\n")
     directory = read_directory("kontak.csv", text.encode("cp1252"))
     assert directory.agencies["13.06.01"].nama_instansi == "Dinas Pendidikan Kab. Agam \u2019Ranah Minang\u2019"
-    assert [e.name for e in directory.escalation] == ["Badan Kepegawaian Negara", "Kementerian Dalam Negeri"]
-    assert directory.escalation_recipients == ("ditjen@kemendagri.example", "netralitas@bkn.example",
-                                               "otda@kemendagri.example")
-    assert [p.row for p in directory.rejected_rows] == ["row 5"]
-    assert "type 'surat'" in directory.rejected_rows[0].message
+    # Escalation rows get the same checks: the Kemendagri cell holds two addresses, so neither receives.
+    assert [e.name for e in directory.escalation] == ["Badan Kepegawaian Negara"]
+    assert directory.escalation_recipients == ("netralitas@bkn.example",)
+    assert [p.row for p in directory.rejected_rows] == ["row 4", "row 5"]
+    kemendagri, surat = directory.rejected_rows
+    assert "(escalation contact 'Kementerian Dalam Negeri')" in directory.problems_by_agency()["ESKALASI"][0]
+    assert "holds 2 addresses" in directory.problems_by_agency()["ESKALASI"][0]
+    assert kemendagri.agency == "ESKALASI" and "no valid e-mail address" in kemendagri.message
+    assert "type 'surat'" in surat.message and surat.agency == "13.71.01"
 
 
 def test_json_directory_as_before_still_works() -> None:
@@ -138,14 +148,18 @@ def test_json_directory_as_before_still_works() -> None:
 
 def test_json_with_agency_spellings_and_address_lists() -> None:
     document = {"agencies": [{"Kode Instansi": "13.06.01", "Nama Instansi": "Disdik Agam", "Jabatan PPK": "Bupati",
-                              "E-mail PPK": ["ppk@agam.example", "wakil@agam.example"], "Telepon": "0752"},
+                              "E-mail PPK": ["ppk@agam.example"], "Email BKD": "bkd@agam.example",
+                              "Telepon": "0752"},
+                             {"Kode Instansi": "13.72.01", "E-mail PPK": ["ppk@solok.example", "wakil@solok.example"]},
                              {"Kode Instansi": "13.71.01", "Email BKD": "bkd\n@padang.example"},
                              "13.72.01"],
                 "eskalasi": [{"nama": "BKN", "email": "netralitas@bkn.example"}]}
     directory = read_directory("kontak", json.dumps(document).encode())  # no extension: sniffed as JSON
-    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example", "wakil@agam.example")
+    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example", "bkd@agam.example")
     assert directory.escalation_recipients == ("netralitas@bkn.example",)
-    assert sorted(p.row for p in directory.rejected_rows) == ["agencies[1]", "agencies[2]"]
+    # A JSON list of two addresses is two addresses in one field, refused like a CSV cell holding two.
+    assert any("holds 2 addresses" in p.message and p.field == "E-mail PPK" for p in directory.problems)
+    assert sorted(p.row for p in directory.rejected_rows) == ["agencies[1]", "agencies[2]", "agencies[3]"]
     assert any("['Telepon']" in p.message for p in directory.problems)
 
 
