@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
+from dataclasses import replace
 from datetime import date
+from email.message import EmailMessage
 
 import pandas as pd
 import pytest
 
-from pantau.alerts.contacts import ContactsDirectory, column_for, read_directory, split_addresses
-from pantau.alerts.digest import build_digests, render
-from pantau.alerts.mailer import SmtpSettings
+from pantau.alerts.contacts import (
+    ContactsDirectory,
+    column_for,
+    directory_from_mapping,
+    read_directory,
+    split_addresses,
+)
+from pantau.alerts.digest import build_digests, render, send_digests
+from pantau.alerts.mailer import SmtpSettings, UnsafeMessage, check_message, send
 from pantau.exceptions import ConfigError
 from pantau.pipeline.service import load_contacts, send_alerts
 from pantau.publishing import release
@@ -233,3 +243,209 @@ def test_alert_run_summary_lists_the_rejected_rows(services, tmp_path):
     assert any("row 4" in m and "line break" in m for m in result["contacts"]["problems"])
     assert result["escalated_without_escalation_contact"] == 1
     assert store.get_json("runs/pantau_alerts/run1.json")["contacts"] == result["contacts"]
+
+
+# --- hostile input: one address per field, no header injection ------------------------------------
+
+def _one_agency(ppk_email: str, bkd_email: str = "bkd@agam.example", name: str = "Dinas Pendidikan Agam",
+                title: str = "Bupati Agam") -> ContactsDirectory:
+    rows = [["kode_instansi", "nama_instansi", "ppk_jabatan", "ppk_email", "bkd_email"],
+            ["13.06.01", name, title, ppk_email, bkd_email],
+            ["13.71.01", "Sekretariat Daerah Kota Padang", "Wali Kota Padang", "ppk@padang.example", ""]]
+    sio = io.StringIO()
+    csv.writer(sio, lineterminator="\r\n").writerows(rows)
+    return _directory(sio.getvalue())
+
+
+@pytest.mark.parametrize("cell", [
+    "ppk@agam.example, sekda@agam.example",
+    "ppk@agam.example; sekda@agam.example",
+    "ppk@agam.example sekda@agam.example",
+    "ppk@agam.example,sekda@agam.example",
+    "<ppk@agam.example>, <sekda@agam.example>",
+    "<ppk@agam.example><sekda@agam.example>",
+    "Bupati <ppk@agam.example>, Sekda <sekda@agam.example>",
+    '"Bupati, Agam" <ppk@agam.example>, "Sekda; Agam" <sekda@agam.example>',
+    "Bupati <ppk@agam.example> sekda@agam.example",
+    "ppk@agam.example <sekda@agam.example>",
+])
+def test_a_field_holding_two_addresses_is_refused_and_neither_receives(cell: str) -> None:
+    directory = _one_agency(cell)
+    # The BKD address in its own field still receives: the office's alert is not silenced.
+    assert directory.agencies["13.06.01"].recipients == ("bkd@agam.example",)
+    (problem,) = [p for p in directory.problems if p.agency == "13.06.01"]
+    assert (problem.field, problem.rejected, problem.row) == ("ppk_email", False, "row 2")
+    message = problem.message
+    assert message.startswith("contacts.csv row 2 (agency '13.06.01'), field 'ppk_email': ")
+    assert "holds 2 addresses" in message and "one address per field" in message
+    assert directory.summary()["problems_by_agency"] == {"13.06.01": [message]}
+
+
+def test_a_row_whose_only_field_holds_two_addresses_is_rejected_and_the_other_agency_kept() -> None:
+    directory = _one_agency("ppk@agam.example; sekda@agam.example", bkd_email="")
+    assert list(directory.agencies) == ["13.71.01"]
+    assert directory.agencies_rejected == ["13.06.01"]
+    assert [p.row for p in directory.rejected_rows] == ["row 2"]
+
+
+@pytest.mark.parametrize(("cell", "wire"), [
+    ("ppk@agam.example", "ppk@agam.example"),
+    ("  ppk@agam.example  ", "ppk@agam.example"),
+    ("<ppk@agam.example>", "ppk@agam.example"),
+    ("Bupati Agam <ppk@agam.example>", "ppk@agam.example"),
+    ('"Bupati Agam, Sumatera Barat" <ppk@agam.example>', "ppk@agam.example"),
+    ('"=?utf-8?q?Bcc=3A_leak=40evil.example?=" <ppk@agam.example>', None),  # encoded word: row refused
+    ("ppk@agam.example <ppk@agam.example>", "ppk@agam.example"),  # Outlook's copy: one address
+    ("ppk@AGAMKAB.GO.ID", "ppk@agamkab.go.id"),
+    ("ppk@dinas.bücher.example", "ppk@dinas.xn--bcher-kva.example"),  # IDN domain in its ASCII form
+    ("ppk@xn--bcher-kva.example", "ppk@xn--bcher-kva.example"),
+])
+def test_one_address_per_field_in_the_forms_people_write_it(cell: str, wire: str | None) -> None:
+    directory = _one_agency(cell, bkd_email="")
+    if wire is None:
+        assert "13.06.01" not in directory.agencies
+        assert "MIME encoded word" in directory.rejected_rows[0].message
+        return
+    assert directory.agencies["13.06.01"].recipients == (wire,)
+    assert directory.problems == []
+
+
+@pytest.mark.parametrize("cell", ["pégawai@agam.example", "ppk@agam", "ppk@[127.0.0.1]", '"p k"@agam.example',
+                                  "mailto ppk", "ppk@agam.example>"])
+def test_an_invalid_address_is_reported_with_file_row_agency_field_and_what_to_do(cell: str) -> None:
+    directory = _one_agency(cell)
+    assert directory.agencies["13.06.01"].recipients == ("bkd@agam.example",)
+    (problem,) = directory.problems
+    assert problem.message.startswith("contacts.csv row 2 (agency '13.06.01'), field 'ppk_email': ")
+    assert "not a valid e-mail address" in problem.message and "correct the address" in problem.message
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("nama_instansi", "=?utf-8?q?Dinas=0D=0ABcc:_leak@evil.example?="),
+    ("ppk_jabatan", "Bupati =?UTF-8?B?QmNjOiBsZWFrQGV2aWwuZXhhbXBsZQ==?="),
+    ("kode_instansi", "=?utf-8?q?13.06.01?="),
+    ("ppk_email", "=?utf-8?q?x?=@evil.example"),  # valid RFC 5322 syntax, decoded by mail programs
+    ("nama_instansi", "Dinas\x00Pendidikan"),
+    ("ppk_jabatan", "Bupati\x85Agam"),
+    ("ppk_jabatan", "Bupati\u2029Agam"),
+])
+def test_values_a_mail_program_would_decode_into_a_header_break_reject_the_row(field: str, value: str) -> None:
+    columns = {"kode_instansi": "13.06.01", "nama_instansi": "Dinas Pendidikan Agam", "ppk_jabatan": "Bupati Agam",
+               "ppk_email": "ppk@agam.example"}
+    document = {"agencies": [{**columns, field: value},
+                             {**columns, "kode_instansi": "13.71.01", "ppk_email": "ppk@padang.example"}]}
+    directory = directory_from_mapping(document)
+    assert list(directory.agencies) == ["13.71.01"]
+    (problem,) = directory.rejected_rows
+    assert problem.field == field and f"field {field!r}" in problem.message
+    assert "contacts.json agencies[0]" in problem.message and "the row is not used: " in problem.message
+    for line in problem.message.splitlines():
+        assert line == problem.message  # the sentence itself is one log line
+
+
+def test_a_line_break_in_an_ignored_notes_column_costs_nothing() -> None:
+    text = ("kode_instansi;ppk_email;Keterangan\n"
+            "13.06.01;ppk@agam.example;\"PPK baru\nsejak Januari\"\n")
+    directory = _directory(text)
+    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example",)
+    assert directory.rejected_rows == []
+
+
+def test_escalation_contacts_get_the_same_checks() -> None:
+    document = {"agencies": [{"kode_instansi": "13.06.01", "ppk_email": "ppk@agam.example"}],
+                "escalation": [{"name": "BKN", "email": "netralitas@bkn.example, wasdal@bkn.example"},
+                               {"name": "Kemendagri =?utf-8?q?=0D=0ABcc:_x@evil.example?=",
+                                "email": "otda@kemendagri.example"},
+                               {"name": "Kemendagri", "email": "Ditjen Otda <otda@kemendagri.example>"}]}
+    directory = directory_from_mapping(document)
+    assert directory.escalation_recipients == ("otda@kemendagri.example",)
+    escalation_problems = directory.problems_by_agency()["ESKALASI"]
+    assert any("(escalation contact 'BKN'), field 'email'" in m and "holds 2 addresses" in m
+               for m in escalation_problems)
+    assert any("MIME encoded word" in m for m in escalation_problems)
+    assert directory.agencies_rejected == []  # escalation rows are not agencies
+
+
+def test_a_hostile_name_is_escaped_and_reaches_no_header_but_its_own() -> None:
+    name = 'Dinas "Pendidikan" <script>alert(1)</script> & Co <leak@evil.example>, bcc@evil.example'
+    directory = _one_agency("Bupati <ppk@agam.example>", bkd_email="", name=name,
+                            title='"Bupati" <bupati@evil.example>')
+    overdue = pd.DataFrame([{"nomor_rekomendasi": "R-1", "tanggal_rekomendasi": date(2025, 1, 7),
+                             "registry_kode_instansi": "13.06.01", "registry_nama": "Pegawai", "nip": None,
+                             "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}])
+    (digest,), _ = build_digests(overdue, directory, AS_OF, 3)
+    message = render(digest, "pantau@pantau.local", AS_OF)
+    check_message(message)
+    assert [a.addr_spec for a in message["To"].addresses] == ["ppk@agam.example"]
+    assert name in str(message["Subject"])  # shown as written, inside its own header
+    wire = message.as_bytes()
+    head = wire.split(b"\n\n", 1)[0]
+    assert b"evil.example" not in b"\n".join(line for line in head.split(b"\n")
+                                             if line.split(b":")[0].lower() in (b"to", b"cc", b"bcc"))
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+# --- the mailer: last line of defence ---------------------------------------------------------------
+
+def _message(**headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = headers.pop("Subject", "[Pantau] 1 rekomendasi terlambat")
+    message["From"] = "Pantau <pantau@pantau.local>"
+    message["X-Pantau-Office"] = headers.pop("office", "13.06.01")
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content("Nama dan NIP pegawai")
+    return message
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"To": "ppk@agam.example", "Subject": "x =?utf-8?q?=0D=0ABcc:_leak@evil.example?="}, "line break"),
+    ({"To": "ppk@agam.example", "Subject": "x \x00 y"}, "control character"),
+    ({"To": "ppk@agam.example", "Subject": "x =?utf-8?b?AA==?= y"}, "control character"),
+    ({"To": "ppk@bücher.example"}, "not one valid e-mail address"),
+    ({"To": "ppk@agam"}, "not one valid e-mail address"),
+    ({"To": "ppk@agam.example, =?utf-8?q?x?=@evil.example"}, "'To'"),
+    ({"To": "ppk@agam.example <leak@evil.example>"}, "not a clean address list"),
+    ({"To": '"leak@evil.example" <ppk@agam.example>'}, "display name holding another address"),
+    ({"To": "ppk@agam.example", "Bcc": "leak@evil"}, "'Bcc'"),
+    ({}, "no recipient"),
+])
+def test_the_mailer_refuses_an_unsafe_message_naming_the_agency(services, headers, expected) -> None:
+    _, smtp, sink = services
+    with pytest.raises(UnsafeMessage) as caught:
+        send(smtp, _message(**headers))
+    text = str(caught.value)
+    assert expected in text and "agency '13.06.01'" in text and "mail server was not contacted" in text
+    assert "leak" not in text and "NIP" not in text  # names headers and positions, not values
+    assert sink.files() == []
+
+
+def test_the_mailer_sends_a_clean_message_to_every_validated_recipient(services) -> None:
+    _, smtp, sink = services
+    send(smtp, _message(To="ppk@agam.example, bkd@xn--bcher-kva.example"))
+    (received,) = sink.messages()
+    assert sorted(a.addr_spec for a in received["To"].addresses) == ["bkd@xn--bcher-kva.example",
+                                                                     "ppk@agam.example"]
+
+
+def test_one_unsafe_digest_is_reported_by_agency_and_the_others_still_go_out(services) -> None:
+    store, smtp, sink = services
+    directory = directory_from_mapping({"agencies": [
+        {"kode_instansi": "13.06.01", "nama_instansi": "Disdik Agam", "ppk_email": "ppk@agam.example"},
+        {"kode_instansi": "13.71.01", "nama_instansi": "Setda Padang", "ppk_email": "ppk@padang.example"}]})
+    overdue = pd.DataFrame([{"nomor_rekomendasi": f"R-{code}", "tanggal_rekomendasi": date(2025, 1, 7),
+                             "registry_kode_instansi": code, "registry_nama": "Pegawai", "nip": None,
+                             "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}
+                            for code in ("13.06.01", "13.71.01")])
+    digests, _ = build_digests(overdue, directory, AS_OF, 3)
+    # Whatever path a decoded line break takes into a digest (here: a name changed after the directory
+    # was read), the mailer refuses that one message and the rest are sent.
+    digests = [replace(d, office_name="=?utf-8?q?=0D=0ABcc:_leak@evil.example?=") if d.office == "13.71.01" else d
+               for d in digests]
+    outcome = send_digests(store, smtp, digests, AS_OF)
+    assert outcome["sent"] == ["13.06.01"]
+    (failed,) = outcome["failed"]
+    assert failed["office"] == "13.71.01" and "agency '13.71.01'" in failed["error"]
+    assert "line break" in failed["error"] and "leak" not in failed["error"]
+    assert [m["X-Pantau-Office"] for m in sink.messages()] == ["13.06.01"]

@@ -72,7 +72,9 @@ def check_message(message: EmailMessage, agency: str | None = None) -> None:
     recipients = 0
     for name in RECIPIENT_HEADERS:
         for raw in message.get_all(name, []):
-            header = policy.default.header_factory(name, str(raw))
+            # The header object as set keeps the parser's defects; its str() is already decoded and
+            # may read clean (``a@x.id <b@y.id>`` reads 'a@x.id' but goes on the wire as written).
+            header = raw if hasattr(raw, "addresses") else policy.default.header_factory(name, str(raw))
             if header.defects:
                 raise refuse(f"header {name!r} is not a clean address list ({type(header.defects[0]).__name__})")
             addresses = header.addresses
