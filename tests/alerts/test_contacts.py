@@ -243,6 +243,13 @@ def test_alert_run_summary_lists_the_rejected_rows(services, tmp_path):
     assert any("row 4" in m and "line break" in m for m in result["contacts"]["problems"])
     assert result["escalated_without_escalation_contact"] == 1
     assert store.get_json("runs/pantau_alerts/run1.json")["contacts"] == result["contacts"]
+    # Per agency: the offices that receive nothing this run, and every sentence about each agency's rows.
+    assert result["contacts"]["agencies_rejected"] == ["13.71.01", "13.73.01"]
+    by_agency = result["contacts"]["problems_by_agency"]
+    assert any("holds 2 addresses" in m for m in by_agency["13.06.01"])
+    assert any("line break" in m for m in by_agency["13.71.01"])
+    (received,) = sink.messages()
+    assert received["X-RcptTo"] == "bkpsdm@agam.example"  # the envelope: nobody from the two-address cell
 
 
 # --- hostile input: one address per field, no header injection ------------------------------------

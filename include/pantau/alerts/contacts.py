@@ -302,7 +302,7 @@ def _json_entries(name: str, text: str, default_kind: str) -> tuple[list[_Entry]
 def _json_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):  # a list of addresses is several recipients, like a ';'-separated cell
+    if isinstance(value, list):  # a list of two addresses is two in one field, refused like a 'a; b' cell
         return ";".join(_json_text(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
