@@ -26,6 +26,7 @@ from pantau.exceptions import ConfigError
 from pantau.pipeline.service import load_contacts, send_alerts
 from pantau.publishing import release
 from pantau.settings import FollowUpPolicy
+from pantau.simulate.dialect_b.contacts import contacts_csv
 from pantau.simulate.generate import contacts as simulated_contacts
 from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
 from pantau.storage import ObjectStore
@@ -144,6 +145,14 @@ def test_windows_1252_comma_csv_with_escalation_rows() -> None:
     assert "type 'surat'" in surat.message and surat.agency == "13.71.01"
 
 
+def test_the_simulated_bureau_csv_is_read_with_its_bkd_column_and_two_address_cells_refused() -> None:
+    directory = read_directory("contacts.csv", contacts_csv())
+    two = [p for p in directory.problems if "holds 2 addresses" in p.message]
+    assert two and all(p.field == "E-mail BKPSDM/BKD" and not p.rejected for p in two)
+    assert all(p.agency in directory.agencies for p in two)  # their PPK field still receives
+    assert len(directory.escalation) == 2
+
+
 def test_json_directory_as_before_still_works() -> None:
     document = simulated_contacts()
     directory = read_directory("contacts.json", json.dumps(document).encode())
@@ -193,7 +202,7 @@ def test_header_synonyms_and_address_splitting() -> None:
     assert {column_for(h) for h in ("kode_instansi", "Kode Instansi", "Kode Satker", "KODE  SATKER")} == \
         {"kode_instansi"}
     assert {column_for(h) for h in ("ppk_email", "Email PPK", "E-mail PPK")} == {"ppk_email"}
-    assert {column_for(h) for h in ("bkd_email", "Email BKD", "E-mail BKD")} == {"bkd_email"}
+    assert {column_for(h) for h in ("bkd_email", "Email BKD", "E-mail BKD", "E-mail BKPSDM/BKD")} == {"bkd_email"}
     assert {column_for(h) for h in ("nama_instansi", "Nama Instansi", "Instansi")} == {"nama_instansi"}
     assert {column_for(h) for h in ("ppk_jabatan", "Jabatan PPK", "PPK")} == {"ppk_jabatan"}
     assert {column_for(h) for h in ("kode_wilayah", "Kode Wilayah")} == {"kode_wilayah"}
