@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
+from dataclasses import replace
 from datetime import date
+from email.message import EmailMessage
 
 import pandas as pd
 import pytest
 
-from pantau.alerts.contacts import ContactsDirectory, column_for, read_directory, split_addresses
-from pantau.alerts.digest import build_digests, render
-from pantau.alerts.mailer import SmtpSettings
+from pantau.alerts.contacts import (
+    ContactsDirectory,
+    column_for,
+    directory_from_mapping,
+    read_directory,
+    split_addresses,
+)
+from pantau.alerts.digest import build_digests, render, send_digests
+from pantau.alerts.mailer import SmtpSettings, UnsafeMessage, check_message, send
 from pantau.exceptions import ConfigError
 from pantau.pipeline.service import load_contacts, send_alerts
 from pantau.publishing import release
 from pantau.settings import FollowUpPolicy
+from pantau.simulate.dialect_b.contacts import contacts_csv
 from pantau.simulate.generate import contacts as simulated_contacts
 from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
 from pantau.storage import ObjectStore
@@ -23,8 +34,9 @@ from pantau.storage import ObjectStore
 AS_OF = date(2025, 3, 1)
 
 # As a BKD exports it from Excel: UTF-8 with BOM, ';' between cells, a title row above the header,
-# its own header spellings, an unknown column, two addresses in one cell, a cell with a line break,
-# an invalid address beside a valid one, a row without agency code, a row with only a bad address.
+# its own header spellings, an unknown column, two addresses in one cell (refused: one address per
+# field), a cell with a line break, an invalid address beside a valid one, a row without agency code,
+# a row with only a bad address.
 AGENCY_CSV = (
     "Daftar Kontak PPK Netralitas ASN 2025;;;;;;\r\n"
     "Kode Satker;Instansi;Kode Wilayah;Jabatan PPK;E-mail PPK;Email BKD;Keterangan\r\n"
@@ -55,17 +67,20 @@ def test_semicolon_csv_with_bom_synonyms_and_bad_rows(caplog: pytest.LogCaptureF
         directory = _directory()
     assert sorted(directory.agencies) == ["13.06.01", "13.72.01"]
     agam = directory.agencies["13.06.01"]
-    assert agam.recipients == ("ppk@agam.example", "sekda@agam.example", "bkpsdm@agam.example")
+    # Two addresses in the PPK cell: neither receives the names and NIPs; the BKD's own field still does.
+    assert agam.recipients == ("bkpsdm@agam.example",)
     assert (agam.nama_instansi, agam.kode_wilayah, agam.ppk_jabatan) == \
         ("Dinas Pendidikan Kabupaten Agam", "13.06", "Bupati Agam")
     # The invalid PPK address is reported and left out; the row still reaches the BKD.
     assert directory.agencies["13.72.01"].recipients == ("bkd@solok.example",)
 
     messages = _messages(directory)
+    assert any("row 3 (agency '13.06.01'), field 'E-mail PPK'" in m and "holds 2 addresses" in m
+               and "one address per field" in m for m in messages["row 3"])
     assert any("line break" in m and "'Jabatan PPK'" in m and "not used" in m for m in messages["row 4"])
     assert any("'ppk@solok'" in m and "not a valid e-mail address" in m for m in messages["row 5"])
     assert any("no agency code" in m for m in messages["row 6"])
-    assert any("'sawahlunto' in 'E-mail PPK'" in m for m in messages["row 7"])
+    assert any("'ppk at sawahlunto' is not a valid e-mail address" in m for m in messages["row 7"])
     assert any("no valid e-mail address" in m and "not used" in m for m in messages["row 7"])
     assert any("['Keterangan']" in m for m in messages[None])
     assert any("row 1 lies above the header" in m for m in messages["row 1"])
@@ -78,7 +93,9 @@ def test_semicolon_csv_with_bom_synonyms_and_bad_rows(caplog: pytest.LogCaptureF
     logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert all(any(p.message in line for line in logged) for p in directory.problems)
     summary = directory.summary()
-    assert summary["agencies"] == 2 and summary["rows_rejected"] == 3
+    assert summary["agencies"] == 2 and summary["rows_rejected"] == 3 and summary["fields_rejected"] == 3
+    assert summary["agencies_rejected"] == ["13.71.01", "13.73.01"]
+    assert sorted(summary["problems_by_agency"]) == ["", "13.06.01", "13.71.01", "13.72.01", "13.73.01"]
     assert json.loads(json.dumps(summary)) == summary
 
 
@@ -95,7 +112,7 @@ def test_control_characters_never_reach_a_mail_header() -> None:
         for header in ("To", "Subject"):
             assert "\n" not in message[header] and "\r" not in message[header]
     agam = next(d for d in digests if d.office == "13.06.01")
-    assert agam.recipients == ("bkpsdm@agam.example", "ppk@agam.example", "sekda@agam.example")
+    assert agam.recipients == ("bkpsdm@agam.example",)
 
 
 @pytest.mark.parametrize("character", ["\n", "\r", "\x00", "\t", "\u2028", "\x1b"])
@@ -117,11 +134,23 @@ def test_windows_1252_comma_csv_with_escalation_rows() -> None:
             "surat,13.71.01,Kota Padang,Wali Kota,ppk@padang.example,\r\n")
     directory = read_directory("kontak.csv", text.encode("cp1252"))
     assert directory.agencies["13.06.01"].nama_instansi == "Dinas Pendidikan Kab. Agam \u2019Ranah Minang\u2019"
-    assert [e.name for e in directory.escalation] == ["Badan Kepegawaian Negara", "Kementerian Dalam Negeri"]
-    assert directory.escalation_recipients == ("ditjen@kemendagri.example", "netralitas@bkn.example",
-                                               "otda@kemendagri.example")
-    assert [p.row for p in directory.rejected_rows] == ["row 5"]
-    assert "type 'surat'" in directory.rejected_rows[0].message
+    # Escalation rows get the same checks: the Kemendagri cell holds two addresses, so neither receives.
+    assert [e.name for e in directory.escalation] == ["Badan Kepegawaian Negara"]
+    assert directory.escalation_recipients == ("netralitas@bkn.example",)
+    assert [p.row for p in directory.rejected_rows] == ["row 4", "row 5"]
+    kemendagri, surat = directory.rejected_rows
+    assert "(escalation contact 'Kementerian Dalam Negeri')" in directory.problems_by_agency()["ESKALASI"][0]
+    assert "holds 2 addresses" in directory.problems_by_agency()["ESKALASI"][0]
+    assert kemendagri.agency == "ESKALASI" and "no valid e-mail address" in kemendagri.message
+    assert "type 'surat'" in surat.message and surat.agency == "13.71.01"
+
+
+def test_the_simulated_bureau_csv_is_read_with_its_bkd_column_and_two_address_cells_refused() -> None:
+    directory = read_directory("contacts.csv", contacts_csv())
+    two = [p for p in directory.problems if "holds 2 addresses" in p.message]
+    assert two and all(p.field == "E-mail BKPSDM/BKD" and not p.rejected for p in two)
+    assert all(p.agency in directory.agencies for p in two)  # their PPK field still receives
+    assert len(directory.escalation) == 2
 
 
 def test_json_directory_as_before_still_works() -> None:
@@ -138,14 +167,18 @@ def test_json_directory_as_before_still_works() -> None:
 
 def test_json_with_agency_spellings_and_address_lists() -> None:
     document = {"agencies": [{"Kode Instansi": "13.06.01", "Nama Instansi": "Disdik Agam", "Jabatan PPK": "Bupati",
-                              "E-mail PPK": ["ppk@agam.example", "wakil@agam.example"], "Telepon": "0752"},
+                              "E-mail PPK": ["ppk@agam.example"], "Email BKD": "bkd@agam.example",
+                              "Telepon": "0752"},
+                             {"Kode Instansi": "13.72.01", "E-mail PPK": ["ppk@solok.example", "wakil@solok.example"]},
                              {"Kode Instansi": "13.71.01", "Email BKD": "bkd\n@padang.example"},
                              "13.72.01"],
                 "eskalasi": [{"nama": "BKN", "email": "netralitas@bkn.example"}]}
     directory = read_directory("kontak", json.dumps(document).encode())  # no extension: sniffed as JSON
-    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example", "wakil@agam.example")
+    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example", "bkd@agam.example")
     assert directory.escalation_recipients == ("netralitas@bkn.example",)
-    assert sorted(p.row for p in directory.rejected_rows) == ["agencies[1]", "agencies[2]"]
+    # A JSON list of two addresses is two addresses in one field, refused like a CSV cell holding two.
+    assert any("holds 2 addresses" in p.message and p.field == "E-mail PPK" for p in directory.problems)
+    assert sorted(p.row for p in directory.rejected_rows) == ["agencies[1]", "agencies[2]", "agencies[3]"]
     assert any("['Telepon']" in p.message for p in directory.problems)
 
 
@@ -169,7 +202,7 @@ def test_header_synonyms_and_address_splitting() -> None:
     assert {column_for(h) for h in ("kode_instansi", "Kode Instansi", "Kode Satker", "KODE  SATKER")} == \
         {"kode_instansi"}
     assert {column_for(h) for h in ("ppk_email", "Email PPK", "E-mail PPK")} == {"ppk_email"}
-    assert {column_for(h) for h in ("bkd_email", "Email BKD", "E-mail BKD")} == {"bkd_email"}
+    assert {column_for(h) for h in ("bkd_email", "Email BKD", "E-mail BKD", "E-mail BKPSDM/BKD")} == {"bkd_email"}
     assert {column_for(h) for h in ("nama_instansi", "Nama Instansi", "Instansi")} == {"nama_instansi"}
     assert {column_for(h) for h in ("ppk_jabatan", "Jabatan PPK", "PPK")} == {"ppk_jabatan"}
     assert {column_for(h) for h in ("kode_wilayah", "Kode Wilayah")} == {"kode_wilayah"}
@@ -219,3 +252,216 @@ def test_alert_run_summary_lists_the_rejected_rows(services, tmp_path):
     assert any("row 4" in m and "line break" in m for m in result["contacts"]["problems"])
     assert result["escalated_without_escalation_contact"] == 1
     assert store.get_json("runs/pantau_alerts/run1.json")["contacts"] == result["contacts"]
+    # Per agency: the offices that receive nothing this run, and every sentence about each agency's rows.
+    assert result["contacts"]["agencies_rejected"] == ["13.71.01", "13.73.01"]
+    by_agency = result["contacts"]["problems_by_agency"]
+    assert any("holds 2 addresses" in m for m in by_agency["13.06.01"])
+    assert any("line break" in m for m in by_agency["13.71.01"])
+    (received,) = sink.messages()
+    assert received["X-RcptTo"] == "bkpsdm@agam.example"  # the envelope: nobody from the two-address cell
+
+
+# --- hostile input: one address per field, no header injection ------------------------------------
+
+def _one_agency(ppk_email: str, bkd_email: str = "bkd@agam.example", name: str = "Dinas Pendidikan Agam",
+                title: str = "Bupati Agam") -> ContactsDirectory:
+    rows = [["kode_instansi", "nama_instansi", "ppk_jabatan", "ppk_email", "bkd_email"],
+            ["13.06.01", name, title, ppk_email, bkd_email],
+            ["13.71.01", "Sekretariat Daerah Kota Padang", "Wali Kota Padang", "ppk@padang.example", ""]]
+    sio = io.StringIO()
+    csv.writer(sio, lineterminator="\r\n").writerows(rows)
+    return _directory(sio.getvalue())
+
+
+@pytest.mark.parametrize("cell", [
+    "ppk@agam.example, sekda@agam.example",
+    "ppk@agam.example; sekda@agam.example",
+    "ppk@agam.example sekda@agam.example",
+    "ppk@agam.example,sekda@agam.example",
+    "<ppk@agam.example>, <sekda@agam.example>",
+    "<ppk@agam.example><sekda@agam.example>",
+    "Bupati <ppk@agam.example>, Sekda <sekda@agam.example>",
+    '"Bupati, Agam" <ppk@agam.example>, "Sekda; Agam" <sekda@agam.example>',
+    "Bupati <ppk@agam.example> sekda@agam.example",
+    "ppk@agam.example <sekda@agam.example>",
+])
+def test_a_field_holding_two_addresses_is_refused_and_neither_receives(cell: str) -> None:
+    directory = _one_agency(cell)
+    # The BKD address in its own field still receives: the office's alert is not silenced.
+    assert directory.agencies["13.06.01"].recipients == ("bkd@agam.example",)
+    (problem,) = [p for p in directory.problems if p.agency == "13.06.01"]
+    assert (problem.field, problem.rejected, problem.row) == ("ppk_email", False, "row 2")
+    message = problem.message
+    assert message.startswith("contacts.csv row 2 (agency '13.06.01'), field 'ppk_email': ")
+    assert "holds 2 addresses" in message and "one address per field" in message
+    assert directory.summary()["problems_by_agency"] == {"13.06.01": [message]}
+
+
+def test_a_row_whose_only_field_holds_two_addresses_is_rejected_and_the_other_agency_kept() -> None:
+    directory = _one_agency("ppk@agam.example; sekda@agam.example", bkd_email="")
+    assert list(directory.agencies) == ["13.71.01"]
+    assert directory.agencies_rejected == ["13.06.01"]
+    assert [p.row for p in directory.rejected_rows] == ["row 2"]
+
+
+@pytest.mark.parametrize(("cell", "wire"), [
+    ("ppk@agam.example", "ppk@agam.example"),
+    ("  ppk@agam.example  ", "ppk@agam.example"),
+    ("<ppk@agam.example>", "ppk@agam.example"),
+    ("Bupati Agam <ppk@agam.example>", "ppk@agam.example"),
+    ('"Bupati Agam, Sumatera Barat" <ppk@agam.example>', "ppk@agam.example"),
+    ('"=?utf-8?q?Bcc=3A_leak=40evil.example?=" <ppk@agam.example>', None),  # encoded word: row refused
+    ("ppk@agam.example <ppk@agam.example>", "ppk@agam.example"),  # Outlook's copy: one address
+    ("ppk@AGAMKAB.GO.ID", "ppk@agamkab.go.id"),
+    ("ppk@dinas.bücher.example", "ppk@dinas.xn--bcher-kva.example"),  # IDN domain in its ASCII form
+    ("ppk@xn--bcher-kva.example", "ppk@xn--bcher-kva.example"),
+])
+def test_one_address_per_field_in_the_forms_people_write_it(cell: str, wire: str | None) -> None:
+    directory = _one_agency(cell, bkd_email="")
+    if wire is None:
+        assert "13.06.01" not in directory.agencies
+        assert "MIME encoded word" in directory.rejected_rows[0].message
+        return
+    assert directory.agencies["13.06.01"].recipients == (wire,)
+    assert directory.problems == []
+
+
+@pytest.mark.parametrize("cell", ["pégawai@agam.example", "ppk@agam", "ppk@[127.0.0.1]", '"p k"@agam.example',
+                                  "mailto ppk", "ppk@agam.example>"])
+def test_an_invalid_address_is_reported_with_file_row_agency_field_and_what_to_do(cell: str) -> None:
+    directory = _one_agency(cell)
+    assert directory.agencies["13.06.01"].recipients == ("bkd@agam.example",)
+    (problem,) = directory.problems
+    assert problem.message.startswith("contacts.csv row 2 (agency '13.06.01'), field 'ppk_email': ")
+    assert "not a valid e-mail address" in problem.message and "correct the address" in problem.message
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("nama_instansi", "=?utf-8?q?Dinas=0D=0ABcc:_leak@evil.example?="),
+    ("ppk_jabatan", "Bupati =?UTF-8?B?QmNjOiBsZWFrQGV2aWwuZXhhbXBsZQ==?="),
+    ("kode_instansi", "=?utf-8?q?13.06.01?="),
+    ("ppk_email", "=?utf-8?q?x?=@evil.example"),  # valid RFC 5322 syntax, decoded by mail programs
+    ("nama_instansi", "Dinas\x00Pendidikan"),
+    ("ppk_jabatan", "Bupati\x85Agam"),
+    ("ppk_jabatan", "Bupati\u2029Agam"),
+])
+def test_values_a_mail_program_would_decode_into_a_header_break_reject_the_row(field: str, value: str) -> None:
+    columns = {"kode_instansi": "13.06.01", "nama_instansi": "Dinas Pendidikan Agam", "ppk_jabatan": "Bupati Agam",
+               "ppk_email": "ppk@agam.example"}
+    document = {"agencies": [{**columns, field: value},
+                             {**columns, "kode_instansi": "13.71.01", "ppk_email": "ppk@padang.example"}]}
+    directory = directory_from_mapping(document)
+    assert list(directory.agencies) == ["13.71.01"]
+    (problem,) = directory.rejected_rows
+    assert problem.field == field and f"field {field!r}" in problem.message
+    assert "contacts.json agencies[0]" in problem.message and "the row is not used: " in problem.message
+    for line in problem.message.splitlines():
+        assert line == problem.message  # the sentence itself is one log line
+
+
+def test_a_line_break_in_an_ignored_notes_column_costs_nothing() -> None:
+    text = ("kode_instansi;ppk_email;Keterangan\n"
+            "13.06.01;ppk@agam.example;\"PPK baru\nsejak Januari\"\n")
+    directory = _directory(text)
+    assert directory.agencies["13.06.01"].recipients == ("ppk@agam.example",)
+    assert directory.rejected_rows == []
+
+
+def test_escalation_contacts_get_the_same_checks() -> None:
+    document = {"agencies": [{"kode_instansi": "13.06.01", "ppk_email": "ppk@agam.example"}],
+                "escalation": [{"name": "BKN", "email": "netralitas@bkn.example, wasdal@bkn.example"},
+                               {"name": "Kemendagri =?utf-8?q?=0D=0ABcc:_x@evil.example?=",
+                                "email": "otda@kemendagri.example"},
+                               {"name": "Kemendagri", "email": "Ditjen Otda <otda@kemendagri.example>"}]}
+    directory = directory_from_mapping(document)
+    assert directory.escalation_recipients == ("otda@kemendagri.example",)
+    escalation_problems = directory.problems_by_agency()["ESKALASI"]
+    assert any("(escalation contact 'BKN'), field 'email'" in m and "holds 2 addresses" in m
+               for m in escalation_problems)
+    assert any("MIME encoded word" in m for m in escalation_problems)
+    assert directory.agencies_rejected == []  # escalation rows are not agencies
+
+
+def test_a_hostile_name_is_escaped_and_reaches_no_header_but_its_own() -> None:
+    name = 'Dinas "Pendidikan" <script>alert(1)</script> & Co <leak@evil.example>, bcc@evil.example'
+    directory = _one_agency("Bupati <ppk@agam.example>", bkd_email="", name=name,
+                            title='"Bupati" <bupati@evil.example>')
+    overdue = pd.DataFrame([{"nomor_rekomendasi": "R-1", "tanggal_rekomendasi": date(2025, 1, 7),
+                             "registry_kode_instansi": "13.06.01", "registry_nama": "Pegawai", "nip": None,
+                             "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}])
+    (digest,), _ = build_digests(overdue, directory, AS_OF, 3)
+    message = render(digest, "pantau@pantau.local", AS_OF)
+    check_message(message)
+    assert [a.addr_spec for a in message["To"].addresses] == ["ppk@agam.example"]
+    assert name in str(message["Subject"])  # shown as written, inside its own header
+    wire = message.as_bytes()
+    head = wire.split(b"\n\n", 1)[0]
+    assert b"evil.example" not in b"\n".join(line for line in head.split(b"\n")
+                                             if line.split(b":")[0].lower() in (b"to", b"cc", b"bcc"))
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+# --- the mailer: last line of defence ---------------------------------------------------------------
+
+def _message(**headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = headers.pop("Subject", "[Pantau] 1 rekomendasi terlambat")
+    message["From"] = "Pantau <pantau@pantau.local>"
+    message["X-Pantau-Office"] = headers.pop("office", "13.06.01")
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content("Nama dan NIP pegawai")
+    return message
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"To": "ppk@agam.example", "Subject": "x =?utf-8?q?=0D=0ABcc:_leak@evil.example?="}, "line break"),
+    ({"To": "ppk@agam.example", "Subject": "x \x00 y"}, "control character"),
+    ({"To": "ppk@agam.example", "Subject": "x =?utf-8?b?AA==?= y"}, "control character"),
+    ({"To": "ppk@bücher.example"}, "not one valid e-mail address"),
+    ({"To": "ppk@agam"}, "not one valid e-mail address"),
+    ({"To": "ppk@agam.example, =?utf-8?q?x?=@evil.example"}, "'To'"),
+    ({"To": "ppk@agam.example <leak@evil.example>"}, "not a clean address list"),
+    ({"To": '"leak@evil.example" <ppk@agam.example>'}, "display name holding another address"),
+    ({"To": "ppk@agam.example", "Bcc": "leak@evil"}, "'Bcc'"),
+    ({}, "no recipient"),
+])
+def test_the_mailer_refuses_an_unsafe_message_naming_the_agency(services, headers, expected) -> None:
+    _, smtp, sink = services
+    with pytest.raises(UnsafeMessage) as caught:
+        send(smtp, _message(**headers))
+    text = str(caught.value)
+    assert expected in text and "agency '13.06.01'" in text and "mail server was not contacted" in text
+    assert "leak" not in text and "NIP" not in text  # names headers and positions, not values
+    assert sink.files() == []
+
+
+def test_the_mailer_sends_a_clean_message_to_every_validated_recipient(services) -> None:
+    _, smtp, sink = services
+    send(smtp, _message(To="ppk@agam.example, bkd@xn--bcher-kva.example"))
+    (received,) = sink.messages()
+    assert sorted(a.addr_spec for a in received["To"].addresses) == ["bkd@xn--bcher-kva.example",
+                                                                     "ppk@agam.example"]
+
+
+def test_one_unsafe_digest_is_reported_by_agency_and_the_others_still_go_out(services) -> None:
+    store, smtp, sink = services
+    directory = directory_from_mapping({"agencies": [
+        {"kode_instansi": "13.06.01", "nama_instansi": "Disdik Agam", "ppk_email": "ppk@agam.example"},
+        {"kode_instansi": "13.71.01", "nama_instansi": "Setda Padang", "ppk_email": "ppk@padang.example"}]})
+    overdue = pd.DataFrame([{"nomor_rekomendasi": f"R-{code}", "tanggal_rekomendasi": date(2025, 1, 7),
+                             "registry_kode_instansi": code, "registry_nama": "Pegawai", "nip": None,
+                             "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}
+                            for code in ("13.06.01", "13.71.01")])
+    digests, _ = build_digests(overdue, directory, AS_OF, 3)
+    # Whatever path a decoded line break takes into a digest (here: a name changed after the directory
+    # was read), the mailer refuses that one message and the rest are sent.
+    digests = [replace(d, office_name="=?utf-8?q?=0D=0ABcc:_leak@evil.example?=") if d.office == "13.71.01" else d
+               for d in digests]
+    outcome = send_digests(store, smtp, digests, AS_OF)
+    assert outcome["sent"] == ["13.06.01"]
+    (failed,) = outcome["failed"]
+    assert failed["office"] == "13.71.01" and "agency '13.71.01'" in failed["error"]
+    assert "line break" in failed["error"] and "leak" not in failed["error"]
+    assert [m["X-Pantau-Office"] for m in sink.messages()] == ["13.06.01"]

@@ -4,11 +4,14 @@ Agencies keep this list in a spreadsheet, so it is read as CSV (``,``, ``;`` or 
 without BOM, UTF-16 or Windows-1252) or as JSON, with the header spellings of
 ``contacts_columns.json``. Formats and columns are documented in README, "Alert-contacts directory".
 
-Every row is checked on its own: a row with a control character (a line break would end an SMTP
-header early), no agency code or no valid address is not used, and each such row is reported in one
-sentence naming the file, the row and the problem. An invalid address in a cell that also holds valid
-ones is reported and left out; the row keeps its valid addresses. Only a directory without a single
-usable agency row stops the alert run.
+Every row is checked on its own. A row is not used when one of its fields holds a control character
+(a line break would end an SMTP header early) or a MIME encoded word (``=?utf-8?q?...?=``, which a mail
+program decodes into other text, a line break included), or when it has no agency code or no usable
+address. An e-mail field holds exactly one address: a field with two (``a@x.id, b@y.id``) or with an
+invalid one is reported and receives nothing, because every address in it would receive the names and
+NIPs of the digest; the row's other fields still receive. Each problem is one sentence naming the
+file, the row, the agency, the field and what to do. Only a directory without a single usable agency
+row stops the alert run.
 """
 
 from __future__ import annotations
@@ -32,14 +35,19 @@ from pantau.exceptions import ConfigError
 log = logging.getLogger(__name__)
 
 COLUMNS_FILE = Path(__file__).with_name("contacts_columns.json")
-#: Fields whose cells hold addresses; a cell may hold several, separated by ``;``, ``,`` or spaces.
+#: Fields whose cells hold an address, exactly one each.
 EMAIL_FIELDS = ("ppk_email", "bkd_email", "email")
+#: The agency key of escalation rows in problems (the escalation digest's office in the alert run).
+ESCALATION_AGENCY = "ESKALASI"
 #: Header search: a title or note above the header is allowed in the first rows of a sheet.
 HEADER_SEARCH_ROWS = 10
 #: Sibling files read as escalation contacts: ``contacts.csv`` -> ``contacts_escalation.csv``.
 ESCALATION_SUFFIXES = ("_escalation", "_eskalasi")
-_ADDRESS_SPLIT = re.compile(r"[;,\s]+")
-_ANGLE_ADDRESS = re.compile(r"<([^<>]*)>")
+_QUOTED = re.compile(r'"[^"]*"')
+_ADDRESS_TOKEN = re.compile(r"<([^<>]*)>|([^\s,;<>]+)")
+_NAMED_ADDRESS = re.compile(r'(?:"[^"]*"|[^<>]*?)\s*<(?P<address>[^<>]*)>')
+# RFC 2047: Python's email package (and every mail reader) decodes these in header values.
+_ENCODED_WORD = re.compile(r"=\?.*?\?=", re.S)
 
 
 def _fold(text: str) -> str:
@@ -81,12 +89,19 @@ class EscalationContact:
 
 @dataclass(frozen=True)
 class ContactProblem:
-    """One thing in the directory Pantau did not use as written; ``message`` is the whole sentence."""
+    """One thing in the directory Pantau did not use as written; ``message`` is the whole sentence.
+
+    ``rejected``: the whole row is not used. ``agency``: the row's ``kode_instansi`` (as written, may be
+    empty), :data:`ESCALATION_AGENCY` for escalation rows, None for file-level problems. ``field``: the
+    header of the cell at fault, if one is.
+    """
 
     file: str
     row: str | None
     message: str
     rejected: bool
+    agency: str | None = None
+    field: str | None = None
 
 
 @dataclass
@@ -104,11 +119,28 @@ class ContactsDirectory:
     def rejected_rows(self) -> list[ContactProblem]:
         return [p for p in self.problems if p.rejected]
 
+    def problems_by_agency(self) -> dict[str, list[str]]:
+        """Row problems grouped by the row's agency code (``""`` for rows without one)."""
+        out: dict[str, list[str]] = {}
+        for p in self.problems:
+            if p.agency is not None:
+                out.setdefault(p.agency, []).append(p.message)
+        return out
+
+    @property
+    def agencies_rejected(self) -> list[str]:
+        """Agency codes all of whose rows were rejected: these offices receive no digest this run."""
+        codes = {p.agency for p in self.rejected_rows if p.agency and p.agency != ESCALATION_AGENCY}
+        return sorted(codes - set(self.agencies))
+
     def summary(self) -> dict[str, Any]:
         """Figures and every problem sentence, for the alert run summary."""
         return {"sources": list(self.sources), "agencies": len(self.agencies),
                 "escalation_contacts": len(self.escalation), "rows_rejected": len(self.rejected_rows),
-                "problems": [p.message for p in self.problems]}
+                "fields_rejected": sum(1 for p in self.problems if p.field and not p.rejected),
+                "agencies_rejected": self.agencies_rejected,
+                "problems": [p.message for p in self.problems],
+                "problems_by_agency": self.problems_by_agency()}
 
 
 @dataclass
@@ -270,7 +302,7 @@ def _json_entries(name: str, text: str, default_kind: str) -> tuple[list[_Entry]
 def _json_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):  # a list of addresses is several recipients, like a ';'-separated cell
+    if isinstance(value, list):  # a list of two addresses is two in one field, refused like a 'a; b' cell
         return ";".join(_json_text(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
@@ -279,46 +311,106 @@ def _json_text(value: Any) -> str:
 
 # --- checking rows ---------------------------------------------------------------------------------
 
-def _control_character(entry: _Entry) -> str | None:
-    for header, value, _ in entry.cells:
+_ONE_PER_FIELD = ("write one address per field: the PPK's in ppk_email, the BKD's in bkd_email, and any further "
+                  "recipient on a row of its own with the same kode_instansi")
+
+
+def _shown(value: str) -> str:
+    """A cell value as it may appear in a log line: quoted, control characters escaped."""
+    return repr(value)
+
+
+def _where(entry: _Entry) -> str:
+    """``contacts.csv row 4 (agency '13.71.01')``: the file, the row and whose row it is."""
+    if _kind(entry) == "escalation":
+        name = entry.first("name", "nama_instansi", "ppk_jabatan")
+        return f"{entry.file} {entry.label} (escalation contact{' ' + _shown(name) if name else ''})"
+    code = entry.first("kode_instansi")
+    return f"{entry.file} {entry.label} ({'agency ' + _shown(code) if code else 'no agency code'})"
+
+
+def _agency(entry: _Entry) -> str:
+    return ESCALATION_AGENCY if _kind(entry) == "escalation" else entry.first("kode_instansi")
+
+
+def _unsafe_cell(entry: _Entry) -> tuple[str, str, str] | None:
+    """(header, why, what to do) of the first field whose value could change an e-mail header, or None.
+
+    Only cells of known fields are checked: an ignored notes column may hold a line break harmlessly.
+    """
+    for header, value, name in entry.cells:
+        if name is None:
+            continue
         bad = [c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")]
         if bad:
-            return f"{entry.file} {entry.label}: field {header!r} contains a line break or control character " \
-                   f"({bad[0]!r} in {value!r}); the row is not used, because such a value could break an e-mail header"
+            return header, (f"field {header!r} contains a line break or control character ({bad[0]!r} in "
+                            f"{_shown(value)}), which could end an e-mail header and start another"), \
+                "remove it (in Excel: edit the cell and delete the Alt+Enter line break) and re-run the alerts"
+        if _ENCODED_WORD.search(value):
+            return header, (f"field {header!r} holds a MIME encoded word ({_shown(value)}), which mail programs "
+                            "decode into other text, a line break included"), "write the value as plain text"
     return None
 
 
 def split_addresses(cell: str) -> list[str]:
-    """The addresses in one cell: ``a@x.id; b@y.id``, ``a@x.id, b@y.id``, ``a@x.id b@y.id`` or
-    ``Nama <a@x.id>`` (the display name is dropped)."""
-    angled = _ANGLE_ADDRESS.findall(cell)
-    if angled:
-        return [a.strip() for a in angled if a.strip()]
-    return [a for a in _ADDRESS_SPLIT.split(cell) if a]
+    """Every address written in one cell, in order: ``a@x.id; b@y.id``, ``a@x.id, b@y.id``, ``a@x.id b@y.id``,
+    ``Nama <a@x.id>, <b@y.id>``. A quoted display name is skipped (it may hold a comma), a word without
+    ``@`` is no address. Used to find the cells that hold more than one address, which are refused."""
+    found: list[str] = []
+    for match in _ADDRESS_TOKEN.finditer(_QUOTED.sub(" ", cell)):
+        angled, bare = match.groups()
+        if angled is not None:
+            if angled.strip():
+                found.append(angled.strip())
+        elif "@" in bare:
+            found.append(bare)
+    return found
 
 
 def check_address(address: str) -> tuple[str | None, str | None]:
-    """(normalised address, None) or (None, why it is not a usable RFC 5322 address)."""
+    """(the address as it goes on the wire, None) or (None, why it is not a usable RFC 5322 address).
+
+    The wire form is ASCII: an internationalised domain is written in its IDNA form
+    (``ppk@bücher.example`` -> ``ppk@xn--bcher-kva.example``), because a non-ASCII domain in a ``To``
+    header is mangled into an encoded word that no server can route.
+    """
     try:
-        # ASCII only: SMTPUTF8 is not assumed of the agencies' mail servers; no DNS look-up at run time.
+        # SMTPUTF8 is not assumed of the agencies' mail servers; no DNS look-up at run time.
         result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         return None, str(exc)
-    return result.normalized, None
+    return result.ascii_email or result.normalized, None
+
+
+def address_of(cell: str) -> tuple[str | None, str | None]:
+    """The one address an e-mail field holds (``a@x.id`` or ``Nama <a@x.id>``, the display name dropped),
+    as :func:`check_address` returns it; or (None, why the field is not usable)."""
+    written = split_addresses(cell)
+    distinct = list(dict.fromkeys(a.casefold() for a in written))
+    if len(distinct) > 1:
+        return None, (f"{_shown(cell)} holds {len(distinct)} addresses, and every address in a field would receive "
+                      "the names and NIPs of the digest")
+    text = cell.strip()
+    named = _NAMED_ADDRESS.fullmatch(text)
+    candidate = named.group("address").strip() if named else text
+    address, why = check_address(candidate)
+    if address is None:
+        return None, f"{_shown(candidate)} is not a valid e-mail address ({(why or '').rstrip('.')})"
+    return address, None
 
 
 def _addresses(entry: _Entry, problems: list[ContactProblem]) -> tuple[str, ...]:
     found: list[str] = []
     for name in EMAIL_FIELDS:
         for header, cell in entry.values(name):
-            for address in split_addresses(cell):
-                normalised, why = check_address(address)
-                if normalised is None:
-                    problems.append(ContactProblem(entry.file, entry.label, f"{entry.file} {entry.label}: {address!r} "
-                                                   f"in {header!r} is not a valid e-mail address ({why.rstrip('.')}); "
-                                                   "it receives nothing until corrected.", False))
-                elif normalised not in found:
-                    found.append(normalised)
+            address, why = address_of(cell)
+            if address is None:
+                hint = _ONE_PER_FIELD if len(split_addresses(cell)) > 1 else "correct the address"
+                problems.append(ContactProblem(entry.file, entry.label, f"{_where(entry)}, field {header!r}: {why}; "
+                                               f"this field receives nothing until corrected: {hint}.", False,
+                                               _agency(entry), header))
+            elif address not in found:
+                found.append(address)
     return tuple(found)
 
 
@@ -329,30 +421,34 @@ def _kind(entry: _Entry) -> str | None:
     return _vocabulary()[1].get(_fold(declared))
 
 
-def _reject(entry: _Entry, problem: str) -> ContactProblem:
-    return ContactProblem(entry.file, entry.label, f"{entry.file} {entry.label}: {problem}; the row is not used.", True)
+def _reject(entry: _Entry, problem: str, hint: str, field: str | None = None) -> ContactProblem:
+    return ContactProblem(entry.file, entry.label, f"{_where(entry)}: {problem}; the row is not used: {hint}.", True,
+                          _agency(entry), field)
 
 
 def _contact(entry: _Entry, problems: list[ContactProblem]) -> AgencyContact | EscalationContact | None:
-    control = _control_character(entry)
-    if control:
-        problems.append(ContactProblem(entry.file, entry.label, control + ".", True))
+    unsafe = _unsafe_cell(entry)
+    if unsafe:
+        header, why, hint = unsafe
+        problems.append(_reject(entry, why, hint, header))
         return None
     kind = _kind(entry)
     if kind is None:
         problems.append(_reject(entry, f"type {entry.first('jenis')!r} is neither an agency row (empty, 'ppk') nor "
-                                "an escalation row ('eskalasi')"))
+                                "an escalation row ('eskalasi')", "correct the type"))
         return None
     code = entry.first("kode_instansi")
     if kind == "agency" and not code:
         problems.append(_reject(entry, "it has no agency code (kode_instansi), so no overdue recommendation can "
-                                "be routed to it"))
+                                "be routed to it", "fill in the registry's kode_instansi"))
         return None
     own: list[ContactProblem] = []
     recipients = _addresses(entry, own)
     problems.extend(own)
     if not recipients:
-        problems.append(_reject(entry, "it has no valid e-mail address" + ("" if own else " (the e-mail cells are empty)")))
+        problems.append(_reject(entry, "it has no valid e-mail address" + ("" if own else " (the e-mail cells are "
+                                "empty)"), "correct its e-mail fields as said above" if own else
+                                "fill in one address per e-mail field"))
         return None
     origin = f"{entry.file} {entry.label}"
     if kind == "escalation":
@@ -380,7 +476,7 @@ def _merge(contacts: Iterable[tuple[_Entry, AgencyContact | EscalationContact]],
         agencies[contact.kode_instansi] = replace(earlier, recipients=merged)
         problems.append(ContactProblem(entry.file, entry.label, f"{contact.origin} repeats agency "
                                        f"{contact.kode_instansi} of {earlier.origin}; its addresses are added to that "
-                                       "agency's digest.", False))
+                                       "agency's digest.", False, contact.kode_instansi))
     return agencies, tuple(escalation)
 
 
