@@ -16,8 +16,10 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from pantau_airflow.assets import FOLLOW_UPS, REGISTRY
+from pantau_airflow.notify import failure_notifier
 
-DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(minutes=2)}
+DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(minutes=2),
+                "on_failure_callback": failure_notifier()}
 
 
 @dag(

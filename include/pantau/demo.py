@@ -93,7 +93,10 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
     if smtp_port is not None:
         env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps({
             "conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port,
-            "extra": {"from_email": "pantau@pantau.local", "starttls": False}})
+            # disable_ssl/disable_tls: the SMTP provider's hook (failure and health e-mails) speaks plain
+            # SMTP to the local sink; starttls: the alert mailer's own reading of the same connection.
+            "extra": {"from_email": "pantau@pantau.local", "starttls": False, "disable_ssl": True,
+                      "disable_tls": True}})
     from pantau.simulate.world import world_bkd_sources
 
     conn_ids = []
@@ -142,7 +145,9 @@ def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[Loca
         exports = stack.enter_context(ExportsServer(world, faults))
         env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, store, smtp.port),
                "PANTAU_HTTP_TIMEOUT_S": os.environ.get("PANTAU_HTTP_TIMEOUT_S", "2"),
-               "PANTAU_BAWASLU_PER_PAGE": os.environ.get("PANTAU_BAWASLU_PER_PAGE", "50")}
+               "PANTAU_BAWASLU_PER_PAGE": os.environ.get("PANTAU_BAWASLU_PER_PAGE", "50"),
+               # A failed task in the demo is e-mailed to the sink like any other message.
+               "PANTAU_OPS_EMAIL": os.environ.get("PANTAU_OPS_EMAIL", "data-engineers@pantau.local")}
         as_of = _world_as_of(world)
         if as_of:
             env["PANTAU_AS_OF"] = as_of

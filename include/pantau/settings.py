@@ -8,6 +8,7 @@ Connections (see README, "Pointing Pantau at real sources").
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,9 @@ SMTP_CONN_ID = "smtp_default"
 BKD_CONNECTIONS_VARIABLE = "pantau_bkd_connections"
 #: Airflow Variable holding the path or object key of the alert-contacts directory (docs/DOMAIN.md §4.4).
 CONTACTS_VARIABLE = "pantau_contacts"
+#: Airflow Variable naming the data engineers told about failed tasks and unhealthy sources; when unset,
+#: the setting ``PANTAU_OPS_EMAIL`` is used (see :class:`HealthSettings`).
+OPS_EMAIL_VARIABLE = "pantau_ops_email"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -212,6 +216,53 @@ class ReleaseSettings:
         if keep < 1:
             raise ConfigError(f"PANTAU_RELEASES_KEEP must be at least 1 (the current release is always kept), got {keep}")
         return cls(keep=keep)
+
+
+def split_addresses(raw: str | None) -> tuple[str, ...]:
+    """Addresses from a ``,``/``;``/whitespace separated list (``PANTAU_OPS_EMAIL``, the Variable)."""
+    return tuple(part for part in re.split(r"[\s,;]+", raw or "") if part)
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """When a source counts as unhealthy, and who hears about it (pantau.pipeline.health).
+
+    - ``stale_source_days`` (``PANTAU_STALE_SOURCE_DAYS``, 7): a source that has delivered no new record
+      for this many days is reported. A week, because Bawaslu's case flow is quiet between elections and a
+      BKD may go days without a personnel change; the daily feeds are late after a long weekend.
+    - ``quarantine_jump`` (``PANTAU_QUARANTINE_JUMP``, 0.1): the newest run's quarantined share rising this
+      much (absolute: 0.1 = ten percentage points) above the share of the runs before it is reported.
+    - ``quarantine_min_rows`` (``PANTAU_QUARANTINE_MIN_ROWS``, 20, shared with validation): runs with fewer
+      records are not judged by share.
+    - ``ops_email`` (``PANTAU_OPS_EMAIL``): the data engineers' addresses, separated by ``,`` or ``;``
+      (the Airflow Variable ``pantau_ops_email`` wins when set).
+    - ``mail_from`` (``PANTAU_MAIL_FROM``): the sender of failure and health e-mails; when unset the SMTP
+      connection's ``from_email`` extra is read and passed explicitly (the provider's notifier does not
+      fill it in from the connection reliably).
+    """
+
+    stale_source_days: int = 7
+    quarantine_jump: float = 0.1
+    quarantine_min_rows: int = 20
+    ops_email: tuple[str, ...] = ()
+    mail_from: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.stale_source_days < 1:
+            raise ConfigError(f"PANTAU_STALE_SOURCE_DAYS must be at least 1, got {self.stale_source_days}")
+        if not 0.0 < self.quarantine_jump <= 1.0:
+            raise ConfigError(f"PANTAU_QUARANTINE_JUMP must be within 0..1 (a share, 0.1 = ten percentage "
+                              f"points), got {self.quarantine_jump}")
+
+    @classmethod
+    def from_env(cls) -> HealthSettings:
+        return cls(
+            stale_source_days=_env_int("PANTAU_STALE_SOURCE_DAYS", cls.stale_source_days),
+            quarantine_jump=_env_float("PANTAU_QUARANTINE_JUMP", cls.quarantine_jump),
+            quarantine_min_rows=_env_int("PANTAU_QUARANTINE_MIN_ROWS", cls.quarantine_min_rows),
+            ops_email=split_addresses(os.environ.get("PANTAU_OPS_EMAIL")),
+            mail_from=os.environ.get("PANTAU_MAIL_FROM") or None,
+        )
 
 
 @dataclass(frozen=True)

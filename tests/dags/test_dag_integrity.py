@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from pantau_airflow.notify import PantauFailureNotifier
+
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED = {"pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_ingest_bkd", "pantau_reconcile",
-            "pantau_alerts"}
+            "pantau_alerts", "pantau_health"}
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,10 @@ def test_policy(dagbag, dag_id):
     for task in dag.tasks:
         assert task.owner == "pantau-data", task.task_id
         assert task.retries >= 2, task.task_id
+        # Every failure is e-mailed to the data engineers through the SMTP provider (issue 11).
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert any(isinstance(cb, PantauFailureNotifier) for cb in callbacks), task.task_id
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
