@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 
 from pantau.normalize.dates import working_days_between
+from pantau.normalize.frames import as_dates, present
 
 __all__ = ["BLOCKING_COLUMNS", "blocking_candidates"]
 
@@ -24,19 +25,6 @@ _TYPED = ("tanggal_rekomendasi", "due_date", "escalation_date", "as_of", "workin
           "working_days_past_escalation")
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """The column as objects with None for missing and empty text (absent columns are all missing)."""
-    if name not in frame:
-        return pd.Series(None, index=frame.index, dtype=object)
-    values = frame[name].astype(object)
-    missing = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
-    return values.where(~missing, None)
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype(object), errors="coerce", format="mixed").dt.date
-
-
 def blocking_candidates(overdue: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """The escalated, not yet blocked rows of the overdue dataset (:data:`BLOCKING_COLUMNS`).
 
@@ -45,17 +33,17 @@ def blocking_candidates(overdue: pd.DataFrame, as_of: date) -> pd.DataFrame:
     including ``as_of``: the due date is the last day to act, so the first working day after it is day 1.
     Sorted by escalation date, agency, recommendation number and NIP (stable).
     """
-    wanted = _column(overdue, "state").eq("escalated") & _column(overdue, "follow_up_state").ne("blocked")
+    wanted = present(overdue, "state").eq("escalated") & present(overdue, "follow_up_state").ne("blocked")
     rows = overdue[wanted.to_numpy(dtype=bool)].reset_index(drop=True)
     out = pd.DataFrame(index=rows.index)
-    name = _column(rows, "registry_nama")
-    out["nama"] = name.where(name.notna(), _column(rows, "rec_nama"))
+    name = present(rows, "registry_nama")
+    out["nama"] = name.where(name.notna(), present(rows, "rec_nama"))
     for column in BLOCKING_COLUMNS[1:10]:
-        out[column] = _column(rows, column)
-    out["tanggal_rekomendasi"] = _dates(_column(rows, "tanggal_rekomendasi"))
-    out["rekomendasi_sanksi"] = _column(rows, "rekomendasi_sanksi")
-    out["due_date"] = _dates(_column(rows, "due_date"))
-    out["escalation_date"] = _dates(_column(rows, "escalation_date"))
+        out[column] = present(rows, column)
+    out["tanggal_rekomendasi"] = as_dates(present(rows, "tanggal_rekomendasi"))
+    out["rekomendasi_sanksi"] = present(rows, "rekomendasi_sanksi")
+    out["due_date"] = as_dates(present(rows, "due_date"))
+    out["escalation_date"] = as_dates(present(rows, "escalation_date"))
     out["as_of"] = as_of
     for column, since in (("working_days_past_due", "due_date"), ("working_days_past_escalation", "escalation_date")):
         days = [None if pd.isna(d) else working_days_between(d, as_of) for d in out[since]]

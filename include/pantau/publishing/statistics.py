@@ -20,6 +20,7 @@ import pandas as pd
 
 from pantau.followup.blocking import BLOCKING_COLUMNS, blocking_candidates
 from pantau.normalize.dates import working_days_between
+from pantau.normalize.frames import as_dates, present
 from pantau.normalize.names import name_key_series
 from pantau.reference.regions import RegionTable, load_regions, parse_region_code
 
@@ -52,23 +53,10 @@ _NULL = "\x00"  # stands for a missing code inside the node keys below
 # ---------------------------------------------------------------------------------------------- facts
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """The column as objects with None for missing and empty text (absent columns are all missing)."""
-    if name not in frame:
-        return pd.Series(None, index=frame.index, dtype=object)
-    values = frame[name].astype(object)
-    missing = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
-    return values.where(~missing, None)
-
-
 def _flag(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.zeros(len(frame), dtype=bool)
     return frame[name].astype(object).map(lambda v: v is True or v is np.True_).to_numpy(dtype=bool)
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype(object), errors="coerce", format="mixed").dt.date
 
 
 def person_keys(consolidated: pd.DataFrame) -> pd.Series:
@@ -80,14 +68,14 @@ def person_keys(consolidated: pd.DataFrame) -> pd.Series:
     linked to no recommendation carries the decree's NIP. Only a row with neither NIP nor name counts as
     a person of its own (keyed by its register, recommendation and follow-up numbers).
     """
-    nip = _column(consolidated, "nip")
-    nip = nip.where(nip.notna(), _column(consolidated, "follow_up_nip"))
-    written = _column(consolidated, "rec_nama")
-    written = written.where(written.notna(), _column(consolidated, "case_nama"))
+    nip = present(consolidated, "nip")
+    nip = nip.where(nip.notna(), present(consolidated, "follow_up_nip"))
+    written = present(consolidated, "rec_nama")
+    written = written.where(written.notna(), present(consolidated, "case_nama"))
     names = name_key_series(written.astype("str"))
-    row = ("row:" + _column(consolidated, "nomor_register").fillna("").astype(str) + "|"
-           + _column(consolidated, "nomor_rekomendasi").fillna("").astype(str) + "|"
-           + _column(consolidated, "follow_up_key").fillna("").astype(str))
+    row = ("row:" + present(consolidated, "nomor_register").fillna("").astype(str) + "|"
+           + present(consolidated, "nomor_rekomendasi").fillna("").astype(str) + "|"
+           + present(consolidated, "follow_up_key").fillna("").astype(str))
     by_name = ("name:" + names.astype(object)).where(names.ne("").to_numpy(), row)
     return ("nip:" + nip.astype(str)).where(nip.notna(), by_name).astype(object)
 
@@ -122,29 +110,29 @@ def _working_days(start: pd.Series, end: pd.Series, mask: np.ndarray) -> np.ndar
 def _facts(consolidated: pd.DataFrame, regions: RegionTable) -> pd.DataFrame:
     """One row per consolidated row: the cell coordinates and what the row counts towards."""
     c = consolidated.reset_index(drop=True)
-    recommended = _column(c, "nomor_rekomendasi").notna().to_numpy()
+    recommended = present(c, "nomor_rekomendasi").notna().to_numpy()
     proven = _flag(c, "terbukti")
-    decree = (_column(c, "follow_up_id").notna() | _column(c, "follow_up_key").notna()).to_numpy()
+    decree = (present(c, "follow_up_id").notna() | present(c, "follow_up_key").notna()).to_numpy()
     # Followed up = a decree answering a proven recommendation, so the rate followed_up / proven is at
     # most 1 and readers can recompute it from the published columns.
     followed = recommended & proven & decree
-    code = _column(c, "case_kode_wilayah")
-    code = code.where(code.notna(), _column(c, "registry_kode_wilayah"))
+    code = present(c, "case_kode_wilayah")
+    code = code.where(code.notna(), present(c, "registry_kode_wilayah"))
     parts = {v: _region_parts(v, regions) for v in code.dropna().unique()}
-    election = _column(c, "pemilihan").map(lambda v: v if v is None else str(v).strip())
+    election = present(c, "pemilihan").map(lambda v: v if v is None else str(v).strip())
     return pd.DataFrame({
         "person": person_keys(c).to_numpy(),
         "election": election.fillna(UNKNOWN_ELECTION).to_numpy(dtype=object),
         "province_code": code.map(lambda v: parts[v][0] if v is not None else None).to_numpy(dtype=object),
         "kabkota_code": code.map(lambda v: parts[v][1] if v is not None else None).to_numpy(dtype=object),
-        "agency_code": _column(c, "registry_kode_instansi").to_numpy(dtype=object),
-        "agency_text": _column(c, "registry_nama_instansi").to_numpy(dtype=object),
-        "reported": _column(c, "nomor_register").notna().to_numpy(),
-        "forwarded": _column(c, "case_status").eq("diteruskan").to_numpy(dtype=bool),
+        "agency_code": present(c, "registry_kode_instansi").to_numpy(dtype=object),
+        "agency_text": present(c, "registry_nama_instansi").to_numpy(dtype=object),
+        "reported": present(c, "nomor_register").notna().to_numpy(),
+        "forwarded": present(c, "case_status").eq("diteruskan").to_numpy(dtype=bool),
         "recommended": recommended,
         "proven": proven & recommended,
         "followed_up": followed,
-        "working_days": _working_days(_dates(_column(c, "tanggal_rekomendasi")), _dates(_column(c, "tanggal_sk")),
+        "working_days": _working_days(as_dates(present(c, "tanggal_rekomendasi")), as_dates(present(c, "tanggal_sk")),
                                       followed),
         "nation": "",
     })
