@@ -171,6 +171,15 @@ def test_the_release_is_complete_and_its_extracts_add_up(first_run):
     assert set(manifest["datasets"]) == {"consolidated_cases", "overdue_recommendations", "review_queue",
                                          "blocking_candidates", "compliance_statistics", "quarantine_summary"}
     assert manifest["sources"]["registry"]["sha256"] and manifest["code_version"].startswith("pantau")
+    # Lineage: the validated inputs it was built from, and every file it wrote, each with its sha256.
+    inputs = {i["key"]: i["sha256"] for i in manifest["lineage"]["inputs"]}
+    assert inputs == {s["key"]: s["sha256"] for s in manifest["sources"].values() if s.get("key")}
+    assert all(sha256_hex((bucket / key).read_bytes()) == digest for key, digest in inputs.items())
+    outputs = {o["key"] for o in manifest["lineage"]["outputs"]}
+    listed = {f["key"] for e in manifest["datasets"].values() for f in e["files"].values()}
+    listed |= {f["key"] for e in manifest["datasets"].values() for x in e.get("extracts", {}).values()
+               for f in x["files"].values()}
+    assert outputs == listed | {d["key"] for d in manifest["documents"].values()}
     quarantine = pd.read_parquet(bucket / manifest["datasets"]["quarantine_summary"]["files"]["data.parquet"]["key"])
     counted = sum(c["quarantined"] for s in first_run["summaries"].values()
                   for c in s.get("counts", []) + [c for b in s.get("bkds", []) for c in b["counts"]])
