@@ -317,8 +317,8 @@ def test_ledger_unavailable_stops_before_sending(engine, smtp):
 def test_a_ledger_from_a_newer_pantau_is_refused(engine):
     Ledger.open(engine)
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE pantau_alert_ledger_meta SET value = :v WHERE key = 'schema_version'"),
-                     {"v": str(SCHEMA_VERSION + 1)})
+        meta = metadata.tables["pantau_alert_ledger_meta"]
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION + 1)))
     with pytest.raises(ConfigError, match="schema version"):
         Ledger.open(engine)
 
