@@ -79,10 +79,9 @@ def quarantine_summary(store: ObjectStore, run_key: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS).astype({"records": "int64"})
 
 
-def source_versions(store: ObjectStore) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """The staged and validated version of each source the release was built from, and lineage inputs."""
+def source_versions(store: ObjectStore) -> dict[str, Any]:
+    """The staged and validated version of each source the release was built from (the lineage inputs)."""
     sources: dict[str, Any] = {}
-    inputs: list[dict[str, str]] = []
     for name in SOURCES:
         staged = store.get_json(f"staging/{name}/_current.json") or {}
         validated = store.get_json(f"validated/{name}/_current.json") or {}
@@ -90,9 +89,8 @@ def source_versions(store: ObjectStore) -> tuple[dict[str, Any], list[dict[str, 
                  "key": validated.get("key"), "rows": validated.get("rows_valid")}
         if validated.get("key"):
             entry["sha256"] = sha256_hex(store.get_bytes(validated["key"]))
-            inputs.append({"key": validated["key"], "sha256": entry["sha256"]})
         sources[name] = entry
-    return sources, inputs
+    return sources
 
 
 def _ageing(overdue: pd.DataFrame) -> pd.DataFrame:
@@ -121,11 +119,11 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
     }
     restricted = {n: f for n, f in datasets.items() if release.DATASETS[n].access == "restricted"}
     split = access.split_by_ppk(restricted, consolidated=consolidated)
-    sources, inputs = source_versions(store)
+    sources = source_versions(store)
     facts = {
         "run_id": run_id, "run_key": run_key, "code_version": code_version(),
         "policy": dict(policy.__dict__), "disclosure": {"k": disclosure.k},
-        "sources": sources, "inputs": inputs,
+        "sources": sources,
         "validation": {name: _validation_fact(summary) for name, summary in validation.items()},
         "access": {slug: {"name": split.names.get(slug, slug), "prefix": f"restricted/ppk/{slug}/",
                           "policy": f"access/{slug}.policy.json"} for slug in sorted(split.extracts)},

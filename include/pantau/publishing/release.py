@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from pantau.publishing.files import csv_from_people, for_people, parquet_bytes, tidy, xlsx_from_people
+from pantau.publishing.metadata import lineage
 from pantau.storage import ObjectStore, sha256_hex
 
 POINTER_KEY = "published/current.json"
@@ -305,7 +306,7 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
         write(f"{base}/{relpath}", body, data=False)
         manifest["documents"][relpath] = written[f"{base}/{relpath}"]
     _verify(store, written, base, md5s)
-    manifest["lineage"]["outputs"] = [{"key": e["key"], "sha256": e["sha256"]} for e in written.values()]
+    manifest["lineage"] = lineage(manifest)  # inputs (validated sources) -> every file just verified
     store.put_once(manifest_key, _json_bytes(manifest), "application/json")
     _move_pointer(store, manifest, manifest_key)
     return ReleaseResult("published", rid, manifest_key, manifest, *apply_retention(store, keep))
@@ -337,7 +338,6 @@ def _draft(rid: str, as_of: date, digest: str, facts: Mapping[str, Any], previou
         "release": rid, "as_of": as_of.isoformat(), "content_digest": digest, "format_version": FORMAT_VERSION,
         "previous_release": previous["release"] if previous else None,
         **dict(facts), "datasets": entries,
-        "lineage": {"inputs": list(facts.get("inputs", [])), "outputs": []},
     }
 
 
