@@ -266,6 +266,32 @@ class HealthSettings:
 
 
 @dataclass(frozen=True)
+class SenderSettings:
+    """Who the alert digests say they come from (pantau.alerts.digest): officials act on a message whose
+    sender they can identify and answer, not on an anonymous robot.
+
+    - ``institution`` (``PANTAU_SENDER_INSTITUTION``): the institution operating Pantau, named in every
+      digest's ``From`` display name and signature.
+    - ``contact`` (``PANTAU_SENDER_CONTACT``): where officials ask questions or report a wrong item (an
+      address, a telephone number or both, as one line).
+    """
+
+    institution: str = "Tim Pengelola Pantau"
+    contact: str = "hubungi operator Pantau di instansi Anda"
+
+    def __post_init__(self) -> None:
+        for name in ("institution", "contact"):
+            value = getattr(self, name)
+            if not value.strip() or any(c in value for c in "\r\n"):
+                raise ConfigError(f"PANTAU_SENDER_{name.upper()} must be one non-empty line, got {value!r}")
+
+    @classmethod
+    def from_env(cls) -> SenderSettings:
+        return cls(institution=(os.environ.get("PANTAU_SENDER_INSTITUTION") or "").strip() or cls.institution,
+                   contact=(os.environ.get("PANTAU_SENDER_CONTACT") or "").strip() or cls.contact)
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     bucket: str = "pantau"

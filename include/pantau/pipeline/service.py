@@ -17,7 +17,13 @@ from pantau.matching.review import load_decisions
 from pantau.pipeline import publication, quality, reconcile
 from pantau.pipeline.runs import write_summary
 from pantau.publishing import release, statistics
-from pantau.settings import DisclosureSettings, FollowUpPolicy, ReleaseSettings, ValidationSettings
+from pantau.settings import (
+    DisclosureSettings,
+    FollowUpPolicy,
+    ReleaseSettings,
+    SenderSettings,
+    ValidationSettings,
+)
 from pantau.storage import ObjectStore
 
 
@@ -108,14 +114,23 @@ def load_contacts(store: ObjectStore, location: str) -> ContactsDirectory:
 
 
 def send_alerts(store: ObjectStore, smtp: SmtpSettings, contacts_location: str, key: str, as_of: date,
-                policy: FollowUpPolicy) -> dict[str, Any]:
-    overdue = release.read_dataset(store, "overdue_recommendations")
+                policy: FollowUpPolicy, sender: SenderSettings | None = None) -> dict[str, Any]:
+    manifest = release.current_manifest(store)
+    overdue = release.read_dataset(store, "overdue_recommendations", manifest)
     contacts = load_contacts(store, contacts_location)
-    digests, unroutable = build_digests(overdue, contacts, as_of, policy.reminder_days_before)
+    # The escalation digest attaches the release's own national list, so BKN reads what was published.
+    blocking_csv = None
+    if manifest and "blocking_candidates" in manifest.get("datasets", {}):
+        blocking_csv = store.get_bytes(release.dataset_key(manifest, "blocking_candidates", "data.csv"))
+    digests, unroutable = build_digests(overdue, contacts, as_of, policy.reminder_days_before, manifest=manifest,
+                                        bucket=store.bucket, sender=sender or SenderSettings.from_env(),
+                                        blocking_csv=blocking_csv)
     outcome = send_digests(store, smtp, digests, as_of)
     # Rows of the directory that could not be used are part of the run's record, not only of its log.
     escalated = int(overdue["state"].eq("escalated").sum())
-    result = {"run_key": key, "digests": len(digests), "unroutable_items": len(unroutable),
+    result = {"run_key": key, "digests": len(digests), "release": manifest["release"] if manifest else None,
+              "agencies_in_digests": sum(len(d.sections) for d in digests if d.kind == "ppk"),
+              "unroutable_items": len(unroutable),
               "escalated_without_escalation_contact": 0 if contacts.escalation_recipients else escalated,
               "contacts": contacts.summary(), **outcome}
     write_summary(store, "pantau_alerts", key, result)
