@@ -218,7 +218,7 @@ class ReleaseSettings:
         return cls(keep=keep)
 
 
-def split_addresses(raw: str | None) -> tuple[str, ...]:
+def address_list(raw: str | None) -> tuple[str, ...]:
     """Addresses from a ``,``/``;``/whitespace separated list (``PANTAU_OPS_EMAIL``, the Variable)."""
     return tuple(part for part in re.split(r"[\s,;]+", raw or "") if part)
 
@@ -260,7 +260,7 @@ class HealthSettings:
             stale_source_days=_env_int("PANTAU_STALE_SOURCE_DAYS", cls.stale_source_days),
             quarantine_jump=_env_float("PANTAU_QUARANTINE_JUMP", cls.quarantine_jump),
             quarantine_min_rows=_env_int("PANTAU_QUARANTINE_MIN_ROWS", cls.quarantine_min_rows),
-            ops_email=split_addresses(os.environ.get("PANTAU_OPS_EMAIL")),
+            ops_email=address_list(os.environ.get("PANTAU_OPS_EMAIL")),
             mail_from=os.environ.get("PANTAU_MAIL_FROM") or None,
         )
 

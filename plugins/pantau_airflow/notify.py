@@ -37,7 +37,7 @@ def ops_recipients() -> tuple[str, ...]:
         raw = Variable.get(settings.OPS_EMAIL_VARIABLE, default=None)
     except Exception:  # no metadata DB or API reachable: the environment setting still works
         raw = None
-    return settings.split_addresses(raw) or settings.HealthSettings.from_env().ops_email
+    return settings.address_list(raw) or settings.HealthSettings.from_env().ops_email
 
 
 def sender(smtp_conn_id: str = settings.SMTP_CONN_ID) -> str:

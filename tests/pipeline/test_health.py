@@ -10,7 +10,7 @@ from pantau.exceptions import ConfigError
 from pantau.pipeline import health
 from pantau.pipeline.health import SourceRun, assess, runs_from_summary
 from pantau.pipeline.runs import write_summary
-from pantau.settings import HealthSettings, split_addresses
+from pantau.settings import HealthSettings, address_list
 
 NOW = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
 SETTINGS = HealthSettings(stale_source_days=7, quarantine_jump=0.1, quarantine_min_rows=20)
@@ -93,7 +93,7 @@ def test_settings_from_env(monkeypatch):
     monkeypatch.setenv("PANTAU_QUARANTINE_JUMP", "10")
     with pytest.raises(ConfigError, match="PANTAU_QUARANTINE_JUMP"):
         HealthSettings.from_env()
-    assert split_addresses(None) == ()
+    assert address_list(None) == ()
 
 
 def _summary(store, dag_id, key, source, records, quarantined=0):

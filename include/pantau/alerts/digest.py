@@ -28,6 +28,7 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pantau.alerts.contacts import ContactsDirectory, directory_from_mapping
+from pantau.alerts.ledger import message_id_for
 from pantau.alerts.mailer import SmtpSettings, send
 from pantau.normalize.dates import working_days_between
 from pantau.publishing.access import assign_offices
@@ -94,12 +95,10 @@ class Digest:
 
     @property
     def message_id(self) -> str:
-        """Stable per recipient set, as-of date and item states: a resend after a crash carries the same
-        ``Message-ID``, so receiving servers and mail programs can drop the copy."""
-        items = sorted((r.get("agency") or "", r["nomor_rekomendasi"], r.get("nip") or "",
-                        r.get("follow_up_state") or r["state"]) for r in self.rows)
-        payload = json.dumps([self.kind, sorted(self.recipients), str(self.as_of), items])
-        return f"<pantau-{hashlib.sha256(payload.encode()).hexdigest()[:32]}@pantau.local>"
+        """Stable per recipient set, as-of date and item states (the ledger's rule,
+        :func:`pantau.alerts.ledger.message_id_for`): a resend after a crash carries the same ``Message-ID``."""
+        items = [(r["nomor_rekomendasi"], r.get("follow_up_state") or r["state"]) for r in self.rows]
+        return message_id_for(self.recipients, self.as_of or date.min, items)
 
 
 def tanggal(value: Any) -> str:

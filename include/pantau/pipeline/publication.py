@@ -93,11 +93,6 @@ def source_versions(store: ObjectStore) -> dict[str, Any]:
     return sources
 
 
-def _ageing(overdue: pd.DataFrame) -> pd.DataFrame:
-    """Overdue items per bucket of working days past due (aggregate only: what the catalog charts)."""
-    return catalog.overdue_ageing(overdue)
-
-
 def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: str, run_key: str, as_of: date,
             policy: FollowUpPolicy, validation: Mapping[str, Any], settings: ReleaseSettings,
             disclosure: DisclosureSettings) -> release.ReleaseResult:
@@ -128,7 +123,7 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
         "access": {slug: {"name": split.names.get(slug, slug), "prefix": f"restricted/ppk/{slug}/",
                           "policy": f"access/{slug}.policy.json"} for slug in sorted(split.extracts)},
     }
-    ageing = _ageing(overdue)
+    ageing = catalog.overdue_ageing(overdue)  # aggregate counts only: what the catalog charts
     dictionary = metadata.field_dictionary()
 
     def describe(manifest: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, bytes]:
