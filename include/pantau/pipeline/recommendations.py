@@ -15,7 +15,7 @@ from pantau.normalize.agencies import normalize_agency
 from pantau.normalize.dates import parse_date_detailed, parse_timestamp
 from pantau.normalize.names import split_name
 from pantau.normalize.nip import parse_nip
-from pantau.normalize.spreadsheet import read_table
+from pantau.normalize.spreadsheet import UnreadableSpreadsheet, read_table
 from pantau.pipeline.runs import (
     SourceCount,
     lineage_key,
@@ -24,7 +24,7 @@ from pantau.pipeline.runs import (
     quarantine_row,
 )
 from pantau.reference.vocabularies import apply_vocabularies
-from pantau.sources.recommendations import RecommendationsClient
+from pantau.sources.recommendations import RecommendationsClient, escaped, export_name_problem
 from pantau.storage import ObjectStore, sha256_hex
 
 log = logging.getLogger(__name__)
@@ -65,15 +65,25 @@ def land(client: RecommendationsClient, store: ObjectStore, run_key: str) -> dic
     store.put_once(f"{raw_prefix(run_key)}index.json", index_body, "application/json")
     ledger: dict[str, str] = store.get_json(LEDGER_KEY) or {}
     files: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
     for entry in client.parse_index(index_body):
         if ledger.get(entry.name) == entry.sha256:
+            continue
+        problem = export_name_problem(entry.name)
+        if problem is not None:
+            # Never requested; staging quarantines it as one record, and the rest of the listing goes on.
+            log.warning("recommendation export %s not fetched: %s", escaped(entry.name), problem)
+            refused.append({"name": entry.name, "sha256": entry.sha256, "updated_at": entry.updated_at,
+                            "problem": problem})
             continue
         body = client.fetch_verified(entry.name, entry.sha256)
         actual = sha256_hex(body)
         key = f"{raw_prefix(run_key)}files/{actual[:16]}/{entry.name}"
         store.put_once(key, body)
         files.append({"name": entry.name, "sha256": actual, "updated_at": entry.updated_at, "key": key})
-    manifest = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat()}
+    manifest: dict[str, Any] = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat()}
+    if refused:
+        manifest["refused"] = refused
     store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
     return manifest
 
@@ -148,13 +158,22 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
         quarantined.append(quarantine_row(SOURCE, run_key, f"{meta['name']}#{row_no}", code, detail, raw))
         count.by_reason[code] = count.by_reason.get(code, 0) + 1
 
+    for meta in manifest.get("refused", []):
+        count.records_in += 1
+        reject(meta, None, "unsafe_file_name", f"export {escaped(meta['name'])} not fetched: {meta['problem']}",
+               meta["name"])
     for meta in manifest["files"]:
         count_before = count.records_in
         try:
             sheet = read_table(store.get_bytes(meta["key"]), meta["name"])
-        except Exception as exc:  # a file we cannot read at all is one quarantined record, not a crash
+        except UnreadableSpreadsheet as exc:  # a file we cannot read at all is one quarantined record
             count.records_in += 1
-            reject(meta, None, "header_not_found", f"cannot read {meta['name']}: {exc}", meta["key"])
+            reject(meta, None, "unreadable_file", str(exc), meta["key"])
+            continue
+        except Exception as exc:  # not a crash either, but the type says it was not foreseen
+            count.records_in += 1
+            reject(meta, None, "unreadable_file", f"cannot read {meta['name']!r} ({type(exc).__name__}: {exc})",
+                   meta["key"])
             continue
         # Columns nobody reads are reported with the number of rows that filled them; the cells stay
         # in the raw file.
