@@ -9,6 +9,7 @@ equation of the source is asserted too (records in = staged + quarantined).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -220,3 +221,228 @@ def test_export_name_plain_names_still_fetched(tmp_path, store):
     name = "Rekap Rekomendasi Maret 2024 (revisi) – Dinas.xlsx"
     result = _feed(tmp_path, store, {name: _good(2)})
     assert result["count"].staged == 2 and result["count"].quarantined == 0
+
+
+# --- reconcile and publication: steward decisions and hostile names -----------------------------
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://127.0.0.1:1/x","klik")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+62 Budi Santoso",
+    "-Siti Aminah",
+    "Budi\x00 San\x07toso\x1b[31m",
+    "Siti \u202eharuN\u202c Aminah",
+    "Ahmad\u2066 Fauzi\u2069 \u200f",
+    "Rina\tWati\r\nPutri",
+    "Jose\u0301 Ramos",  # decomposed: NFC gives "José"
+]
+#: What no published text may hold: C0/C1 controls (tab and newline are turned into spaces inside cells
+#: too) and the bidi embedding, override and isolate marks.
+FORBIDDEN = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"} | {chr(c) for c in range(0x7f, 0xa0)} \
+    | {chr(c) for c in (*range(0x202a, 0x202f), *range(0x2066, 0x206a), 0x200e, 0x200f)}
+AS_OF = "2026-06-30"
+
+
+def _staged_world(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from pantau.matching.world import load_world
+    from pantau.simulate.generate import GenerateOptions, generate_world
+
+    folder = tmp_path_factory.mktemp("world")
+    generate_world(folder, GenerateOptions(seed=7, registry_size=1000, cases=60), False)
+    return load_world(folder, cache=False)
+
+
+def _put_validated(store: ObjectStore, staged: Any) -> None:
+    for table, frame in (("bawaslu_cases", staged.cases), ("recommendations", staged.recs),
+                         ("registry", staged.registry), ("follow_ups", staged.follow_ups)):
+        key = store.put_parquet(f"validated/{table}/test.parquet", frame)
+        store.put_json(f"validated/{table}/_current.json", {"key": key})
+
+
+def _reconcile(store: ObjectStore) -> dict[str, Any]:
+    from datetime import date
+
+    from pantau.pipeline.service import reconcile_and_publish
+    from pantau.settings import FollowUpPolicy
+
+    return reconcile_and_publish(store, "manual__test", "test", date.fromisoformat(AS_OF), FollowUpPolicy())
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, s3: EmbeddedObjectStore) -> dict[str, Any]:
+    """One reconcile run over a small world whose names are hostile, with stewards' decisions that name a NIP
+    no registry holds and items no record has."""
+    staged = _staged_world(tmp_path_factory)
+    for frame in (staged.cases, staged.recs):
+        frame["nama_raw"] = [HOSTILE_NAMES[i % len(HOSTILE_NAMES)] for i in range(len(frame))]
+    staged.registry["nama"] = [HOSTILE_NAMES[i % len(HOSTILE_NAMES)] + f" {i}" for i in range(len(staged.registry))]
+    staged.registry["jabatan"] = "=1+1"
+    store = ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"t-{uuid.uuid4().hex[:16]}")
+    _put_validated(store, staged)
+    recs = staged.recs["nomor_rekomendasi"].astype(str).tolist()
+    decisions = pd.DataFrame([
+        {"item_id": f"person:rec:{recs[0]}", "decision": "override", "value": "999999999999999999",
+         "decided_by": "rina@bkn", "decided_at": "2025-03-02", "note": "typo"},
+        {"item_id": f"person:rec:{recs[1]}", "decision": "override", "value": str(staged.registry["nip"].iloc[3]),
+         "decided_by": "rina@bkn", "decided_at": "2025-03-02", "note": "checked SK"},
+        {"item_id": "person:rec:B-404/KASN/01/1999", "decision": "accept", "value": "",
+         "decided_by": "rina@bkn", "decided_at": "2025-03-02", "note": ""},
+        {"item_id": "case_link:NO-SUCH-REC", "decision": "reject", "value": "",
+         "decided_by": "adi@bawaslu", "decided_at": "2025-03-03", "note": ""},
+    ])
+    store.put_bytes("review/decisions.csv", decisions.to_csv(index=False).encode(), "text/csv")
+    result = _reconcile(store)
+    return {"store": store, "result": result, "staged": staged, "recs": recs,
+            "override_nip": str(staged.registry["nip"].iloc[3])}
+
+
+def _release_dataset(published: dict[str, Any], name: str) -> pd.DataFrame:
+    from pantau.publishing.release import read_dataset
+
+    return read_dataset(published["store"], name)
+
+
+def test_steward_override_unknown_nip(published):
+    rows = _release_dataset(published, "consolidated_cases")
+    bad = rows[rows["nomor_rekomendasi"] == published["recs"][0]].iloc[0]
+    assert pd.isna(bad["rec_person_nip"]) and bad["nip"] != "999999999999999999"
+    assert bad["rec_person_match"] == "review" and float(bad["rec_match_confidence"]) == 0.0
+    assert "999999999999999999" in bad["rec_match_explanation"] and "refused" in bad["rec_match_explanation"]
+    assert not rows["nip"].eq("999999999999999999").any()
+    good = rows[rows["nomor_rekomendasi"] == published["recs"][1]].iloc[0]
+    assert good["rec_person_nip"] == published["override_nip"] and good["rec_person_match"] == "steward_override"
+    report = published["result"]["review_decisions"]
+    assert report["refused"] == 1 and report["refused_items"][0]["item_id"] == f"person:rec:{published['recs'][0]}"
+    queue = _release_dataset(published, "review_queue").set_index("item_id")
+    assert queue.loc[f"person:rec:{published['recs'][0]}", "status"] == "open"
+    summary = published["store"].get_json("runs/pantau_reconcile/test.json")
+    assert summary["review_decisions"]["refused"] == 1
+
+
+def test_steward_decision_unknown_item(published):
+    report = published["result"]["review_decisions"]
+    assert report["decisions"] == 4
+    assert report["unknown_items"] == 2
+    assert report["unknown_item_ids"] == ["case_link:NO-SUCH-REC", "person:rec:B-404/KASN/01/1999"]
+
+
+@pytest.mark.parametrize("body, line", [
+    (b'item_id,decision,value,decided_by,decided_at,note\nperson:rec:A,accept,,x,2025-01-01,\n'
+     b'person:rec:B,override,1,2,3,4,5,6\n', "3"),
+    (b'item_id,decision,value\nperson:rec:A,"accept,,\n', None),
+    (b'\xff\xfe\x00garbage', None),
+    (b'item_id,decision\nperson:rec:A,approve\n', None),
+])
+def test_steward_decisions_malformed(s3, body, line):
+    from pantau.exceptions import ConfigError
+    from pantau.pipeline.service import _load_review_decisions
+
+    store = ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"t-{uuid.uuid4().hex[:16]}")
+    store.put_bytes("review/decisions.csv", body, "text/csv")
+    with pytest.raises(ConfigError) as caught:
+        _load_review_decisions(store, pd.DataFrame({"nip": ["196804111993031009"]}))
+    message = str(caught.value)
+    assert "review/decisions.csv" in message and "\n" not in message
+    if line:
+        assert f"line {line}" in message
+
+
+def _published_objects(store: ObjectStore) -> dict[str, bytes]:
+    names = [o.object_name for o in store.client.list_objects(store.bucket, recursive=True)]
+    return {n: store.get_bytes(n) for n in names if n.startswith(("published/", "restricted/"))}
+
+
+def _texts(name: str, body: bytes) -> list[str]:
+    """Every text cell or document a person or tool reads from one published object."""
+    import zipfile
+
+    if name.endswith(".parquet"):
+        frame = pd.read_parquet(io.BytesIO(body))
+        return [v for c in frame.columns for v in frame[c].tolist() if isinstance(v, str)]
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        with zipfile.ZipFile(io.BytesIO(body)):
+            pass
+        sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+        return [v for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    if name.endswith(".csv"):
+        import csv
+
+        return [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
+    return [body.decode("utf-8", errors="replace")]
+
+
+def test_control_chars_in_name(published):
+    objects = _published_objects(published["store"])
+    assert any(n.endswith("consolidated_cases/data.csv") for n in objects)
+    for name, body in objects.items():
+        for text in _texts(name, body):
+            found = {f"U+{ord(c):04X}" for c in text if c in FORBIDDEN and not (c in "\n\r\t" and
+                                                                                 not name.endswith(("csv", "xlsx", "parquet")))}
+            assert not found, f"{name}: {found} in {text[:80]!r}"
+    people = pd.read_csv(io.BytesIO(objects[next(n for n in objects if n.endswith("consolidated_cases/data.csv"))]),
+                         dtype=str)
+    assert people["rec_nama"].str.contains("Budi San", regex=False).any()  # cleaned, not dropped
+
+
+def test_bidi_override_in_name(published):
+    rows = _release_dataset(published, "consolidated_cases")
+    names = rows["rec_nama"].dropna()
+    assert names.str.contains("Siti haruN Aminah", regex=False).any()
+    assert not names.str.contains("[\u202a-\u202e\u2066-\u2069\u200e\u200f]").any()
+    assert names.str.contains("Jos\u00e9 Ramos", regex=False).any()  # NFC
+
+
+def _formula_cells(texts: list[str]) -> list[str]:
+    import re
+
+    return [t for t in texts if t[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[+-]?[0-9]+([.,][0-9]+)?", t)]
+
+
+def test_formula_in_name_csv(published):
+    objects = _published_objects(published["store"])
+    csvs = [n for n in objects if n.endswith(".csv")]
+    assert len(csvs) >= 3
+    for name in csvs:
+        assert not _formula_cells(_texts(name, objects[name])), name
+    people = pd.read_csv(io.BytesIO(objects[next(n for n in csvs if n.endswith("consolidated_cases/data.csv"))]),
+                         dtype=str)
+    assert people["rec_nama"].str.startswith("'=HYPERLINK(").any()  # kept, neutralised
+
+
+def test_formula_in_name_xlsx(published):
+    objects = _published_objects(published["store"])
+    workbooks = [n for n in objects if n.endswith(".xlsx")]
+    assert workbooks
+    for name in workbooks:
+        assert not _formula_cells(_texts(name, objects[name])), name
+
+
+def test_hostile_names_in_digest(published, tmp_path):
+    from datetime import date
+
+    from pantau.alerts.digest import build_digests, render
+    from pantau.publishing.release import current_manifest
+    from pantau.settings import SenderSettings
+
+    store = published["store"]
+    overdue = _release_dataset(published, "overdue_recommendations")
+    assert len(overdue)
+    agencies = sorted(overdue["registry_kode_instansi"].dropna().unique())
+    contacts = {"agencies": [{"kode_instansi": code, "nama_instansi": f"Dinas Uji {i}", "ppk_jabatan": "Bupati",
+                              "ppk_email": f"ppk-{i}@example.go.id", "bkd_email": f"bkd-{i}@example.go.id"}
+                             for i, code in enumerate(agencies)]}
+    digests, _ = build_digests(overdue, contacts, date.fromisoformat(AS_OF), 30, manifest=current_manifest(store),
+                               bucket=store.bucket, sender=SenderSettings())
+    assert digests
+    shown = ""
+    for digest in digests:
+        message = render(digest, "pantau@example.go.id", date.fromisoformat(AS_OF))
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                text = part.get_content()
+                shown += text
+                found = {f"U+{ord(c):04X}" for c in text if c in FORBIDDEN and c not in "\n\r\t"}
+                assert not found, found
+    assert "haruN" in shown or "Budi San" in shown or "Fauzi" in shown  # the names are there, cleaned
