@@ -446,3 +446,113 @@ def test_hostile_names_in_digest(published, tmp_path):
                 found = {f"U+{ord(c):04X}" for c in text if c in FORBIDDEN and c not in "\n\r\t"}
                 assert not found, found
     assert "haruN" in shown or "Budi San" in shown or "Fauzi" in shown  # the names are there, cleaned
+
+
+# --- the demo's bucket mirror ------------------------------------------------------------------------
+
+
+def _mirror_round_trip(tmp_path: Path, keys: dict[str, bytes]) -> tuple[set[str], dict[str, bytes]]:
+    """Put ``keys`` in an embedded store persisted to a folder, stop it (mirror), start it again (restore)."""
+    folder = tmp_path / "objectstore"
+    with EmbeddedObjectStore(folder) as server:
+        client = server.client()
+        client.make_bucket("demo")
+        for key, body in keys.items():
+            client.put_object("demo", key, io.BytesIO(body), len(body))
+        stored = {o.object_name for o in client.list_objects("demo", recursive=True)}
+    with EmbeddedObjectStore(folder) as server:
+        client = server.client()
+        restored = {o.object_name: client.get_object("demo", o.object_name).read()
+                    for o in client.list_objects("demo", recursive=True)}
+    for key, body in restored.items():
+        assert key in keys and keys[key] == body, (key, body)  # nothing restored under another key
+    return stored, restored
+
+
+def _refused_with_sentence(refused: set[str], caplog: pytest.LogCaptureFixture) -> None:
+    for key in refused:
+        assert any(ascii(key)[1:-1] in r.getMessage() and "will not be restored" in r.getMessage()
+                   for r in caplog.records), key
+
+
+def test_demo_mirror_double_slash(tmp_path, caplog):
+    # Keys go to files and back unchanged, or are refused with a sentence: "a//b.txt" used to come back
+    # as "a/b.txt", overwriting the object of that name.
+    keys = {"a/b.txt": b"plain", "a//b.txt": b"double", "/lead.txt": b"lead", "n\u00e9/ok.txt": b"accent"}
+    stored, restored = _mirror_round_trip(tmp_path, keys)
+    assert "a//b.txt" in stored  # the S3 server keeps the key as written, so there is something to refuse
+    assert {"a/b.txt", "n\u00e9/ok.txt"} <= set(restored) and restored["a/b.txt"] == b"plain"
+    _refused_with_sentence(stored - set(restored), caplog)
+
+
+def test_demo_mirror_key_inside_another_key(tmp_path, caplog):
+    # "x/y.txt" is a file, so "x/y.txt/z.txt" cannot be one below it: refused, not a crash of the demo's stop.
+    stored, restored = _mirror_round_trip(tmp_path, {"x/y.txt": b"file", "x/y.txt/z.txt": b"inside"})
+    assert restored == {"x/y.txt": b"file"}
+    _refused_with_sentence(stored - set(restored), caplog)
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+
+def _pantau(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "pantau.cli", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+def _one_sentence(done: subprocess.CompletedProcess[str], *mentions: str) -> None:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr[-800:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    for mention in mentions:
+        assert mention in lines[0], lines[0]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_cli_replay_without_server():
+    port = _free_port()
+    _one_sentence(_pantau("replay", "--endpoint", f"127.0.0.1:{port}"), f"127.0.0.1:{port}", "--endpoint")
+
+
+def test_cli_replay_bad_bucket_name():
+    _one_sentence(_pantau("replay", "--bucket", "Not_A_Bucket"), "Not_A_Bucket", "--bucket")
+
+
+def test_cli_generate_bad_out(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    _one_sentence(_pantau("simulate", "generate", "--out", str(blocker / "world"), "--cases", "10",
+                          "--registry-size", "1000", "--no-progress"), str(blocker))
+
+
+def test_cli_generate_bad_url_template(tmp_path):
+    done = _pantau("simulate", "generate", "--out", str(tmp_path / "w"), "--cases", "10", "--registry-size", "1000",
+                   "--no-progress", "--bkd-url-template", "nonsense-{code}")
+    _one_sentence(done, "--bkd-url-template", "nonsense-{code}")
+    assert not (tmp_path / "w").exists()  # refused before anything was written
+
+
+def test_cli_replay_local_without_demo(tmp_path):
+    _one_sentence(_pantau("replay", "--local", env={"PANTAU_HOME": str(tmp_path)}), "make demo")
+
+
+def test_cli_bug_still_shows_traceback(monkeypatch):
+    # Only errors a user can cause become a sentence; anything else is a bug and keeps its traceback.
+    from pantau import cli
+
+    def broken(_args: Any) -> int:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli, "_replay", broken)
+    with pytest.raises(KeyError):
+        cli.main(["replay", "--local"])
