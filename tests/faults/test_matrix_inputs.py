@@ -277,6 +277,11 @@ def published(tmp_path_factory: pytest.TempPathFactory, s3: EmbeddedObjectStore)
         frame["nama_raw"] = [HOSTILE_NAMES[i % len(HOSTILE_NAMES)] for i in range(len(frame))]
     staged.registry["nama"] = [HOSTILE_NAMES[i % len(HOSTILE_NAMES)] + f" {i}" for i in range(len(staged.registry))]
     staged.registry["jabatan"] = "=1+1"
+    # Office names travel further than person names: manifest, catalog page, extract names, digests.
+    staged.registry["nama_instansi"] = staged.registry["nama_instansi"].astype(str).str.replace(
+        " ", " \u202e\x00", n=1, regex=False)
+    staged.recs["ppk"] = staged.recs["ppk"].astype(object).map(
+        lambda v: v if not isinstance(v, str) else v.replace(" ", "\u2066\x1b ", 1))
     store = ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"t-{uuid.uuid4().hex[:16]}")
     _put_validated(store, staged)
     recs = staged.recs["nomor_rekomendasi"].astype(str).tolist()
@@ -370,6 +375,22 @@ def _texts(name: str, body: bytes) -> list[str]:
         import csv
 
         return [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
+    if name.endswith(".json"):  # escapes such as "\u202e" are characters once parsed
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    walk(k)
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk(json.loads(body))
+        return found
     return [body.decode("utf-8", errors="replace")]
 
 
