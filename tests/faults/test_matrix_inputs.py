@@ -182,6 +182,25 @@ def test_csv_too_many_rows(tmp_path, store, monkeypatch):
     _conserved(result)
 
 
+def test_export_unsupported_type(tmp_path, store):
+    # A PDF in the listing is one unreadable file (it used to be reported as header_not_found).
+    result = _feed(tmp_path, store, {"rekap.pdf": b"%PDF-1.4 not a table", "good.xlsx": _good(2)})
+    rows = result["quarantine"]
+    assert list(rows["reason_code"]) == ["unreadable_file"] and "rekap.pdf" in rows["detail"].iloc[0]
+    assert result["count"].staged == 2
+    _conserved(result)
+
+
+def test_formula_cell_in_source_xlsx(tmp_path, store):
+    # A formula typed into the export is read as its cached value, never evaluated: with no cached value
+    # the name is empty and the record is quarantined for it, the others staged.
+    rows = [HEADER, record(1, nama='=HYPERLINK("http://127.0.0.1:1","x")'), record(2)]
+    result = _feed(tmp_path, store, {"formula.xlsx": xlsx(rows)})
+    assert _reasons(result) == ["empty_name"]
+    assert result["count"].staged == 1
+    _conserved(result)
+
+
 # --- export names --------------------------------------------------------------------------------
 
 
