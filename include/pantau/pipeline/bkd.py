@@ -441,10 +441,12 @@ def _resolve_duplicates(store: ObjectStore, state: _TableStage, code: str, run_k
         versions = dict(rows)  # staged content -> one raw row carrying it (first wins)
         if len(versions) == 1:
             exact.add((value, moment))
+            count.records_in -= len(rows) - 1
             count.staged -= len(rows) - 1
             count.duplicates_collapsed += len(rows) - 1
             continue
         conflict.add((value, moment))
+        count.records_in -= len(rows) - len(versions)
         count.staged -= len(rows)
         count.quarantined += len(versions)
         count.duplicates_collapsed += len(rows) - len(versions)

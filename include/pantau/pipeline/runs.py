@@ -198,10 +198,11 @@ def run_horizon(run_started: datetime | None, tolerance_s: float = FUTURE_TOLERA
 
 def manifest_horizon(manifest: dict[str, Any]) -> datetime:
     """The horizon a landing recorded; a manifest written before horizons were kept uses its landing
-    moment plus the default tolerance (the run started before it landed)."""
+    moment plus the default tolerance (the run started before it landed), one without even that now."""
     if manifest.get("horizon"):
         return datetime.fromisoformat(manifest["horizon"]).astimezone(UTC)
-    return run_horizon(datetime.fromisoformat(manifest["landed_at"]))
+    landed = manifest.get("landed_at")
+    return run_horizon(datetime.fromisoformat(landed) if landed else None)
 
 
 def content_digest(value: Any) -> str:
