@@ -70,7 +70,8 @@ def write_cases(world: Path, phase: int, records: list[dict[str, Any]]) -> None:
 
 def ingest_cases(client: BawasluClient, store: ObjectStore, run: str, *, run_started: datetime | None = None,
                  per_page: int = 10) -> dict[str, Any]:
-    manifest = bawaslu.land(client, store, run, per_page, run_started=run_started)
+    when = {"run_started": run_started} if run_started else {}
+    manifest = bawaslu.land(client, store, run, per_page, **when)
     new, quarantine, count = bawaslu.stage_from_raw(store, run)
     written = bawaslu.publish_staging(store, run, new, quarantine, count)
     return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
@@ -137,7 +138,7 @@ def ingest_source(source: BkdSource, store: ObjectStore, run: str,
                   run_started: datetime | None = None) -> tuple[pd.DataFrame, dict[str, SourceCount]]:
     engine = sa.create_engine(source.url)
     try:
-        bkd.land(engine, source, store, run, 1000, run_started=run_started)
+        bkd.land(engine, source, store, run, 1000, **({"run_started": run_started} if run_started else {}))
     finally:
         engine.dispose()
     tables, quarantine, counts = bkd.stage_from_raw(store, source.code, run)
