@@ -144,6 +144,9 @@ class IngestSettings:
     http_timeout_s: float = 10.0
     http_retries: int = 6
     bkd_chunk_rows: int = 200_000
+    #: A record's updated_at may lie this far past the run's start (a source clock running fast) before
+    #: it is quarantined as ``future_timestamp`` (docs/DECISIONS.md, "Watermarks and duplicates").
+    future_tolerance_s: float = 300.0
 
     @classmethod
     def from_env(cls) -> IngestSettings:
@@ -152,6 +155,7 @@ class IngestSettings:
             http_timeout_s=_env_float("PANTAU_HTTP_TIMEOUT_S", cls.http_timeout_s),
             http_retries=_env_int("PANTAU_HTTP_RETRIES", cls.http_retries),
             bkd_chunk_rows=_env_int("PANTAU_BKD_CHUNK_ROWS", cls.bkd_chunk_rows),
+            future_tolerance_s=_env_float("PANTAU_FUTURE_TOLERANCE_S", cls.future_tolerance_s),
         )
 
 
