@@ -38,8 +38,20 @@ DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(m
 
 
 class BlockingListApproval(ApprovalOperator):
-    """``ApprovalOperator`` whose unanswered request fails at once: a retry would put the same list to BKN
-    for another full waiting period, while the next release asks again anyway."""
+    """``ApprovalOperator`` for the list ``prepare`` found. The request's subject and body (names and NIPs)
+    are built here from the release, so they reach the approval form and nothing else: not XCom, not the
+    rendered template fields, not the logs. An unanswered request fails at once: a retry would put the same
+    list to BKN for another full waiting period, while the next release asks again anyway."""
+
+    def execute(self, context: Any) -> Any:
+        from pantau.followup.issuing import request_for
+        from pantau_airflow.hooks import ObjectStoreHook
+
+        prepared = context["ti"].xcom_pull(task_ids="prepare")
+        with ObjectStoreHook() as store:
+            request = request_for(store, prepared)
+        self.subject, self.body = request["subject"], request["body"]
+        return super().execute(context)
 
     def process_trigger_event_error(self, event: dict[str, Any]) -> None:
         if event.get("error_type") == "timeout":
@@ -63,7 +75,7 @@ def pantau_blocking_approval() -> None:
     @task.short_circuit
     def prepare() -> dict | None:
         """The approval request, or nothing (empty or already decided list): the rest is skipped."""
-        from pantau.followup.issuing import prepare_approval
+        from pantau.followup.issuing import prepare_approval, summary
         from pantau_airflow.hooks import ObjectStoreHook
 
         with ObjectStoreHook() as store:
@@ -72,14 +84,14 @@ def pantau_blocking_approval() -> None:
             except FileNotFoundError as exc:  # no release, or no blocking list in it: retrying finds the same
                 raise AirflowFailException(f"No blocking list to approve: {exc}") from exc
         print(why if request else f"{why}; skipping the approval")
-        return request
+        # Only the summary travels (XCom, and the short-circuit's log line): no name, no NIP.
+        return summary(request) if request else None
 
     request = prepare()
 
     approval = BlockingListApproval(
         task_id="approve_blocking_list",
-        subject="{{ ti.xcom_pull(task_ids='prepare')['subject'] }}",
-        body="{{ ti.xcom_pull(task_ids='prepare')['body'] }}",
+        subject="Persetujuan BKN: daftar calon pemblokiran",  # replaced in execute() by the list's own
         response_timeout=timedelta(days=BlockingApprovalSettings.from_env().response_days),
     )
 

@@ -105,6 +105,23 @@ def test_request_shows_the_list(store):
     assert len(table) == 1 and table[0].count(" | ") == len(issuing._TABLE)
 
 
+def test_summary_carries_no_personal_data_and_rebuilds_the_request(store):
+    """The DAG passes the summary through XCom and logs it; the approval form rebuilds the body from it."""
+    publish(store, blocking_candidates(overdue(4), AS_OF))
+    request, _ = issuing.prepare_approval(store)
+    assert request is not None
+    summary = issuing.summary(request)
+    assert set(summary) == set(issuing.SUMMARY_KEYS)
+    text = repr(summary)
+    assert "Pegawai" not in text and "1972090319930" not in text
+    assert issuing.request_for(store, summary) == request
+    # a new release with another list does not change what the approver of this summary is shown
+    publish(store, blocking_candidates(overdue(6), AS_OF), run="run2")
+    assert issuing.request_for(store, summary)["body"] == request["body"]
+    with pytest.raises(ValueError, match="no longer holds"):
+        issuing.request_for(store, {**summary, "list_digest": "0" * 64})
+
+
 def test_body_is_cut_but_the_csv_has_every_row(store):
     publish(store, blocking_candidates(overdue(12), AS_OF))
     request, _ = issuing.prepare_approval(store, max_rows=5)

@@ -36,9 +36,10 @@ import pandas as pd
 from pantau.publishing import release
 from pantau.storage import ObjectStore, sha256_hex
 
-__all__ = ["APPROVE", "DAY_COLUMNS", "DECISIONS_PREFIX", "ISSUED_POINTER", "ISSUED_PREFIX", "REJECT",
-           "approval_body", "decision_key", "find_decision", "issue_list", "issued_prefix", "list_digest",
-           "prepare_approval", "record_decision", "settle"]
+__all__ = ["APPROVE", "DAY_COLUMNS", "DECISIONS_PREFIX", "ISSUED_POINTER", "ISSUED_PREFIX", "REJECT", "SUMMARY_KEYS",
+           "approval_body", "approval_request", "decision_key", "find_decision", "issue_list", "issued_prefix",
+           "list_digest", "prepare_approval", "record_decision", "release_manifest", "request_for", "settle",
+           "summary"]
 
 DATASET = "blocking_candidates"
 DECISIONS_PREFIX = "state/blocking/decisions"
@@ -154,6 +155,38 @@ def approval_body(frame: pd.DataFrame, manifest: Mapping[str, Any], digest: str,
     return "\n".join(lines) + "\n"
 
 
+#: What the DAG passes between its tasks (XCom) and logs: no name, no NIP. The body is rebuilt from the
+#: release by :func:`approval_request` where it is needed (the approval form).
+SUMMARY_KEYS = ("release", "as_of", "list_digest", "rows", "ppk_offices", "agencies", "csv_key", "csv_url")
+
+
+def release_manifest(store: ObjectStore, release_id: str) -> dict[str, Any]:
+    """The manifest of one release (``release.json``); ``FileNotFoundError`` when it is gone."""
+    manifest: dict[str, Any] | None = store.get_json(f"{release.release_prefix(release_id)}/release.json")
+    if manifest is None:
+        raise FileNotFoundError(f"release {release_id} is gone (retention?); pin releases awaiting a blocking "
+                                "decision in state/releases/pinned.json")
+    return manifest
+
+
+def approval_request(store: ObjectStore, manifest: Mapping[str, Any], *, bucket: str | None = None,
+                     max_rows: int = MAX_BODY_ROWS, frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The request for ``manifest``'s blocking list: :data:`SUMMARY_KEYS` plus ``subject`` and ``body``."""
+    frame = release.read_dataset(store, DATASET, manifest) if frame is None else frame
+    digest = list_digest(frame)
+    rid = manifest["release"]
+    csv_key = release.dataset_key(manifest, DATASET, "data.csv")
+    csv_url = f"s3://{bucket or store.bucket}/{csv_key}"
+    counts = _counts(frame)
+    return {
+        "release": rid, "as_of": manifest["as_of"], "list_digest": digest, "rows": len(frame),
+        "ppk_offices": int(counts["ppk"].nunique()), "agencies": len(counts), "csv_key": csv_key, "csv_url": csv_url,
+        "subject": (f"Persetujuan BKN: daftar calon pemblokiran, {len(frame)} rekomendasi "
+                    f"(rilis {rid}, digest {digest[:12]})"),
+        "body": approval_body(frame, manifest, digest, csv_url, max_rows),
+    }
+
+
 def prepare_approval(store: ObjectStore, *, bucket: str | None = None,
                      max_rows: int = MAX_BODY_ROWS) -> tuple[dict[str, Any] | None, str]:
     """The approval request for the current release's blocking list, or ``None`` and why nothing is asked.
@@ -177,19 +210,25 @@ def prepare_approval(store: ObjectStore, *, bucket: str | None = None,
         return None, (f"release {rid}: this blocking list ({len(frame)} candidates, digest {digest[:12]}) was already "
                       f"{decided['decision']} on {decided['responded_at']} for release {decided['release']}; "
                       "not asking again")
-    csv_key = release.dataset_key(manifest, DATASET, "data.csv")
-    csv_url = f"s3://{bucket or store.bucket}/{csv_key}"
-    counts = _counts(frame)
-    request = {
-        "release": rid, "as_of": manifest["as_of"], "list_digest": digest, "rows": len(frame),
-        "ppk_offices": int(counts["ppk"].nunique()), "agencies": len(counts),
-        "csv_key": csv_key, "parquet_key": release.dataset_key(manifest, DATASET, "data.parquet"), "csv_url": csv_url,
-        "subject": (f"Persetujuan BKN: daftar calon pemblokiran, {len(frame)} rekomendasi "
-                    f"(rilis {rid}, digest {digest[:12]})"),
-        "body": approval_body(frame, manifest, digest, csv_url, max_rows),
-    }
+    request = approval_request(store, manifest, bucket=bucket, max_rows=max_rows, frame=frame)
     return request, (f"release {rid}: blocking list of {len(frame)} candidates (digest {digest[:12]}) "
                      "awaits BKN approval")
+
+
+def request_for(store: ObjectStore, summary: Mapping[str, Any], *, bucket: str | None = None,
+                max_rows: int = MAX_BODY_ROWS) -> dict[str, Any]:
+    """The full request (with the body) for a :data:`SUMMARY_KEYS` summary, rebuilt from its release; the
+    list must still have the digest the summary names."""
+    request = approval_request(store, release_manifest(store, str(summary["release"])), bucket=bucket,
+                               max_rows=max_rows)
+    if request["list_digest"] != summary["list_digest"]:
+        raise ValueError(f"release {summary['release']} no longer holds blocking list {summary['list_digest'][:12]}")
+    return request
+
+
+def summary(request: Mapping[str, Any]) -> dict[str, Any]:
+    """:data:`SUMMARY_KEYS` of a request: safe for XCom and logs."""
+    return {key: request[key] for key in SUMMARY_KEYS}
 
 
 def _when(value: Any) -> str:
@@ -236,13 +275,10 @@ def issue_list(store: ObjectStore, request: Mapping[str, Any], decision: Mapping
     manifest_key = f"{prefix}/issued.json"
     existing: dict[str, Any] | None = store.get_json(manifest_key)
     if existing is None:
-        release_manifest = store.get_json(f"{release.release_prefix(str(request['release']))}/release.json")
-        if release_manifest is None:
-            raise FileNotFoundError(f"release {request['release']} is gone (retention?); pin releases awaiting a "
-                                    "blocking decision in state/releases/pinned.json")
+        source_manifest = release_manifest(store, str(request["release"]))
         files: dict[str, Any] = {}
         for fmt in ("data.parquet", "data.csv"):
-            source = release_manifest["datasets"][DATASET]["files"][fmt]
+            source = source_manifest["datasets"][DATASET]["files"][fmt]
             body = store.get_bytes(source["key"])
             if sha256_hex(body) != source["sha256"]:
                 raise OSError(f"{source['key']} does not hold what release {request['release']} recorded; "
