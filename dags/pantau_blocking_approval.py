@@ -33,6 +33,7 @@ from pantau.settings import BlockingApprovalSettings
 from pantau_airflow.assets import RELEASE
 from pantau_airflow.notify import failure_notifier
 
+ANSWER_KEY = "answer"
 DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(minutes=2),
                 "on_failure_callback": failure_notifier()}
 
@@ -52,6 +53,17 @@ class BlockingListApproval(ApprovalOperator):
             request = request_for(store, prepared)
         self.subject, self.body = request["subject"], request["body"]
         return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        # On Reject the ApprovalOperator skips downstream by raising, so its return value never reaches XCom:
+        # the answer is pushed here first, for record_decision to read either way.
+        if "error" not in event:
+            at = event.get("responded_at")
+            context["ti"].xcom_push(key=ANSWER_KEY, value={
+                "chosen_options": list(event.get("chosen_options") or []),
+                "responded_by_user": event.get("responded_by_user"),
+                "responded_at": at.isoformat() if hasattr(at, "isoformat") else at})
+        return super().execute_complete(context, event)
 
     def process_trigger_event_error(self, event: dict[str, Any]) -> None:
         if event.get("error_type") == "timeout":
@@ -106,7 +118,7 @@ def pantau_blocking_approval() -> None:
         context = get_current_context()
         ti = context["ti"]
         prepared = ti.xcom_pull(task_ids="prepare")
-        response = ti.xcom_pull(task_ids="approve_blocking_list")
+        response = ti.xcom_pull(task_ids="approve_blocking_list", key=ANSWER_KEY)
         if not prepared or not response:
             raise AirflowFailException("The approval step left no answer to record (XCom of prepare or "
                                        "approve_blocking_list is missing); re-run the DAG run from prepare.")

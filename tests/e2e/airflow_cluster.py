@@ -284,6 +284,18 @@ class AirflowCluster:
             return state if state in ("success", "failed") else None
         return wait_for(ended, timeout, f"run {run_id} of {dag_id} to end", interval=1.0, on_timeout=self.log_tails)
 
+    def wait_for_parked(self, dag_id: str, run_id: str, task_id: str, timeout: float = 60) -> None:
+        """Until the scheduler has received the executor's report on the workload that parked ``task_id`` in
+        ``awaiting_input``. Answering before that races Airflow 3.3.2: the report then arrives for a task
+        already resumed and queued, and the scheduler marks it ``up_for_retry`` ("state changed externally").
+        A person never answers within that second; a test must wait for it (the scheduler log is the only
+        place it shows)."""
+        needle = f"Received executor event with state success for task instance TaskInstanceKey(dag_id='{dag_id}', " \
+                 f"task_id='{task_id}', run_id='{run_id}'"
+        log = self.home / "scheduler.log"
+        wait_for(lambda: needle in log.read_text(errors="replace"), timeout,
+                 f"the scheduler to receive the parked {task_id}'s executor event", on_timeout=self.log_tails)
+
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         found = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
         return {ti["task_id"]: ti["state"] for ti in found["task_instances"]}

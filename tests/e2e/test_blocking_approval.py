@@ -43,6 +43,7 @@ def run_until_asked(cluster, store) -> tuple[str, dict]:  # type: ignore[no-unty
     run_id = cluster.trigger(DAG_ID)
     state = cluster.wait_for_task(DAG_ID, run_id, GATE, ("awaiting_input", "deferred"), timeout=150)
     assert state == "awaiting_input"  # Airflow 3.3 parks a waiting HITL task without a trigger
+    cluster.wait_for_parked(DAG_ID, run_id, GATE)
     detail = cluster.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{GATE}/-1/hitlDetails",
                          user=APPROVER)
     return run_id, detail

@@ -232,6 +232,11 @@ def summary(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _when(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(WIB).isoformat()
