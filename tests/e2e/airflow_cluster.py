@@ -5,7 +5,9 @@ scheduler, the dag-processor, the triggerer and the api-server (LocalExecutor; e
 127.0.0.1 on free ports; one JWT secret shared by all). The DAGs folder is the repository's ``dags/``
 and ``PYTHONPATH`` puts this checkout's ``include/`` and ``plugins/`` first, so the components run the
 code under test. Metadata lives in SQLite, or in a fresh PostgreSQL database when a URL is given
-(``PANTAU_TEST_PG_URL``; ``.ci/run`` starts PostgreSQL), dropped again at the end.
+(``PANTAU_TEST_PG_URL``; ``.ci/run`` starts PostgreSQL), dropped again at the end. Airflow 3 also opens
+the metadata database through an async engine, so PostgreSQL needs ``asyncpg`` (or psycopg 3) installed;
+without one the cluster warns and uses SQLite.
 
 Tests talk to it only through REST API v2 as a user of the simple auth manager (a JWT from
 ``POST /auth/token``), so what a test proves is what an operator or the UI would see. Every component
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,10 +82,18 @@ class AirflowCluster:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._tokens: dict[str, str] = {}
         self._pg_database: str | None = None
+        self.metadata = "sqlite"
         self.env = self._environment()
 
     # -- setup ----------------------------------------------------------------------------------
     def _metadata_url(self) -> str:
+        if self.pg_url and not _async_postgres_driver():
+            # Airflow 3 opens its metadata database through an async engine too; with psycopg2 alone
+            # `airflow db migrate` fails. Said out loud (a pytest warning), not hidden.
+            warnings.warn("PostgreSQL metadata needs an async driver (asyncpg, or psycopg 3) that is not installed; "
+                          "this Airflow cluster uses SQLite instead", stacklevel=2)
+            self.pg_url = None
+        self.metadata = "postgresql" if self.pg_url else "sqlite"
         if not self.pg_url:
             return f"sqlite:///{self.home / 'airflow.db'}"
         import sqlalchemy as sa
@@ -306,6 +317,12 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)  # the group id is the leader's pid (start_new_session=True)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _async_postgres_driver() -> bool:
+    import importlib.util
+
+    return any(importlib.util.find_spec(name) is not None for name in ("asyncpg", "psycopg"))
 
 
 def _fernet_key() -> str:
