@@ -87,7 +87,7 @@ def pantau_blocking_approval() -> None:
     @task.short_circuit
     def prepare() -> dict | None:
         """The approval request, or nothing (empty or already decided list): the rest is skipped."""
-        from pantau.followup.issuing import prepare_approval, summary
+        from pantau.followup.issuing import pin_for_approval, prepare_approval, summary
         from pantau_airflow.hooks import ObjectStoreHook
 
         with ObjectStoreHook() as store:
@@ -95,6 +95,8 @@ def pantau_blocking_approval() -> None:
                 request, why = prepare_approval(store)
             except FileNotFoundError as exc:  # no release, or no blocking list in it: retrying finds the same
                 raise AirflowFailException(f"No blocking list to approve: {exc}") from exc
+            if request:
+                pin_for_approval(store, request)  # kept by retention while BKN decides
         print(why if request else f"{why}; skipping the approval")
         # Only the summary travels (XCom, and the short-circuit's log line): no name, no NIP.
         return summary(request) if request else None

@@ -157,6 +157,25 @@ def test_approve_records_and_issues_once(store):
     assert again is None and "already approved" in why
 
 
+def test_release_is_kept_while_bkn_decides(store):
+    """The approval can take days; retention must not delete the release the issued files are copied from."""
+    publish(store, blocking_candidates(overdue(3), AS_OF))
+    request, _ = issuing.prepare_approval(store)
+    store.put_json(release.PINNED_KEY, [{"release": "2020-01-01-000000000000", "by": "steward", "reason": "audit"}])
+    issuing.pin_for_approval(store, request)
+    for day in range(4, 8):  # four more releases, keep=2: without the pin the asked release would go
+        publish(store, blocking_candidates(overdue(3 + day), date(2025, 3, day)), as_of=date(2025, 3, day), run=f"r{day}")
+        release.apply_retention(store, keep=2)
+    assert store.exists(f"{release.release_prefix(request['release'])}/release.json")
+    result = issuing.settle(store, request, answer(issuing.APPROVE))
+    assert result["issued"] is not None
+    # the pin goes with the decision; someone else's pin stays
+    assert store.get_json(release.PINNED_KEY) == [{"release": "2020-01-01-000000000000", "by": "steward",
+                                                   "reason": "audit"}]
+    release.apply_retention(store, keep=2)
+    assert not store.exists(f"{release.release_prefix(request['release'])}/release.json")
+
+
 def test_reject_records_and_issues_nothing(store):
     publish(store, blocking_candidates(overdue(4), AS_OF))
     request, _ = issuing.prepare_approval(store)

@@ -17,7 +17,8 @@ in plain Python:
       published/blocking/issued/<as_of>-<digest12>/issued.json              what was issued, by whose decision
       published/blocking/current.json                                        the newest issued list
 
-A rejected list is recorded and not issued. Both steps are idempotent: a retry after any fault finishes
+While BKN decides, the request's release is pinned against retention (:func:`pin_for_approval`); the
+pin goes when the decision is recorded. A rejected list is recorded and not issued. Both steps are idempotent: a retry after any fault finishes
 the same decision and the same issued files, and a list is never put to the approver twice.
 """
 
@@ -38,8 +39,8 @@ from pantau.storage import ObjectStore, sha256_hex
 
 __all__ = ["APPROVE", "DAY_COLUMNS", "DECISIONS_PREFIX", "ISSUED_POINTER", "ISSUED_PREFIX", "REJECT", "SUMMARY_KEYS",
            "approval_body", "approval_request", "decision_key", "find_decision", "issue_list", "issued_prefix",
-           "list_digest", "prepare_approval", "record_decision", "release_manifest", "request_for", "settle",
-           "summary"]
+           "list_digest", "pin_for_approval", "prepare_approval", "record_decision", "release_manifest",
+           "request_for", "settle", "summary", "unpin_after_decision"]
 
 DATASET = "blocking_candidates"
 DECISIONS_PREFIX = "state/blocking/decisions"
@@ -231,6 +232,30 @@ def summary(request: Mapping[str, Any]) -> dict[str, Any]:
     return {key: request[key] for key in SUMMARY_KEYS}
 
 
+PIN_BY = "pantau_blocking_approval"
+
+
+def pin_for_approval(store: ObjectStore, request: Mapping[str, Any]) -> None:
+    """Keep the request's release while BKN decides (``state/releases/pinned.json``, which retention
+    honours): the approval may take days, reconcile may publish many releases meanwhile, and the issued
+    files are copied from this release. Only one request waits at a time (the DAG runs one at a time),
+    so this DAG's earlier pins (an unanswered request) are replaced."""
+    pins = [p for p in store.get_json(release.PINNED_KEY, default=[])
+            if not (isinstance(p, dict) and p.get("by") == PIN_BY)]
+    pins.append({"release": request["release"], "by": PIN_BY,
+                 "reason": f"blocking list {request['list_digest'][:12]} awaits BKN approval"})
+    store.put_json(release.PINNED_KEY, pins)
+
+
+def unpin_after_decision(store: ObjectStore, digest: str) -> None:
+    """Drop this DAG's pin for the list with ``digest`` (the decision is recorded, the files issued)."""
+    pins = store.get_json(release.PINNED_KEY, default=[])
+    kept = [p for p in pins if not (isinstance(p, dict) and p.get("by") == PIN_BY
+                                    and str(p.get("reason", "")).startswith(f"blocking list {digest[:12]} "))]
+    if len(kept) != len(pins):
+        store.put_json(release.PINNED_KEY, kept)
+
+
 def _when(value: Any) -> str:
     if isinstance(value, str):
         try:
@@ -317,4 +342,5 @@ def settle(store: ObjectStore, request: Mapping[str, Any], response: Mapping[str
     if decision["decision"] == "approved" and decision["list_digest"] == request["list_digest"]:
         issued = issue_list(store, request, decision)
         result["issued"] = issued["files"]["data.csv"]["key"].rsplit("/", 1)[0]
+    unpin_after_decision(store, str(request["list_digest"]))
     return result
