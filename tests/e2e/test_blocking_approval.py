@@ -70,6 +70,8 @@ def test_approve_then_reject_then_nothing_to_ask(airflow_cluster, e2e_store):
     assert "| Bupati Klaten | 33.10.01 | Dinas Pendidikan Kabupaten Klaten | 2 |" in body
     for i in range(4):
         assert f"19800101200501{i:04d}" in body and f"R-{i:03d}/KASN/2024" in body
+    pins = store.get_json(release.PINNED_KEY)  # kept from retention while BKN decides
+    assert [p["release"] for p in pins if p["by"] == "pantau_blocking_approval"] == [first["release"]]
     response = answer(cluster, run_id, "Approve")
     assert response["responded_by"]["name"] == APPROVER
     assert cluster.wait_for_run(DAG_ID, run_id) == "success"
@@ -85,6 +87,7 @@ def test_approve_then_reject_then_nothing_to_ask(airflow_cluster, e2e_store):
     assert store.get_bytes(f"{prefix}/data.csv") == store.get_bytes(
         release.dataset_key(first, "blocking_candidates", "data.csv"))
     assert store.get_json(issuing.ISSUED_POINTER)["manifest"] == f"{prefix}/issued.json"
+    assert store.get_json(release.PINNED_KEY) == []
 
     # 2. a different list (one more candidate) is asked again, and rejected: recorded, not issued
     second = publish(store, candidates(5, date(2025, 3, 4)), date(2025, 3, 4), "reconcile-2")
