@@ -222,6 +222,26 @@ class ReleaseSettings:
         return cls(keep=keep)
 
 
+@dataclass(frozen=True)
+class BlockingApprovalSettings:
+    """How long BKN has to approve or reject a blocking list (``pantau_blocking_approval``, docs/DOMAIN.md §2.3).
+
+    - ``response_days`` (``PANTAU_BLOCKING_APPROVAL_DAYS``, 14): calendar days the approval request waits
+      in Airflow (its ``response_timeout`` is wall-clock time, not working days). With no answer by then the
+      request fails, nothing is issued, and the next release asks again; there is no default answer.
+    """
+
+    response_days: int = 14
+
+    def __post_init__(self) -> None:
+        if self.response_days < 1:
+            raise ConfigError(f"PANTAU_BLOCKING_APPROVAL_DAYS must be at least 1, got {self.response_days}")
+
+    @classmethod
+    def from_env(cls) -> BlockingApprovalSettings:
+        return cls(response_days=_env_int("PANTAU_BLOCKING_APPROVAL_DAYS", cls.response_days))
+
+
 def address_list(raw: str | None) -> tuple[str, ...]:
     """Addresses from a ``,``/``;``/whitespace separated list (``PANTAU_OPS_EMAIL``, the Variable)."""
     return tuple(part for part in re.split(r"[\s,;]+", raw or "") if part)
