@@ -451,16 +451,16 @@ def test_service_digest_parsed_back_one_per_recipient_set_with_sections_reminder
     assert str(new[AGAM]["Subject"]).strip() == "[Pantau] Tindak lanjut netralitas ASN: 1 baru - Bupati Agam (2 instansi)"
 
 
-def test_service_rerun_the_same_day_sends_nothing(bucket, smtp, tmp_path):
+def test_service_rerun_the_same_day_sends_nothing(engine, bucket, smtp, tmp_path):
     sink, _, settings = smtp
-    ledger = Ledger.open(tmp_path / "ledger.sqlite")
+    ledger = Ledger.open(engine)
     publish(bucket, consolidated(CONTENT_WORLD), MARCH_3)
     first = run_alerts(bucket, settings, ledger, MARCH_3, tmp_path)
     again = run_alerts(bucket, settings, ledger, MARCH_3, tmp_path)
     assert len(first["sent"]) == 3 and again["sent"] == [] and again["digests"] == 0
     assert delivered(sink) == Counter({m: 1 for m in (e["message_id"] for e in first["sent"])})
     summary = bucket.get_json(f"runs/pantau_alerts/alerts-{MARCH_3}.json")
-    assert summary["items_new"] == 0 and summary["ledger"].endswith("ledger.sqlite")
+    assert summary["items_new"] == 0 and summary["ledger"] == ledger.location
     assert "retired_json_ledger" not in summary
 
 
@@ -489,9 +489,9 @@ def ten_offices() -> tuple[dict[str, Any], pd.DataFrame]:
     return contacts, consolidated([(f"R-{i}", f"13.{i:02d}.01", date(2025, 1, 24), False) for i in range(10)])
 
 
-def test_service_drop_after_3_of_10_then_retry(bucket, smtp, tmp_path):
+def test_service_drop_after_3_of_10_then_retry(engine, bucket, smtp, tmp_path):
     sink, handler, settings = smtp
-    ledger = Ledger.open(tmp_path / "ledger.sqlite")
+    ledger = Ledger.open(engine)
     contacts, cases = ten_offices()
     publish(bucket, cases, MARCH_3)
     handler.drop_after = 3
@@ -504,9 +504,9 @@ def test_service_drop_after_3_of_10_then_retry(bucket, smtp, tmp_path):
     assert len(delivered(sink)) == 10
 
 
-def test_service_drop_after_data_accepted_is_delivered_once_and_reported_as_uncertain(bucket, smtp, tmp_path):
+def test_service_drop_after_data_accepted_is_delivered_once_and_reported_as_uncertain(engine, bucket, smtp, tmp_path):
     sink, handler, settings = smtp
-    ledger = Ledger.open(tmp_path / "ledger.sqlite")
+    ledger = Ledger.open(engine)
     contacts, cases = ten_offices()
     publish(bucket, cases, MARCH_3)
     handler.drop_after_data = {4}
@@ -571,9 +571,9 @@ LEBARAN_WORLD = [("R-1", "13.06.01", date(2024, 3, 8), False),  # due 2 April: o
                  ("R-2", "13.71.01", date(2024, 2, 21), False)]  # escalation date 4 April: escalated on the 5th
 
 
-def test_service_cadence_across_idul_fitri_2024(bucket, smtp, tmp_path):
+def test_service_cadence_across_idul_fitri_2024(engine, bucket, smtp, tmp_path):
     sink, _, settings = smtp
-    ledger = Ledger.open(tmp_path / "ledger.sqlite")
+    ledger = Ledger.open(engine)
     plan = {date(2024, 4, 4): {AGAM: {"R-1": "baru", "R-3": "baru"}, PADANG: {"R-2": "baru"}},
             # R-2 moves overdue -> escalated: news the same day, to Padang and to BKN.
             date(2024, 4, 5): {PADANG: {"R-2": "baru"}, ESCALATION: {"R-2": "baru"}},
@@ -650,3 +650,25 @@ def test_ledger_location_setting_and_the_old_json_ledger_is_noted(bucket, smtp, 
     assert "is not read" in result["retired_json_ledger"]
     with pytest.raises(ConfigError, match="cannot be used"):
         Ledger.open("nosuchdriver://x/y")
+
+
+def test_the_airflow_connection_wins_and_its_password_never_shows(monkeypatch, tmp_path, caplog):
+    hooks = pytest.importorskip("pantau_airflow.hooks")
+    monkeypatch.setenv("PANTAU_HOME", str(tmp_path))
+    monkeypatch.setenv("PANTAU_ALERT_LEDGER_URL", f"sqlite:///{tmp_path / 'from-env.sqlite'}")
+    monkeypatch.delenv("AIRFLOW_CONN_PANTAU_ALERT_LEDGER", raising=False)
+    assert str(hooks.AlertLedgerHook().ledger_url()) == f"sqlite:///{tmp_path / 'from-env.sqlite'}"
+    monkeypatch.setenv("AIRFLOW_CONN_PANTAU_ALERT_LEDGER", json.dumps({
+        "conn_type": "postgres", "host": "db.example", "port": 5432, "login": "pantau",
+        "password": "s3cr3t-ledger", "schema": "pantau"}))
+    with hooks.AlertLedgerHook() as url:
+        assert url.drivername == "postgresql+psycopg2" and url.host == "db.example" and url.database == "pantau"
+        assert url.password == "s3cr3t-ledger"  # noqa: S105 - the URL keeps it for the driver ...
+        assert "s3cr3t-ledger" not in f"{url} {url!r}"  # ... and hides it in every string
+    monkeypatch.setenv("AIRFLOW_CONN_PANTAU_ALERT_LEDGER", json.dumps({
+        "conn_type": "generic", "extra": {"sqlalchemy_url": f"sqlite:///{tmp_path / 'from-conn.sqlite'}"}}))
+    url = hooks.AlertLedgerHook().ledger_url()
+    ledger = Ledger.open(url)
+    assert ledger.location == f"sqlite:///{tmp_path / 'from-conn.sqlite'}" and ledger.deliveries() == []
+    ledger.close()
+    assert "s3cr3t-ledger" not in caplog.text
