@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pantau.alerts.ledger import Ledger
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -155,7 +159,8 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     reconcile_bench.register(kinds)
 
 
-def _open_ledger(url: str | None):  # -> pantau.alerts.ledger.Ledger
+def _open_ledger(url: str | None) -> Ledger:
+    """The ledger at ``url`` (default: the setting); refuses to create one where none was written."""
     import sqlalchemy as sa
 
     from pantau.alerts.ledger import Ledger

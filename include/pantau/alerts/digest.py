@@ -392,7 +392,7 @@ def render(digest: Digest, sender: str, as_of: date | None = None) -> EmailMessa
               "groups": groups, "escalation": digest.kind == "escalation", "rows": digest.rows,
               "total": len(digest.rows), "as_of": tanggal(as_of), "summary": summary, "open_total": open_total,
               "links": digest.links, "institution": digest.sender.institution, "contact": digest.sender.contact,
-              "legal_basis": LEGAL_BASIS, "reference": digest.message_id.strip("<>").split("@")[0],
+              "legal_basis": LEGAL_BASIS, "reference": digest.message_id.strip("<>").split("@")[0].removeprefix("pantau-")[:16],
               "attachment": digest.attachment[0] if digest.attachment else None}
     message = EmailMessage()
     message["Subject"] = subject
