@@ -26,6 +26,8 @@ CONTACTS_VARIABLE = "pantau_contacts"
 #: Airflow Variable naming the data engineers told about failed tasks and unhealthy sources; when unset,
 #: the setting ``PANTAU_OPS_EMAIL`` is used (see :class:`HealthSettings`).
 OPS_EMAIL_VARIABLE = "pantau_ops_email"
+#: Optional Airflow connection holding the alert ledger's database (wins over ``PANTAU_ALERT_LEDGER_URL``).
+ALERT_LEDGER_CONN_ID = "pantau_alert_ledger"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -51,6 +53,18 @@ def _env_float(name: str, default: float) -> float:
 def pantau_home() -> Path:
     """Folder for all local state (``PANTAU_HOME``, default ``.pantau`` in the working directory)."""
     return Path(os.environ.get("PANTAU_HOME") or Path.cwd() / ".pantau").resolve()
+
+
+def alert_ledger_url() -> str:
+    """Where the alert ledger lives (pantau.alerts.ledger): ``PANTAU_ALERT_LEDGER_URL``, a SQLAlchemy URL,
+    else the SQLite file ``<PANTAU_HOME>/state/alert-ledger.sqlite``. In Airflow the connection
+    :data:`ALERT_LEDGER_CONN_ID` wins when it exists. With more than one worker it must be one shared
+    PostgreSQL database: a SQLite file on one worker's disk is not seen by the others, which would send
+    every alert again."""
+    raw = (os.environ.get("PANTAU_ALERT_LEDGER_URL") or "").strip()
+    if raw:
+        return raw
+    return f"sqlite:///{pantau_home() / 'state' / 'alert-ledger.sqlite'}"
 
 
 def reference_dir() -> Path | None:
