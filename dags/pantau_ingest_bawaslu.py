@@ -40,9 +40,14 @@ def pantau_ingest_bawaslu() -> None:
         from pantau_airflow.context import task_run_key
         from pantau_airflow.hooks import BawasluHook, ObjectStoreHook
 
-        key = task_run_key(get_current_context())
+        context = get_current_context()
+        key = task_run_key(context)
+        settings = IngestSettings.from_env()
         with BawasluHook() as client, ObjectStoreHook() as store:
-            manifest = bawaslu.land(client, store, key, IngestSettings.from_env().bawaslu_per_page)
+            # The run's start bounds the watermark: records dated later are quarantined, pulled again.
+            manifest = bawaslu.land(client, store, key, settings.bawaslu_per_page,
+                                    run_started=context["dag_run"].start_date,
+                                    future_tolerance_s=settings.future_tolerance_s)
         print(f"landed {len(manifest['pages'])} pages ({manifest['api_total']} records reported by the API)")
         return key
 

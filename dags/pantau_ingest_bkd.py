@@ -55,11 +55,15 @@ def pantau_ingest_bkd() -> None:
         from pantau_airflow.context import task_run_key
         from pantau_airflow.hooks import BkdHook, ObjectStoreHook
 
-        key = task_run_key(get_current_context())
+        context = get_current_context()
+        key = task_run_key(context)
+        settings = IngestSettings.from_env()
         hook = BkdHook(conn_id)
         source = hook.source()
         with hook as engine, ObjectStoreHook() as store:
-            bkd.land(engine, source, store, key, IngestSettings.from_env().bkd_chunk_rows)
+            # The run's start bounds the watermarks: rows dated later are quarantined, pulled again.
+            bkd.land(engine, source, store, key, settings.bkd_chunk_rows, run_started=context["dag_run"].start_date,
+                     future_tolerance_s=settings.future_tolerance_s)
             tables, quarantine, counts = bkd.stage_from_raw(store, source.code, key)
             written = bkd.publish_staging(store, source.code, key, tables, quarantine, source.timezone)
         for count in counts:

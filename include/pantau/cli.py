@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pantau.alerts.ledger import Ledger
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -211,6 +215,87 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     reconcile_bench.register(kinds)
 
 
+def _open_ledger(url: str | None) -> Ledger:
+    """The ledger at ``url`` (default: the setting); refuses to create one where none was written."""
+    import sqlalchemy as sa
+
+    from pantau.alerts.ledger import Ledger
+    from pantau.exceptions import ConfigError
+    from pantau.settings import alert_ledger_url
+
+    text = url or alert_ledger_url()
+    try:
+        parsed = sa.make_url(text) if "://" in text else None
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"--ledger {text!r} is not a SQLAlchemy URL ({exc})") from exc
+    # Listing or re-opening must not create an empty ledger where none was written.
+    if parsed is not None and parsed.get_backend_name() == "sqlite":
+        from pathlib import Path
+
+        if not parsed.database or not Path(parsed.database).is_file():
+            raise ConfigError(f"there is no alert ledger at {parsed.database or text}: no alert run has used it yet; "
+                              "give its URL with --ledger or PANTAU_ALERT_LEDGER_URL (in Airflow: the connection "
+                              "pantau_alert_ledger).")
+    return Ledger.open(parsed if parsed is not None else text)
+
+
+def _alerts_ledger(args: argparse.Namespace) -> int:
+    from pantau.alerts.ledger import DELIVERY_STATES
+
+    ledger = _open_ledger(args.ledger)
+    try:
+        deliveries = ledger.deliveries(args.state)
+        print(f"alert ledger {ledger.location}: {len(deliveries)} deliveries")
+        for state in DELIVERY_STATES:
+            rows = [d for d in deliveries if d.state == state]
+            if not rows:
+                continue
+            print(f"\n{state} ({len(rows)})")
+            print(f"  {'as of':10}  {'office':32}  {'items':>5}  {'tries':>5}  Message-ID")
+            for d in rows:
+                print(f"  {d.as_of.isoformat():10}  {d.digest_key[:32]:32}  {d.item_count:>5}  {d.attempts:>5}  "
+                      f"{d.message_id}")
+    finally:
+        ledger.close()
+    return 0
+
+
+def _alerts_resend(args: argparse.Namespace) -> int:
+    ledger = _open_ledger(args.ledger)
+    try:
+        delivery = ledger.reopen(args.message_id)
+    finally:
+        ledger.close()
+    print(f"re-opened {delivery.message_id} (office {delivery.digest_key}, as of {delivery.as_of}, "
+          f"{delivery.item_count} items) as {delivery.state}: the next alert run sends its items again to the same "
+          "recipients, in that day's digest.")
+    return 0
+
+
+def _add_alerts(commands: argparse._SubParsersAction) -> None:
+    from pantau.alerts.ledger import DELIVERY_STATES
+
+    alerts = commands.add_parser(
+        "alerts", help="the alert ledger: list deliveries, re-open an uncertain one",
+        description="The alert ledger records every digest delivery (docs/DECISIONS.md, 'Alert ledger'). "
+                    "The ledger is PANTAU_ALERT_LEDGER_URL, else PANTAU_HOME/state/alert-ledger.sqlite; "
+                    "in an Airflow deployment with the connection pantau_alert_ledger, pass its URL with --ledger.")
+    kinds = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
+    listing = kinds.add_parser("ledger", help="list deliveries by state (office, as-of, Message-ID, items; "
+                                              "no addresses)")
+    listing.add_argument("--state", choices=DELIVERY_STATES, default=None, help="only deliveries in this state")
+    listing.add_argument("--ledger", default=None, metavar="URL", help="SQLAlchemy URL of the ledger")
+    listing.set_defaults(func=_alerts_ledger)
+    resend = kinds.add_parser(
+        "resend", help="re-open an uncertain delivery as pending, so the next alert run sends its items again",
+        description="Use it when the mail server's log shows that an 'uncertain' delivery (connection lost after "
+                    "the end of DATA) never arrived. A delivered message must not be re-opened: it would be "
+                    "sent twice.")
+    resend.add_argument("message_id", help="the delivery's Message-ID, as `pantau alerts ledger` lists it")
+    resend.add_argument("--ledger", default=None, metavar="URL", help="SQLAlchemy URL of the ledger")
+    resend.set_defaults(func=_alerts_resend)
+
+
 def _simulate_epilog() -> str:
     from pantau.simulate.generate import DEFAULT_SEED, GenerateOptions
     from pantau.simulate.noise import NOISE_SWITCHES
@@ -258,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replay(commands)
     _add_profile(commands)
     _add_bench(commands)
+    _add_alerts(commands)
     return parser
 
 

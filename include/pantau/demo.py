@@ -187,13 +187,25 @@ def demo_sources(seed: int, registry_size: int, cases: int, dialect: str = "a"
 
 
 def _world_as_of(world: Path) -> str | None:
-    """The simulated world's "today", so deadlines in the demo are judged inside its timeline."""
+    """The simulated world's "today", so deadlines in the demo are judged inside its timeline.
+
+    The world's last delivery may fall on a weekend or holiday, when no alert goes out (reminders are
+    sent on counted days only, docs/DOMAIN.md §2.4): the demo runs on the first counted day from it on,
+    as a deployment's daily run would on the next working day.
+    """
     manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
     phases = manifest.get("phases") or {}
     if not phases:
         return None
-    newest = phases[max(phases, key=int)]
-    return str(newest)[:10]
+    from datetime import date, timedelta
+
+    from pantau.followup.calendar import is_counted_day
+    from pantau.settings import FollowUpPolicy
+
+    day, policy = date.fromisoformat(str(phases[max(phases, key=int)])[:10]), FollowUpPolicy.from_env()
+    while not is_counted_day(day, policy):
+        day += timedelta(days=1)
+    return day.isoformat()
 
 
 def run_airflow(env: dict[str, str], args: list[str], log_path: Path, echo_prefix: str = "==>") -> int:

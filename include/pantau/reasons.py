@@ -43,8 +43,10 @@ _ALL: tuple[Reason, ...] = (
     ),
     Reason(
         "duplicate_record",
-        "The same record key appears more than once with conflicting content.",
-        "Decide which version is right with the source; the newest by updated_at is kept meanwhile.",
+        "The same record key appears more than once with the same updated_at but different content.",
+        "Ask the source which version is right: every version is in quarantine, none of them is staged, and a "
+        "version staged by an earlier run stays current until the source sends the record again with a newer "
+        "updated_at.",
     ),
     # The four vocabulary reasons below flag records that are kept: the value stays in <column>_raw
     # and the code is null (pantau.reference.vocabularies).
@@ -86,6 +88,12 @@ _ALL: tuple[Reason, ...] = (
         "future_date",
         "A date lies in the future relative to the run's data interval.",
         "Check for a typo in the year or a wrong clock at the source; correct and replay.",
+    ),
+    Reason(
+        "future_timestamp",
+        "The record's updated_at lies after the moment the run started (beyond the clock-skew tolerance).",
+        "Check the source's clock or a mistyped year; the watermark stays before the record, so it is examined "
+        "again on every run and staged once its time has come or the source corrects it.",
     ),
     Reason(
         "date_order",

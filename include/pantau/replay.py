@@ -50,8 +50,10 @@ def _chain(store: ObjectStore, table: str) -> list[dict[str, Any]]:
         return []
     chain: list[dict[str, Any]] = []
     key: str | None = pointer["key"]
+    visited: set[str] = set()
     while key:
         run = key.rsplit("/", 1)[-1].removesuffix(".parquet")
+        _refuse_cycle(f"staging/{table}", run, visited)
         record = store.get_json(lineage_key(table, run))
         if record is None:
             raise ConfigError(f"staging/{table}: no lineage for {key}; it was written before lineage was kept "
@@ -59,6 +61,16 @@ def _chain(store: ObjectStore, table: str) -> list[dict[str, Any]]:
         chain.append({**record, "run_key": run})
         key = record.get("previous")
     return chain[::-1]
+
+
+def _refuse_cycle(table: str, run: str, visited: set[str]) -> None:
+    """Lineage is a chain back to the first run; a run met twice (a lineage record pointing to itself,
+    as a retried staging task wrote before this was fixed) would loop forever."""
+    if run in visited:
+        raise ConfigError(f"{table}: the lineage of run {run} points back to itself (a cycle, left by a retried "
+                          "staging task), so its history cannot be replayed; re-run that run's staging task to "
+                          "rewrite its lineage, then replay again")
+    visited.add(run)
 
 
 def _compare(store: ObjectStore, table: str, run_key: str, key: str, data: bytes, rows: int) -> ReplayResult:
@@ -83,7 +95,9 @@ def _bkd_runs(store: ObjectStore, code: str, table: str) -> list[str]:
     runs: list[str] = []
     pointer = store.get_json(bkd.current_key(code, table))
     run = (pointer or {}).get("run_key")
+    visited: set[str] = set()
     while run:
+        _refuse_cycle(f"staging/bkd/{code}/{table}", run, visited)
         runs.append(run)
         lineage = store.get_json(f"staging/bkd/{code}/{table}/_lineage/{run}.json") or {}
         run = lineage.get("previous_run_key")

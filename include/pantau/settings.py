@@ -26,6 +26,8 @@ CONTACTS_VARIABLE = "pantau_contacts"
 #: Airflow Variable naming the data engineers told about failed tasks and unhealthy sources; when unset,
 #: the setting ``PANTAU_OPS_EMAIL`` is used (see :class:`HealthSettings`).
 OPS_EMAIL_VARIABLE = "pantau_ops_email"
+#: Optional Airflow connection holding the alert ledger's database (wins over ``PANTAU_ALERT_LEDGER_URL``).
+ALERT_LEDGER_CONN_ID = "pantau_alert_ledger"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -51,6 +53,18 @@ def _env_float(name: str, default: float) -> float:
 def pantau_home() -> Path:
     """Folder for all local state (``PANTAU_HOME``, default ``.pantau`` in the working directory)."""
     return Path(os.environ.get("PANTAU_HOME") or Path.cwd() / ".pantau").resolve()
+
+
+def alert_ledger_url() -> str:
+    """Where the alert ledger lives (pantau.alerts.ledger): ``PANTAU_ALERT_LEDGER_URL``, a SQLAlchemy URL,
+    else the SQLite file ``<PANTAU_HOME>/state/alert-ledger.sqlite``. In Airflow the connection
+    :data:`ALERT_LEDGER_CONN_ID` wins when it exists. With more than one worker it must be one shared
+    PostgreSQL database: a SQLite file on one worker's disk is not seen by the others, which would send
+    every alert again."""
+    raw = (os.environ.get("PANTAU_ALERT_LEDGER_URL") or "").strip()
+    if raw:
+        return raw
+    return f"sqlite:///{pantau_home() / 'state' / 'alert-ledger.sqlite'}"
 
 
 def reference_dir() -> Path | None:
@@ -144,6 +158,9 @@ class IngestSettings:
     http_timeout_s: float = 10.0
     http_retries: int = 6
     bkd_chunk_rows: int = 200_000
+    #: A record's updated_at may lie this far past the run's start (a source clock running fast) before
+    #: it is quarantined as ``future_timestamp`` (docs/DECISIONS.md, "Watermarks and duplicates").
+    future_tolerance_s: float = 300.0
 
     @classmethod
     def from_env(cls) -> IngestSettings:
@@ -152,6 +169,7 @@ class IngestSettings:
             http_timeout_s=_env_float("PANTAU_HTTP_TIMEOUT_S", cls.http_timeout_s),
             http_retries=_env_int("PANTAU_HTTP_RETRIES", cls.http_retries),
             bkd_chunk_rows=_env_int("PANTAU_BKD_CHUNK_ROWS", cls.bkd_chunk_rows),
+            future_tolerance_s=_env_float("PANTAU_FUTURE_TOLERANCE_S", cls.future_tolerance_s),
         )
 
 
@@ -216,6 +234,26 @@ class ReleaseSettings:
         if keep < 1:
             raise ConfigError(f"PANTAU_RELEASES_KEEP must be at least 1 (the current release is always kept), got {keep}")
         return cls(keep=keep)
+
+
+@dataclass(frozen=True)
+class BlockingApprovalSettings:
+    """How long BKN has to approve or reject a blocking list (``pantau_blocking_approval``, docs/DOMAIN.md §2.3).
+
+    - ``response_days`` (``PANTAU_BLOCKING_APPROVAL_DAYS``, 14): calendar days the approval request waits
+      in Airflow (its ``response_timeout`` is wall-clock time, not working days). With no answer by then the
+      request fails, nothing is issued, and the next release asks again; there is no default answer.
+    """
+
+    response_days: int = 14
+
+    def __post_init__(self) -> None:
+        if self.response_days < 1:
+            raise ConfigError(f"PANTAU_BLOCKING_APPROVAL_DAYS must be at least 1, got {self.response_days}")
+
+    @classmethod
+    def from_env(cls) -> BlockingApprovalSettings:
+        return cls(response_days=_env_int("PANTAU_BLOCKING_APPROVAL_DAYS", cls.response_days))
 
 
 def address_list(raw: str | None) -> tuple[str, ...]:

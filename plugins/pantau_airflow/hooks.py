@@ -183,3 +183,44 @@ class MailHook(_PantauHook):
 
     def close(self) -> None:
         self._client = None
+
+
+class AlertLedgerHook(_PantauHook):
+    """The alert ledger's database (pantau.alerts.ledger), connection ``pantau_alert_ledger``, optional.
+
+    Extra ``sqlalchemy_url`` wins; else a ``postgres`` connection's host, port, login, password and
+    schema (the database) make a ``postgresql+psycopg2`` URL, and a ``sqlite`` connection's host is the
+    file. Without the connection, ``PANTAU_ALERT_LEDGER_URL`` or the SQLite file under ``PANTAU_HOME``
+    (:func:`pantau.settings.alert_ledger_url`). The URL is a SQLAlchemy ``URL`` object, whose ``str`` hides
+    the password, so it never reaches a log.
+    """
+
+    default_conn_name = settings.ALERT_LEDGER_CONN_ID
+    conn_type = "postgres"
+    hook_name = "Pantau alert ledger (SQL)"
+
+    def ledger_url(self) -> sa.URL:
+        import sqlalchemy as sa
+
+        try:
+            conn = self.get_connection(self.conn_id)
+        except Exception:  # not defined: the SDK's not-found type moved between releases (as in profile.py)
+            return sa.make_url(settings.alert_ledger_url())
+        extra = _extra(conn)
+        if extra.get("sqlalchemy_url"):
+            return sa.make_url(str(extra["sqlalchemy_url"]))
+        kind = (conn.conn_type or "").lower()
+        if kind == "sqlite":
+            return sa.URL.create("sqlite", database=conn.host or conn.schema or None)
+        driver = "postgresql+psycopg2" if kind in ("postgres", "postgresql", "") else kind
+        return sa.URL.create(driver, username=conn.login or None, password=conn.password or None,
+                             host=conn.host or None, port=int(conn.port) if conn.port else None,
+                             database=conn.schema or None)
+
+    def get_conn(self) -> sa.URL:
+        if self._client is None:
+            self._client = self.ledger_url()
+        return self._client
+
+    def close(self) -> None:
+        self._client = None

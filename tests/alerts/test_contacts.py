@@ -20,7 +20,8 @@ from pantau.alerts.contacts import (
     read_directory,
     split_addresses,
 )
-from pantau.alerts.digest import build_digests, render, send_digests
+from pantau.alerts.digest import alert_items, build_digests, render
+from pantau.alerts.ledger import Ledger, deliver
 from pantau.alerts.mailer import SmtpSettings, UnsafeMessage, check_message, send
 from pantau.exceptions import ConfigError
 from pantau.pipeline.service import load_contacts, send_alerts
@@ -31,7 +32,7 @@ from pantau.simulate.generate import contacts as simulated_contacts
 from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
 from pantau.storage import ObjectStore
 
-AS_OF = date(2025, 3, 1)
+AS_OF = date(2025, 3, 3)  # a Monday: alerts go out on working days
 
 # As a BKD exports it from Excel: UTF-8 with BOM, ';' between cells, a title row above the header,
 # its own header spellings, an unknown column, two addresses in one cell (refused: one address per
@@ -105,10 +106,10 @@ def test_control_characters_never_reach_a_mail_header() -> None:
                              "registry_kode_instansi": code, "registry_nama": "Pegawai", "nip": None,
                              "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}
                             for code in ("13.06.01", "13.71.01", "13.72.01")])
-    digests, unroutable = build_digests(overdue, directory, AS_OF, 3)
+    digests, unroutable = build_digests(alert_items(overdue, AS_OF, FollowUpPolicy()), directory, AS_OF, FollowUpPolicy())
     assert [r["nomor_rekomendasi"] for r in unroutable] == ["R-13.71.01"]  # its row was rejected: reported
     for digest in digests:
-        message = render(digest, "pantau@pantau.local", AS_OF)
+        message = render(digest, "pantau@pantau.local")
         for header in ("To", "Subject"):
             assert "\n" not in message[header] and "\r" not in message[header]
     agam = next(d for d in digests if d.office == "13.06.01")
@@ -246,8 +247,9 @@ def test_alert_run_summary_lists_the_rejected_rows(services, tmp_path):
     release.publish_release(store, {"overdue_recommendations": overdue}, extracts={}, unassigned={}, as_of=AS_OF,
                             facts={"run_id": "run1"})
     (tmp_path / "contacts.csv").write_text(AGENCY_CSV, encoding="utf-8")
-    result = send_alerts(store, smtp, str(tmp_path / "contacts.csv"), "run1", AS_OF, FollowUpPolicy())
-    assert result["sent"] == ["13.06.01"] and len(sink.messages()) == 1
+    result = send_alerts(store, smtp, str(tmp_path / "contacts.csv"), "run1", AS_OF, FollowUpPolicy(),
+                         ledger=tmp_path / "alert-ledger.sqlite")
+    assert [e["office"] for e in result["sent"]] == ["13.06.01"] and len(sink.messages()) == 1
     assert result["contacts"]["rows_rejected"] == 3
     assert any("row 4" in m and "line break" in m for m in result["contacts"]["problems"])
     assert result["escalated_without_escalation_contact"] == 1
@@ -389,8 +391,8 @@ def test_a_hostile_name_is_escaped_and_reaches_no_header_but_its_own() -> None:
     overdue = pd.DataFrame([{"nomor_rekomendasi": "R-1", "tanggal_rekomendasi": date(2025, 1, 7),
                              "registry_kode_instansi": "13.06.01", "registry_nama": "Pegawai", "nip": None,
                              "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}])
-    (digest,), _ = build_digests(overdue, directory, AS_OF, 3)
-    message = render(digest, "pantau@pantau.local", AS_OF)
+    (digest,), _ = build_digests(alert_items(overdue, AS_OF, FollowUpPolicy()), directory, AS_OF, FollowUpPolicy())
+    message = render(digest, "pantau@pantau.local")
     check_message(message)
     assert [a.addr_spec for a in message["To"].addresses] == ["ppk@agam.example"]
     assert name in str(message["Subject"])  # shown as written, inside its own header
@@ -445,7 +447,7 @@ def test_the_mailer_sends_a_clean_message_to_every_validated_recipient(services)
                                                                      "ppk@agam.example"]
 
 
-def test_one_unsafe_digest_is_reported_by_agency_and_the_others_still_go_out(services) -> None:
+def test_one_unsafe_digest_is_reported_by_agency_and_the_others_still_go_out(services, tmp_path) -> None:
     store, smtp, sink = services
     directory = directory_from_mapping({"agencies": [
         {"kode_instansi": "13.06.01", "nama_instansi": "Disdik Agam", "ppk_email": "ppk@agam.example"},
@@ -454,14 +456,17 @@ def test_one_unsafe_digest_is_reported_by_agency_and_the_others_still_go_out(ser
                              "registry_kode_instansi": code, "registry_nama": "Pegawai", "nip": None,
                              "rekomendasi_sanksi": "-", "due_date": date(2025, 1, 30), "state": "overdue"}
                             for code in ("13.06.01", "13.71.01")])
-    digests, _ = build_digests(overdue, directory, AS_OF, 3)
+    digests, _ = build_digests(alert_items(overdue, AS_OF, FollowUpPolicy()), directory, AS_OF, FollowUpPolicy())
     # Whatever path a decoded line break takes into a digest (here: a name changed after the directory
     # was read), the mailer refuses that one message and the rest are sent.
     digests = [replace(d, office_name="=?utf-8?q?=0D=0ABcc:_leak@evil.example?=") if d.office == "13.71.01" else d
                for d in digests]
-    outcome = send_digests(store, smtp, digests, AS_OF)
-    assert outcome["sent"] == ["13.06.01"]
-    (failed,) = outcome["failed"]
-    assert failed["office"] == "13.71.01" and "agency '13.71.01'" in failed["error"]
-    assert "line break" in failed["error"] and "leak" not in failed["error"]
+    ledger = Ledger.open(tmp_path / "alert-ledger.sqlite")
+    outcome = deliver(ledger, [d.outgoing(smtp.from_email) for d in digests], smtp)
+    assert [e["office"] for e in outcome.sent] == ["13.06.01"] and outcome.failed == []
+    (refused,) = outcome.refused  # permanent: not a mail-server failure, and not retried
+    assert refused["office"] == "13.71.01" and "agency '13.71.01'" in refused["error"]
+    assert "line break" in refused["error"] and "leak" not in refused["error"]
     assert [m["X-Pantau-Office"] for m in sink.messages()] == ["13.06.01"]
+    # Nothing of the refused message reached the ledger: once the contact is fixed it goes out as new.
+    assert [d.digest_key for d in ledger.deliveries()] == ["13.06.01"]

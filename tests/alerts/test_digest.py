@@ -1,4 +1,5 @@
-"""Alert digests over real SMTP (aiosmtpd sink) with the ledger in a real S3 server (moto)."""
+"""Alert digests: what one message carries and how it reads, sent over real SMTP (aiosmtpd sink) through
+the SQL alert ledger (SQLite file)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from pantau.alerts.digest import build_digests, render, send_digests, tanggal
+from pantau.alerts.digest import alert_items, build_digests, render, tanggal
+from pantau.alerts.ledger import Ledger, deliver
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
 from pantau.normalize.dates import working_days_between
-from pantau.settings import SenderSettings
+from pantau.settings import FollowUpPolicy, SenderSettings
 from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
 from pantau.storage import ObjectStore
 
-AS_OF = date(2025, 3, 1)
+# A Monday: under working days, alerts go out on working days only (docs/DOMAIN.md §2.4).
+AS_OF = date(2025, 3, 3)
+POLICY = FollowUpPolicy()
 CONTACTS = {
     "agencies": [
         {"kode_instansi": "13.06.01", "nama_instansi": "Dinas Pendidikan Kabupaten Agam", "ppk_jabatan": "Bupati Agam",
@@ -48,7 +52,13 @@ def services(tmp_path):
         host, port = s3.endpoint.split(":")
         store = ObjectStore.connect(f"{host}:{port}", s3.access_key, s3.secret_key, "pantau")
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="pantau@pantau.local")
-        yield store, smtp, sink
+        ledger = Ledger.open(tmp_path / "alert-ledger.sqlite")
+        yield store, smtp, sink, ledger
+        ledger.close()
+
+
+def digests_of(frame: pd.DataFrame, contacts=CONTACTS, as_of: date = AS_OF, last_sent=None, **kwargs):
+    return build_digests(alert_items(frame, as_of, POLICY), contacts, as_of, POLICY, last_sent, **kwargs)
 
 
 def test_indonesian_dates():
@@ -57,8 +67,7 @@ def test_indonesian_dates():
 
 
 def test_one_digest_per_office_plus_escalation_and_unroutable_reported():
-    digests, unroutable = build_digests(overdue_frame({"R-1": "overdue", "R-2": "escalated", "R-3": "overdue"}),
-                                        CONTACTS, AS_OF, 3)
+    digests, unroutable = digests_of(overdue_frame({"R-1": "overdue", "R-2": "escalated", "R-3": "overdue"}))
     assert sorted(d.office for d in digests) == ["13.06.01", "13.71.01", "ESKALASI"]
     assert [r["nomor_rekomendasi"] for r in unroutable] == ["R-X"]
     escalation = next(d for d in digests if d.kind == "escalation")
@@ -66,8 +75,8 @@ def test_one_digest_per_office_plus_escalation_and_unroutable_reported():
 
 
 def test_rendered_message_is_indonesian_html_and_text():
-    digests, _ = build_digests(overdue_frame({"R-1": "overdue"}), CONTACTS, AS_OF, 3)
-    message = render(digests[0], "pantau@pantau.local", AS_OF)
+    digests, _ = digests_of(overdue_frame({"R-1": "overdue"}))
+    message = render(digests[0], "pantau@pantau.local")
     assert "Dinas Pendidikan Kabupaten Agam" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -75,28 +84,17 @@ def test_rendered_message_is_indonesian_html_and_text():
     assert "<table" in html and "R-1" in html
 
 
-def test_same_state_is_never_sent_twice_and_a_new_state_is(services):
-    store, smtp, sink = services
-    digests, _ = build_digests(overdue_frame({"R-1": "overdue", "R-2": "overdue"}), CONTACTS, AS_OF, 3)
-    first = send_digests(store, smtp, digests, AS_OF)
-    again = send_digests(store, smtp, digests, AS_OF)
-    assert len(first["sent"]) == 2 and again["sent"] == [] and len(again["skipped_already_sent"]) == 2
-    assert len(sink.messages()) == 2
-    changed, _ = build_digests(overdue_frame({"R-1": "escalated", "R-2": "overdue"}), CONTACTS, AS_OF, 3)
-    third = send_digests(store, smtp, changed, AS_OF)
-    assert sorted(third["sent"]) == ["13.06.01", "ESKALASI"]  # Padang's state did not change
-
-
-def test_mail_server_down_loses_nothing(services):
-    store, smtp, sink = services
-    digests, _ = build_digests(overdue_frame({"R-1": "overdue", "R-2": "overdue"}), CONTACTS, AS_OF, 3)
-    sink.fail_next(1)
-    outcome = send_digests(store, smtp, digests, AS_OF)
-    assert len(outcome["failed"]) == 1 and len(outcome["sent"]) == 1
-    retry = send_digests(store, smtp, digests, AS_OF)
-    assert retry["sent"] == [outcome["failed"][0]["office"]]
-    offices = sorted(m["X-Pantau-Office"] for m in sink.messages())
-    assert offices == ["13.06.01", "13.71.01"]
+def test_nothing_new_for_a_recipient_set_means_no_message_and_a_new_step_is_news(services):
+    store, smtp, sink, ledger = services
+    frame = overdue_frame({"R-1": "overdue", "R-2": "overdue"})
+    digests, _ = digests_of(frame, last_sent=ledger.last_sent)
+    assert len(deliver(ledger, [d.outgoing(smtp.from_email) for d in digests], smtp).sent) == 2
+    again, _ = digests_of(frame, last_sent=ledger.last_sent)
+    assert again == []  # the same day, nothing new for anyone
+    changed, _ = digests_of(overdue_frame({"R-1": "escalated", "R-2": "overdue"}), last_sent=ledger.last_sent)
+    assert sorted(d.office for d in changed) == ["13.06.01", "ESKALASI"]  # Padang's R-2 did not change
+    (agam,) = [d for d in changed if d.office == "13.06.01"]
+    assert agam.items == (("R-1", "escalated"),) and agam.rows[0]["reminder_label"] == "baru"
 
 
 # --- issue 11: digests officials can act on ---------------------------------------------------------
@@ -133,10 +131,11 @@ def shared_frame() -> pd.DataFrame:
 
 
 def _sent(services, **kwargs):
-    store, smtp, sink = services
-    digests, unroutable = build_digests(shared_frame(), SHARED, AS_OF, 3, manifest=MANIFEST, bucket="pantau", **kwargs)
-    outcome = send_digests(store, smtp, digests, AS_OF)
-    assert outcome["failed"] == [] and unroutable == []
+    store, smtp, sink, ledger = services
+    digests, unroutable = digests_of(shared_frame(), SHARED, last_sent=ledger.last_sent, manifest=MANIFEST,
+                                     bucket="pantau", **kwargs)
+    outcome = deliver(ledger, [d.outgoing(smtp.from_email) for d in digests], smtp)
+    assert outcome.failed == [] and outcome.refused == [] and unroutable == []
     return digests, {m["X-Pantau-Office"]: m for m in sink.messages()}
 
 
@@ -167,7 +166,7 @@ def test_headers_date_message_id_sender_and_legal_basis(services):
     sender = SenderSettings(institution="Biro SDM Contoh", contact="netralitas@contoh.go.id, (021) 123")
     digests, received = _sent(services, sender=sender)
     agam = received["13.06.01,13.06.02"]
-    assert agam["Date"].datetime == datetime(2025, 3, 1, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert agam["Date"].datetime == datetime(2025, 3, 3, tzinfo=ZoneInfo("Asia/Jakarta"))
     assert agam["Date"].datetime.utcoffset() == timedelta(hours=7)
     assert agam["From"].addresses[0].display_name == "Pantau - Biro SDM Contoh"
     assert {part.get_content_type() for part in agam.walk()} >= {"text/plain", "text/html"}
@@ -176,14 +175,14 @@ def test_headers_date_message_id_sender_and_legal_basis(services):
     for basis in ("Nomor 94 Tahun 2021", "(SKB) Tahun 2022", "Nomor 1 Tahun 2023"):
         assert basis in text and basis in agam.get_body(("html",)).get_content()
     # Stable: built again for the same run, same Message-ID; a changed state or another day, a new one.
-    again, _ = build_digests(shared_frame(), SHARED, AS_OF, 3, manifest=MANIFEST, bucket="pantau")
+    again, _ = digests_of(shared_frame(), SHARED, manifest=MANIFEST, bucket="pantau")
     assert [d.message_id for d in again] == [d.message_id for d in digests]
     assert agam["Message-ID"] == digests[0].message_id and agam["Message-ID"].endswith("@pantau.local>")
     assert len({d.message_id for d in digests}) == 3
     changed = shared_frame()
     changed.loc[0, ["state", "follow_up_state"]] = "escalated"
-    later, _ = build_digests(changed, SHARED, AS_OF, 3)
-    next_day, _ = build_digests(shared_frame(), SHARED, date(2025, 3, 2), 3)
+    later, _ = digests_of(changed, SHARED)
+    next_day, _ = digests_of(shared_frame(), SHARED, date(2025, 3, 4))
     assert later[0].message_id != digests[0].message_id != next_day[0].message_id
 
 
@@ -206,7 +205,7 @@ def test_escalation_digest_groups_by_ppk_with_counts_and_attaches_the_blocking_c
     assert "(13.06.02) - 1 rekomendasi, 1 terlambat ==" in text and "Sekretariat Daerah Kota Padang (13.71.01)" in text
     assert "R-1" not in text  # overdue, not escalated
     (attachment,) = list(escalation.iter_attachments())
-    assert attachment.get_content_type() == "text/csv" and attachment.get_filename() == "kandidat-pemblokiran-2025-03-01.csv"
+    assert attachment.get_content_type() == "text/csv" and attachment.get_filename() == "kandidat-pemblokiran-2025-03-03.csv"
     candidates = pd.read_csv(io.StringIO(attachment.get_content()), dtype=str)
     assert sorted(candidates["nomor_rekomendasi"]) == ["R-2", "R-4"]
 
@@ -220,7 +219,7 @@ def test_escalation_attaches_the_release_csv_when_given(services):
 
 def test_working_days_overdue_computed_for_a_release_without_the_column():
     frame = shared_frame().drop(columns=["working_days_overdue", "follow_up_state"])
-    digests, _ = build_digests(frame, SHARED, AS_OF, 3)
+    digests, _ = digests_of(frame, SHARED)
     rows = {r["nomor_rekomendasi"]: r for d in digests if d.kind == "ppk" for r in d.rows}
     # 30 Jan 2025 (Thu) to 1 Mar 2025: February's 20 working days, 31 Jan, less the holidays of the calendar.
     assert rows["R-1"]["working_days_overdue"] == working_days_between(date(2025, 1, 30), AS_OF)

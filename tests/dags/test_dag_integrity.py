@@ -13,7 +13,7 @@ from pantau_airflow.notify import PantauFailureNotifier
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED = {"pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_ingest_bkd", "pantau_reconcile",
-            "pantau_alerts", "pantau_health"}
+            "pantau_alerts", "pantau_health", "pantau_blocking_approval"}
 
 
 @pytest.fixture(scope="module")

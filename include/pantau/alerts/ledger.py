@@ -49,20 +49,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from pantau.alerts.mailer import SmtpSettings, check_message
+from pantau.alerts.mailer import SmtpSettings, UnsafeMessage, check_message
 from pantau.exceptions import ConfigError, PantauError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SCHEMA_VERSION", "Delivery", "DeliveryReport", "Ledger", "LedgerUnavailable", "Outgoing",
-           "SmtpTransport", "deliver", "message_id_for", "recipient_set"]
+__all__ = ["DELIVERY_STATES", "SCHEMA_VERSION", "Delivery", "DeliveryReport", "Ledger", "LedgerUnavailable",
+           "Outgoing", "SmtpTransport", "deliver", "item_keys", "message_id_for", "recipient_set", "sqlite_url"]
 
 #: Bumped when the tables change; :meth:`Ledger.open` refuses a database written by a newer Pantau.
 SCHEMA_VERSION = 1
 MESSAGE_ID_DOMAIN = "pantau.local"
 
-# Item states (the brief's four); deliveries also pass through ``committing`` (step 3 above).
+# Item states; deliveries also pass through ``committing`` (step 3 above), and a ``pending`` delivery
+# whose items were all claimed by a later message (the run that retried it built a different digest)
+# becomes ``superseded``: it will never be sent, and nothing of it is lost.
 PENDING, SENDING, COMMITTING, SENT, UNCERTAIN = "pending", "sending", "committing", "sent", "uncertain"
+SUPERSEDED = "superseded"
+#: Every delivery state, in the order ``pantau alerts ledger`` lists them.
+DELIVERY_STATES = (UNCERTAIN, PENDING, SENDING, COMMITTING, SENT, SUPERSEDED)
 
 metadata = sa.MetaData()
 meta_table = sa.Table(
@@ -118,6 +123,18 @@ def message_id_for(recipients: Iterable[str], as_of: date, items: Iterable[tuple
     return f"<pantau-{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:40]}@{MESSAGE_ID_DOMAIN}>"
 
 
+def sqlite_url(path: str | Path) -> sa.URL:
+    """The SQLAlchemy URL of a SQLite file (absolute)."""
+    return sa.URL.create("sqlite", database=str(Path(path).expanduser().resolve()))
+
+
+def _hide(text: str) -> str:
+    try:
+        return sa.make_url(text).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "(unparseable URL)"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -163,11 +180,15 @@ class DeliveryReport:
     failed: list[dict[str, Any]] = field(default_factory=list)
     uncertain: list[dict[str, Any]] = field(default_factory=list)
     stale: list[dict[str, Any]] = field(default_factory=list)
+    #: Messages :func:`pantau.alerts.mailer.check_message` refused (:class:`UnsafeMessage`): a permanent
+    #: failure of that office's message, which a retry cannot fix; nothing of it reached the ledger.
+    refused: list[dict[str, Any]] = field(default_factory=list)
     recovered: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {"sent": self.sent, "skipped_already_sent": self.skipped_already_sent, "failed": self.failed,
-                "uncertain": self.uncertain, "stale": self.stale, "recovered": self.recovered}
+                "uncertain": self.uncertain, "stale": self.stale, "refused": self.refused,
+                "recovered": self.recovered}
 
 
 class Ledger:
@@ -178,17 +199,26 @@ class Ledger:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | Path | sa.Engine) -> Ledger:
+    def open(cls, url: str | Path | sa.URL | sa.Engine) -> Ledger:
         """The ledger at ``url`` (a SQLAlchemy URL, a SQLite file path, or an engine), tables created if
-        missing. Raises :class:`ConfigError` for a ledger written by a newer schema."""
+        missing; a SQLite file's folder is created too. Raises :class:`ConfigError` for a URL SQLAlchemy
+        cannot use or a ledger written by a newer schema, :class:`LedgerUnavailable` when the database
+        cannot be reached."""
         if isinstance(url, sa.Engine):
             engine = url
         else:
-            text = str(url)
-            if "://" not in text:
-                Path(text).parent.mkdir(parents=True, exist_ok=True)
-                text = f"sqlite:///{Path(text).resolve()}"
-            engine = sa.create_engine(text)
+            try:
+                parsed = url if isinstance(url, sa.URL) else sqlite_url(url) if "://" not in str(url) \
+                    else sa.make_url(str(url))
+                if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                engine = sa.create_engine(parsed)
+            except SQLAlchemyError as exc:  # a malformed URL, or a driver that is not installed
+                shown = url.render_as_string(hide_password=True) if isinstance(url, sa.URL) else _hide(str(url))
+                raise ConfigError(f"the alert ledger URL {shown!r} cannot be used ({exc}); set "
+                                  "PANTAU_ALERT_LEDGER_URL (or the Airflow connection pantau_alert_ledger) to a "
+                                  "SQLAlchemy URL such as postgresql+psycopg2://user@host/db or "
+                                  "sqlite:////path/alert-ledger.sqlite") from exc
         ledger = cls(engine)
         ledger._migrate()
         return ledger
@@ -196,13 +226,18 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def location(self) -> str:
+        """The database URL with its password hidden (for logs and messages)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     @contextmanager
     def _txn(self) -> Iterator[sa.Connection]:
         try:
             with self.engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"the alert ledger at {self.engine.url.render_as_string(hide_password=True)} "
+            raise LedgerUnavailable(f"the alert ledger at {self.location} "
                                     f"could not be read or written ({type(exc).__name__}); nothing more is sent "
                                     "in this run, and a re-run sends only what was not sent.") from exc
 
@@ -241,6 +276,13 @@ class Ledger:
         return [Delivery(r.message_id, r.digest_key, r.as_of, r.state, r.attempts, r.item_count,
                          r.recipient_count, r.smtp_response) for r in rows]
 
+    def delivery(self, message_id: str) -> Delivery | None:
+        """The delivery under ``message_id`` (angle brackets optional), or None."""
+        wanted = message_id.strip()
+        if not wanted.startswith("<"):
+            wanted = f"<{wanted}>"
+        return next((d for d in self.deliveries() if d.message_id == wanted), None)
+
     def item_states(self, message_id: str) -> dict[tuple[str, str], str]:
         t = items_table
         with self._txn() as conn:
@@ -270,6 +312,28 @@ class Ledger:
                 conn.execute(t.update().where(t.c.message_id == message_id)
                              .values(state=UNCERTAIN, sent_as_of=as_of, last_attempt_at=now))
         return {"to_pending": len(crashed_before), "to_uncertain": len(crashed_after)}
+
+    def reopen(self, message_id: str) -> Delivery:
+        """Re-open an ``uncertain`` delivery as ``pending`` (``pantau alerts resend``): a steward found in
+        the mail server's log that it never arrived. Its items no longer count as delivered, so the next
+        alert run puts them in that recipient set's digest again (as new items: the date of any earlier
+        message of the same step is not kept). Raises :class:`ConfigError` for an unknown Message-ID or a
+        delivery that is not uncertain (a ``sent`` one was delivered, a ``pending`` one is retried anyway)."""
+        found = self.delivery(message_id)
+        if found is None:
+            raise ConfigError(f"no delivery with Message-ID {message_id.strip()!r} in the alert ledger at "
+                              f"{self.location}; `pantau alerts ledger` lists the deliveries and their Message-IDs.")
+        if found.state != UNCERTAIN:
+            raise ConfigError(f"the delivery {found.message_id} (office {found.digest_key}, as of {found.as_of}) is "
+                              f"{found.state!r}, not 'uncertain'; only an uncertain delivery can be re-opened for "
+                              "sending.")
+        d, t = deliveries_table, items_table
+        with self._txn() as conn:
+            conn.execute(d.update().where(d.c.message_id == found.message_id, d.c.state == UNCERTAIN)
+                         .values(state=PENDING, smtp_response="re-opened by hand (pantau alerts resend)"))
+            conn.execute(t.update().where(t.c.message_id == found.message_id, t.c.state == UNCERTAIN)
+                         .values(state=PENDING, sent_as_of=None, last_attempt_at=_now()))
+        return self.delivery(found.message_id)  # type: ignore[return-value]
 
     def _claim(self, out: Outgoing, message_id: str) -> str:
         """Step 1. Returns ``"claimed"``, or why the message is not sent: ``"sent"``/``"uncertain"`` (this
@@ -309,6 +373,12 @@ class Ledger:
                 else:
                     conn.execute(t.insert().values(nomor_rekomendasi=number, step=step, recipient_set=key,
                                                    first_attempt_at=now, **values))
+            # A pending message of this recipient set none of whose items it still owns was rebuilt into
+            # this one (a retry on a later day, or with an item more): it will never be sent as it was.
+            owned = sa.select(t.c.message_id).where(t.c.recipient_set == key).distinct()
+            conn.execute(d.update().where(d.c.recipient_set == key, d.c.state == PENDING,
+                                          d.c.message_id != message_id, d.c.message_id.not_in(owned))
+                         .values(state=SUPERSEDED, smtp_response=f"superseded by {message_id}"[:512]))
         return "claimed"
 
     def _committing(self, message_id: str) -> None:
@@ -415,7 +485,12 @@ def deliver(ledger: Ledger, messages: Sequence[Outgoing], send: Transport | Smtp
         message = out.message
         del message["Message-ID"]
         message["Message-ID"] = message_id
-        check_message(message, out.digest_key)  # before the claim: a refused message leaves no row
+        try:
+            check_message(message, out.digest_key)  # before the claim: a refused message leaves no row
+        except UnsafeMessage as exc:
+            log.error("alert for office %s refused before sending: %s", out.digest_key, exc)
+            report.refused.append({**entry, "error": str(exc)})
+            continue
         claim = ledger._claim(out, message_id)
         if claim == SENT:
             report.skipped_already_sent.append(entry)

@@ -18,11 +18,16 @@ from pantau.normalize.dates import parse_date_detailed, parse_timestamp
 from pantau.normalize.names import split_name
 from pantau.normalize.nip import parse_nip
 from pantau.pipeline.runs import (
+    FUTURE_TOLERANCE_S,
     SourceCount,
+    content_digest,
     lineage_key,
+    manifest_horizon,
+    previous_staged_key,
     put_staged,
     quarantine_frame,
     quarantine_row,
+    run_horizon,
 )
 from pantau.reference.vocabularies import apply_vocabularies
 from pantau.sources.bawaslu import BawasluClient
@@ -63,12 +68,20 @@ def raw_prefix(run_key: str) -> str:
     return f"raw/{SOURCE}/{run_key}/"
 
 
-def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int) -> dict[str, Any]:
+def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int, *,
+         run_started: datetime | None = None, future_tolerance_s: float = FUTURE_TOLERANCE_S) -> dict[str, Any]:
     """Pull every page changed since the watermark into the raw zone; returns the landing manifest.
 
     Offset paging drifts when data changes mid-scan (a record repeated or skipped). Repeats are
     harmless (deduplicated when staging); a skip shows up as fewer distinct records than the API's
     ``total``, so the scan is repeated until the union covers the total, up to ``MAX_SCANS`` times.
+    Records are told apart by their content, so two versions of a record sharing a register number and
+    ``updated_at`` count as two (staging quarantines them); a record the source itself holds twice
+    is accepted once two scans in a row page exactly the same records.
+
+    ``run_started`` (the DAG run's start; now when not given) plus ``future_tolerance_s`` is the
+    run's horizon, kept in the manifest: staging quarantines records dated after it and never moves
+    the watermark past it.
     """
     state = store.get_json(WATERMARK_KEY) or {}
     watermark = state.get("updated_since")
@@ -76,26 +89,39 @@ def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int)
     keys: list[str] = []
     seen: set[str] = set()
     total = 0
+    previous_scan: list[str] | None = None
+    stable = False
     for scan_no in range(1, MAX_SCANS + 1):
+        this_scan: list[str] = []
         for page in client.scan(watermark, per_page):
             key = f"{raw_prefix(run_key)}{landing}/scan{scan_no}-page{page.number:05d}.json"
             store.put_once(key, page.body, "application/json")
             keys.append(key)
             total = page.total
-            seen.update(_identity(r) for r in page.records)
+            this_scan += [content_digest(r) for r in page.records]
+        seen.update(this_scan)
         if len(seen) >= total:
             break
+        if this_scan == previous_scan and len(this_scan) == total:
+            # Two identical passes holding exactly `total` records: no drift, the source holds exact
+            # copies of a record (collapsed when staging).
+            stable = True
+            break
+        previous_scan = this_scan
         log.warning("scan %s saw %s distinct records of %s; paging drifted, scanning again", scan_no, len(seen), total)
     else:
         raise SourceError(
-            f"Bawaslu API reported {total} records but {MAX_SCANS} scans found only {len(seen)}; the data is "
-            "changing faster than it can be paged. Nothing was staged; retry later."
+            f"Bawaslu API reported {total} records but {MAX_SCANS} scans found only {len(seen)} distinct ones; the "
+            "data is changing faster than it can be paged. Nothing was staged; retry later."
         )
     # The records already staged at exactly the watermark come again (the pull is inclusive); they
     # travel with the raw data so staging and replay can skip them without reading mutable state.
     manifest = {"source": SOURCE, "landing": landing, "updated_since": watermark,
                 "boundary": state.get("boundary", []), "pages": keys,
-                "api_total": total, "landed_at": datetime.now(UTC).isoformat()}
+                "api_total": total, "landed_at": datetime.now(UTC).isoformat(),
+                "run_started": (run_started or datetime.now(UTC)).isoformat(),
+                "horizon": run_horizon(run_started, future_tolerance_s).isoformat(),
+                "source_repeats_records": stable}
     store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
     return manifest
 
@@ -104,6 +130,12 @@ def _identity(record: Any) -> str:
     if isinstance(record, dict):
         return f"{record.get('nomor_register')}|{record.get('updated_at')}"
     return json.dumps(record, sort_keys=True, default=str)
+
+
+def _boundary_entry(record: Any) -> str:
+    """How a record at the watermark is remembered: its register number and updated_at as sent, and a
+    digest of its content (so another version at the same instant is not mistaken for it)."""
+    return f"{_identity(record)}|sha:{content_digest(record)}"
 
 
 def _text(value: Any) -> str | None:
@@ -213,58 +245,92 @@ def stage_record(record: dict[str, Any], raw_key: str) -> tuple[dict[str, Any] |
     }, None
 
 
-def _note_watermark(count: SourceCount, record: Any) -> None:
+def _note_watermark(count: SourceCount, record: Any, horizon: datetime) -> None:
     """Track the newest readable updated_at of everything landed (staged or quarantined: both are
-    handled, so neither needs to come again) and the record identities that carry it."""
+    handled, so neither needs to come again) and the records that carry it. A record dated after the
+    run's horizon is left out: the watermark stays before it, so the next pull brings it again."""
     if not isinstance(record, dict):
         return
     moment = parse_timestamp(record.get("updated_at")) if isinstance(record.get("updated_at"), str) else None
-    if moment is None:
+    if moment is None or moment > horizon:
         return
     mark = count.watermark or {"updated_since": None, "boundary": []}
     newest = datetime.fromisoformat(mark["updated_since"]) if mark["updated_since"] else None
     if newest is None or moment > newest:
         mark = {"updated_since": moment.isoformat(), "boundary": []}
     if newest is None or moment >= newest:
-        mark["boundary"] = sorted({*mark["boundary"], _identity(record)})
+        mark["boundary"] = sorted({*mark["boundary"], _boundary_entry(record)})
     count.watermark = mark
 
 
 def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
-    """Turn one run's landed pages into (new staged rows, quarantine, counts). Pure over raw."""
+    """Turn one run's landed pages into (new staged rows, quarantine, counts). Pure over raw.
+
+    Every distinct version is one record in. The same content again (a page repeat, a re-scan, the
+    inclusive watermark, or a copy in the source) is collapsed. Two versions of one register number
+    with the same ``updated_at`` but different content are both quarantined as ``duplicate_record``
+    (nothing tells which is right; a version staged by an earlier run stays current). A record dated
+    after the run's horizon is quarantined as ``future_timestamp`` and comes again next run.
+    """
     manifest = store.get_json(f"{raw_prefix(run_key)}manifest.json")
     if manifest is None:
         raise SourceError(f"no landed Bawaslu pages for run {run_key}: run the landing step first")
+    horizon = manifest_horizon(manifest)
     count = SourceCount(SOURCE)
-    staged: dict[str, dict[str, Any]] = {}
     quarantined: list[dict[str, Any]] = []
-    # Identities staged by the previous run at its watermark: seen already, so not counted again.
-    seen: set[str] = set(manifest.get("boundary") or [])
+    # What the previous run saw at its watermark: entries with a content digest (and, from watermarks
+    # written before digests were kept, bare "register|updated_at" identities).
+    boundary = set(manifest.get("boundary") or [])
+    boundary_ids = {entry.rsplit("|sha:", 1)[0] for entry in boundary}
+    seen: set[str] = set()
+    # (register number, instant) -> [(row, record)]: the versions of one record at one time.
+    versions: dict[tuple[str, datetime], list[tuple[dict[str, Any], Any]]] = {}
     unknown_fields: Counter[tuple[str, str]] = Counter()
+
+    def reject(record: Any, code: str, detail: str) -> None:
+        record_key = record.get("nomor_register") if isinstance(record, dict) else None
+        quarantined.append(quarantine_row(SOURCE, run_key, _text(record_key), code, detail, record))
+        count.by_reason[code] = count.by_reason.get(code, 0) + 1
+
     for key in manifest["pages"]:
         for record in json.loads(store.get_bytes(key))["data"]:
+            digest = content_digest(record)
+            _note_watermark(count, record, horizon)
             identity = _identity(record)
-            _note_watermark(count, record)
-            if identity in seen:
-                # The same version of a record on two pages (drift, a re-scan or the inclusive
-                # watermark): one record, not two.
+            if digest in seen or f"{identity}|sha:{digest}" in boundary or identity in boundary:
+                # The same content again (drift, a re-scan, the inclusive watermark, or a copy the
+                # source holds): one record, not two.
                 count.duplicates_collapsed += 1
                 continue
-            seen.add(identity)
+            seen.add(digest)
             count.records_in += 1
             unknown_fields.update(_unknown_fields(record))
+            if identity in boundary_ids:
+                reject(record, "duplicate_record", "same nomor_register and updated_at as a version an earlier run "
+                       "already handled, with different content; that version stays current")
+                continue
             row, problem = stage_record(record, key)
             if row is None:
                 assert problem is not None
-                code, detail = problem
-                record_key = record.get("nomor_register") if isinstance(record, dict) else None
-                quarantined.append(quarantine_row(SOURCE, run_key, _text(record_key), code, detail, record))
-                count.by_reason[code] = count.by_reason.get(code, 0) + 1
+                reject(record, *problem)
                 continue
-            previous = staged.get(row["nomor_register"])
-            if previous is None or row["updated_at"] >= previous["updated_at"]:
-                staged[row["nomor_register"]] = row
-            count.staged += 1
+            if row["updated_at"] > horizon:
+                reject(record, "future_timestamp", f"updated_at {record['updated_at']!r} is after the run's horizon "
+                       f"{horizon.isoformat()}")
+                continue
+            versions.setdefault((row["nomor_register"], row["updated_at"]), []).append((row, record))
+    staged: dict[str, dict[str, Any]] = {}
+    for (number, _), group in versions.items():
+        if len(group) > 1:
+            for _, record in group:
+                reject(record, "duplicate_record", f"{len(group)} versions of {number} share updated_at "
+                       f"{record['updated_at']!r} with different content; all are quarantined")
+            continue
+        row = group[0][0]
+        previous = staged.get(number)
+        if previous is None or row["updated_at"] >= previous["updated_at"]:
+            staged[number] = row
+        count.staged += 1
     count.quarantined = len(quarantined)
     count.check()
     for (where, key), records in sorted(unknown_fields.items()):
@@ -305,13 +371,14 @@ def merge_current(previous: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFr
 def publish_staging(store: ObjectStore, run_key: str, new: pd.DataFrame, quarantine: pd.DataFrame,
                     count: SourceCount | None = None) -> dict[str, Any]:
     """Write the merged current state and the quarantine; move the pointer; then the watermark."""
-    pointer = store.get_json(CURRENT_KEY)
-    previous = store.get_parquet(pointer["key"]) if pointer else None
+    # A retried task finds its own file current: it merges onto what the first attempt merged onto.
+    previous_key = previous_staged_key(store, "bawaslu_cases", run_key)
+    previous = store.get_parquet(previous_key) if previous_key else None
     current = merge_current(previous, new)
     key = put_staged(store, f"staging/bawaslu_cases/{run_key}.parquet", current)
     quarantine_key = put_staged(store, f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
-    store.put_json(lineage_key("bawaslu_cases", run_key), {"previous": pointer["key"] if pointer else None,
-                                                           "key": key, "quarantine_key": quarantine_key})
+    store.put_json(lineage_key("bawaslu_cases", run_key), {"previous": previous_key, "key": key,
+                                                           "quarantine_key": quarantine_key})
     store.put_json(CURRENT_KEY, {"key": key, "run_key": run_key, "rows": len(current)})
     watermark = count.watermark if count is not None else None
     if watermark is None and not new.empty:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,7 +26,15 @@ from pantau.exceptions import SourceError
 from pantau.normalize.agencies import normalize_region_code
 from pantau.normalize.names import name_key_series
 from pantau.normalize.nip import normalize_nip_series
-from pantau.pipeline.runs import SourceCount, quarantine_frame, quarantine_row
+from pantau.pipeline.runs import (
+    FUTURE_TOLERANCE_S,
+    SourceCount,
+    content_digest,
+    manifest_horizon,
+    quarantine_frame,
+    quarantine_row,
+    run_horizon,
+)
 from pantau.reference.vocabularies import apply_vocabularies
 from pantau.sources.bkd import (
     PEGAWAI_COLUMNS,
@@ -82,14 +91,50 @@ def current_key(code: str, table: str) -> str:
 
 
 # -- landing ---------------------------------------------------------------------------------------
-def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str, chunk_rows: int) -> dict[str, Any]:
-    """Extract rows changed since the per-table watermark into raw Parquet chunks (all text, as read)."""
+#: How far before the watermark's local date the SQL pull starts (see :func:`pull_lower_bound`).
+PULL_MARGIN = pd.Timedelta(days=1)
+
+
+def watermark_instant(value: str | None, tz: str) -> pd.Timestamp | None:
+    """A stored watermark as a UTC instant. Watermarks are ISO-8601 with an offset; one written before
+    that is the database's own naive local text (either ISO spelling), read in the BKD's zone."""
+    if not value:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as exc:
+        raise SourceError(f"stored BKD watermark {value!r} is not a timestamp; delete the watermark file under "
+                          "state/bkd/ to pull the table in full once") from exc
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz)
+    return stamp.tz_convert("UTC")
+
+
+def pull_lower_bound(instant: pd.Timestamp | None, tz: str) -> str | None:
+    """The bare date the SQL pull starts from: the watermark's local date less a day's margin (a
+    timestamp-with-zone column read in another session zone). Rows between it and the watermark come
+    again and are dropped, typed, when staging."""
+    if instant is None:
+        return None
+    return str((instant.tz_convert(tz) - PULL_MARGIN).strftime("%Y-%m-%d"))
+
+
+def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str, chunk_rows: int, *,
+         run_started: datetime | None = None, future_tolerance_s: float = FUTURE_TOLERANCE_S) -> dict[str, Any]:
+    """Extract rows changed since the per-table watermark into raw Parquet chunks (all text, as read).
+
+    ``run_started`` (the DAG run's start; now when not given) plus the tolerance is the run's horizon,
+    kept in the manifest: staging quarantines rows dated after it and never moves a watermark past it.
+    """
     manifest: dict[str, Any] = {"source": f"bkd:{source.code}", "code": source.code, "tables": {},
-                                "timezone": source.timezone, "landed_at": datetime.now(UTC).isoformat()}
+                                "timezone": source.timezone, "landed_at": datetime.now(UTC).isoformat(),
+                                "run_started": (run_started or datetime.now(UTC)).isoformat(),
+                                "horizon": run_horizon(run_started, future_tolerance_s).isoformat()}
     names = {"pegawai": source.pegawai_table, "tindak_lanjut": source.tindak_lanjut_table}
     for table, columns in TABLES.items():
         watermark = store.get_json(watermark_key(source.code, table)) or {}
         since = watermark.get("updated_at")
+        lower_bound = pull_lower_bound(watermark_instant(since, source.timezone), source.timezone)
         keys: list[str] = []
         rows = 0
         try:
@@ -97,7 +142,7 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
             # staging reports them instead of ignoring them without a word.
             present = table_columns(engine, names[table])
             unknown = sorted(set(present) - set(columns)) if present is not None else []
-            for number, chunk in enumerate(read_chunks(engine, names[table], columns, since, chunk_rows), 1):
+            for number, chunk in enumerate(read_chunks(engine, names[table], columns, lower_bound, chunk_rows), 1):
                 buffer = io.BytesIO()
                 chunk.to_parquet(buffer, index=False)
                 key = f"{raw_prefix(source.code, run_key)}{table}/chunk-{number:05d}.parquet"
@@ -106,14 +151,26 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
                 rows += len(chunk)
                 log.info("BKD %s %s: %s rows extracted", source.code, table, rows)
         except sa.exc.SQLAlchemyError as exc:
-            raise SourceError(f"BKD {source.code}: cannot read table {names[table]!r}: {exc.__class__.__name__}: "
-                              f"{str(exc).splitlines()[0]}") from exc
-        # The keys already staged at exactly the watermark travel with the raw data, so staging
-        # (and a replay) can skip them without looking at mutable state.
-        manifest["tables"][table] = {"since": since, "boundary": watermark.get("boundary", []), "chunks": keys,
-                                     "rows": rows, "unknown_columns": unknown}
+            raise SourceError(
+                f"BKD {source.code}: cannot read table {names[table]!r} at {_host(engine)}: "
+                f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}; nothing was staged and the watermarks were "
+                "not moved. Check that the database is up and that the BKD's connection names the right tables."
+            ) from exc
+        # The rows already staged at exactly the watermark travel with the raw data (key and content
+        # digest), so staging (and a replay) can skip them without looking at mutable state.
+        manifest["tables"][table] = {"since": since, "pulled_from": lower_bound,
+                                     "boundary": watermark.get("boundary", []), "chunks": keys, "rows": rows,
+                                     "unknown_columns": unknown}
     store.put_json(f"{raw_prefix(source.code, run_key)}manifest.json", manifest)
     return manifest
+
+
+def _host(engine: sa.Engine) -> str:
+    """Where the database is, never with its password."""
+    url = engine.url
+    if url.host:
+        return f"{url.drivername}://{url.host}{f':{url.port}' if url.port else ''}/{url.database or ''}"
+    return f"{url.drivername} database {url.database or ''}".strip()
 
 
 # -- staging one chunk -----------------------------------------------------------------------------
@@ -156,16 +213,21 @@ def _one_chunk(values: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(arrow.cast(pa.large_string())), index=values.index)
 
 
-def stage_registry(frame: pd.DataFrame, code: str, run_key: str,
-                   tz: str = "Asia/Jakarta") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Normalise registry rows vectorised; rows without a usable NIP, name or timestamp are quarantined."""
+def stage_registry(frame: pd.DataFrame, code: str, run_key: str, tz: str = "Asia/Jakarta", *,
+                   updated_at: pd.Series | None = None,
+                   keep_index: bool = False) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Normalise registry rows vectorised; rows without a usable NIP, name or timestamp are quarantined.
+
+    ``updated_at``: the column already parsed (:func:`local_timestamps`); ``keep_index``: staged rows keep
+    their position in ``frame`` as index (else 0..n-1)."""
     source = f"bkd:{code}"
     nip = normalize_nip_series(_one_chunk(frame["nip"]))
     staged = frame.assign(
         nip_raw=frame["nip"], nip=nip["nip"].astype(TEXT), nip_valid=nip["nip_valid"].astype(bool),
         nip_reason=nip["nip_reason"].astype(TEXT), name_key=name_key_series(frame["nama"].fillna("")).astype(TEXT),
         bkd=code, kode_wilayah=_region_codes(frame["kode_wilayah"]),
-        tanggal_lahir=_dates(frame["tanggal_lahir"]), updated_at=local_timestamps(frame["updated_at"], tz),
+        tanggal_lahir=_dates(frame["tanggal_lahir"]),
+        updated_at=local_timestamps(frame["updated_at"], tz) if updated_at is None else updated_at,
     )
     # An unknown status or ASN type keeps the row (code null, value in <column>_raw): only the NIP,
     # the name and the timestamp make a registry row unusable.
@@ -179,18 +241,21 @@ def stage_registry(frame: pd.DataFrame, code: str, run_key: str,
                                 "registry NIP is not a valid 18-digit NIP")
     rejected += _quarantine(frame, no_name, source, run_key, "nip", "empty_name", "registry nama is empty")
     rejected += _quarantine(frame, bad_time, source, run_key, "nip", "unparseable_date", "updated_at unreadable")
-    return staged.loc[~(bad_nip | no_name | bad_time)].reset_index(drop=True), rejected
+    kept = staged.loc[~(bad_nip | no_name | bad_time)]
+    return (kept if keep_index else kept.reset_index(drop=True)), rejected
 
 
-def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str,
-                     tz: str = "Asia/Jakarta") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Follow-ups need a decree (number and date); the NIP is kept with its validity, never required."""
+def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str, tz: str = "Asia/Jakarta", *,
+                     updated_at: pd.Series | None = None,
+                     keep_index: bool = False) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Follow-ups need a decree (number and date); the NIP is kept with its validity, never required.
+    ``updated_at`` and ``keep_index`` as for :func:`stage_registry`."""
     source = f"bkd:{code}"
     nip = normalize_nip_series(_one_chunk(frame["nip"]))
     staged = frame.assign(
         nip_raw=frame["nip"], nip=nip["nip"].astype(TEXT), nip_valid=nip["nip_valid"].astype(bool),
         nip_reason=nip["nip_reason"].astype(TEXT), bkd=code, tanggal_sk=_dates(frame["tanggal_sk"]),
-        updated_at=local_timestamps(frame["updated_at"], tz),
+        updated_at=local_timestamps(frame["updated_at"], tz) if updated_at is None else updated_at,
         nomor_rekomendasi=frame["nomor_rekomendasi"].str.strip().replace("", pd.NA),
     )
     # An unknown sanction text keeps the decree (code null, text in jenis_sanksi_raw): dropping it would
@@ -202,7 +267,8 @@ def stage_follow_ups(frame: pd.DataFrame, code: str, run_key: str,
     rejected = _quarantine(frame, no_sk, source, run_key, "id", "missing_field", "nomor_sk is empty")
     rejected += _quarantine(frame, bad_date, source, run_key, "id", "unparseable_date", "tanggal_sk unreadable")
     rejected += _quarantine(frame, bad_time, source, run_key, "id", "unparseable_date", "updated_at unreadable")
-    return staged.loc[~(no_sk | bad_date | bad_time)].reset_index(drop=True), rejected
+    kept = staged.loc[~(no_sk | bad_date | bad_time)]
+    return (kept if keep_index else kept.reset_index(drop=True)), rejected
 
 
 STAGERS = {"pegawai": stage_registry, "tindak_lanjut": stage_follow_ups}
@@ -224,6 +290,78 @@ def bucket_of(keys: pd.Series, buckets: int) -> pd.Series:
 
 
 # -- staging a landed extract ----------------------------------------------------------------------
+def _row_digests(frame: pd.DataFrame) -> list[str]:
+    """The content digest of each landed row (all text, as read): an exact copy has the same one."""
+    return [content_digest({k: (None if pd.isna(v) else v) for k, v in rec.items()})
+            for rec in frame.to_dict("records")]
+
+
+def _naive_utc(instants: pd.Series) -> np.ndarray:
+    return instants.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+
+
+def _pair_hashes(keys: pd.Series, instants: pd.Series) -> np.ndarray:
+    """A 64-bit hash per (key, updated_at): the same pair hashes the same in every chunk, so two rows
+    of one key at one instant are found across chunks without holding the rows."""
+    frame = pd.DataFrame({"key": keys.astype(object).to_numpy(), "at": _naive_utc(instants)})
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+@dataclass
+class _Chunk:
+    """One landed chunk, sorted out: what it holds that this run must handle, and how."""
+
+    pulled: pd.DataFrame        # rows at or after the watermark (the typed filter of the conservative pull)
+    pulled_at: pd.Series        # their updated_at, parsed (UTC; NaT when unreadable)
+    repeated: int               # rows handled by an earlier run: before the watermark, or the same version at it
+    records: int                # rows that are records of this run
+    rest: pd.DataFrame          # the records handed to the table's stager (index 0..n-1)
+    staged: pd.DataFrame        # staged rows; index = position in ``rest``
+    rejected: list[dict[str, Any]]
+
+
+def _prepare_chunk(landed: pd.DataFrame, table: str, code: str, run_key: str, tz: str, since: pd.Timestamp | None,
+                   boundary: set[str], horizon: pd.Timestamp) -> _Chunk:
+    source, key = f"bkd:{code}", KEYS[table]
+    instants = local_timestamps(landed["updated_at"], tz)
+    repeated = 0
+    if since is not None:
+        before = (instants < since).to_numpy()
+        repeated = int(before.sum())
+        landed = landed.loc[~before].reset_index(drop=True)
+        instants = instants.loc[~before].reset_index(drop=True)
+    # Rows exactly at the watermark that the previous run handled come again (the pull is inclusive):
+    # the same version is skipped; another version of the same key at that instant is a conflict.
+    seen = np.zeros(len(landed), dtype=bool)
+    clash = np.zeros(len(landed), dtype=bool)
+    if since is not None and boundary:
+        boundary_keys = {entry.rsplit("|sha:", 1)[0] for entry in boundary}
+        at = (instants == since).to_numpy() & landed[key].isin(boundary_keys).fillna(False).to_numpy(dtype=bool)
+        positions = np.flatnonzero(at)
+        if positions.size:
+            sub = landed.iloc[positions]
+            for i, value, digest in zip(positions, sub[key].astype(str), _row_digests(sub), strict=True):
+                if f"{value}|sha:{digest}" in boundary or value in boundary:
+                    seen[i] = True
+                else:
+                    clash[i] = True
+    raw = landed.loc[~seen].reset_index(drop=True)
+    at_raw = instants.loc[~seen].reset_index(drop=True)
+    clash = clash[~seen]
+    future = (at_raw > horizon).to_numpy(dtype=bool)
+    rejected = _quarantine(raw, future, source, run_key, key, "future_timestamp",
+                           f"updated_at is after the run's horizon {horizon.isoformat()} (its start plus the "
+                           "clock-skew tolerance)")
+    rejected += _quarantine(raw, clash & ~future, source, run_key, key, "duplicate_record",
+                            "same key and updated_at as a version an earlier run already handled, with different "
+                            "content; that version stays current")
+    keep = ~(future | clash)
+    rest = raw.loc[keep].reset_index(drop=True)
+    staged, bad = STAGERS[table](rest, code, run_key, tz, updated_at=at_raw.loc[keep].reset_index(drop=True),
+                                 keep_index=True)
+    return _Chunk(landed, instants, repeated + int(seen.sum()), len(raw), rest, staged, rejected + bad)
+
+
 @dataclass
 class _TableStage:
     """Running state while one table's chunks are staged."""
@@ -232,28 +370,35 @@ class _TableStage:
     count: SourceCount
     spill: Path
     writers: dict[int, pq.ParquetWriter] = field(default_factory=dict)
-    newest: str | None = None
-    newest_keys: set[str] = field(default_factory=set)
+    newest: pd.Timestamp | None = None
+    newest_entries: set[str] = field(default_factory=set)
+    #: Per chunk, the (key, updated_at) hash of each staged row, in staged order.
+    pairs: list[np.ndarray] = field(default_factory=list)
 
-    def note_watermark(self, raw: pd.DataFrame) -> None:
-        # The next watermark is the newest raw updated_at (staged or quarantined, both are handled),
-        # in the database's own text form, with the keys that carry it.
-        times = raw["updated_at"].dropna()
-        if times.empty:
+    def note_watermark(self, pulled: pd.DataFrame, instants: pd.Series, horizon: pd.Timestamp) -> None:
+        # The next watermark is the newest updated_at handled (staged or quarantined), compared as a
+        # timestamp, never past the run's horizon; with the keys and content digests of the rows at it.
+        usable = (instants.notna() & (instants <= horizon)).to_numpy(dtype=bool)
+        if not usable.any():
             return
-        top = str(times.max())
+        top = instants[usable].max()
         if self.newest is None or top > self.newest:
-            self.newest, self.newest_keys = top, set()
+            self.newest, self.newest_entries = top, set()
         if top == self.newest:
-            self.newest_keys.update(raw.loc[raw["updated_at"] == top, KEYS[self.table]].dropna().astype(str))
+            rows = pulled.loc[usable & (instants == top).to_numpy(dtype=bool)]
+            rows = rows.loc[rows[KEYS[self.table]].notna()]
+            self.newest_entries.update(f"{k}|sha:{d}" for k, d in
+                                       zip(rows[KEYS[self.table]].astype(str), _row_digests(rows), strict=True))
+
+    def spill_path(self, bucket: int) -> Path:
+        return self.spill / f"{self.table}-{bucket:03d}.parquet"
 
     def spill_rows(self, staged: pd.DataFrame) -> None:
         arrow = to_arrow(staged, self.table)
         buckets = bucket_of(staged[KEYS[self.table]], BUCKETS[self.table]).to_numpy()
         for bucket in sorted(set(buckets.tolist())):
             if bucket not in self.writers:
-                self.writers[bucket] = pq.ParquetWriter(self.spill / f"{self.table}-{bucket:03d}.parquet",
-                                                        SCHEMAS[self.table])
+                self.writers[bucket] = pq.ParquetWriter(self.spill_path(bucket), SCHEMAS[self.table])
             self.writers[bucket].write_table(arrow.filter(pa.array(buckets == bucket)))
 
     def close(self) -> None:
@@ -261,51 +406,112 @@ class _TableStage:
             writer.close()
 
 
-def _drop_boundary(raw: pd.DataFrame, table: str, since: str | None, boundary: set[str]) -> pd.DataFrame:
-    """Rows that sit exactly on the watermark and were staged by the previous run come again
-    (the pull is inclusive); they are the same records, not new ones."""
-    if not since or not boundary:
-        return raw
-    again = raw["updated_at"].eq(since).fillna(False) & raw[KEYS[table]].isin(boundary).fillna(False)
-    return raw.loc[~again].reset_index(drop=True)
+def _resolve_duplicates(store: ObjectStore, state: _TableStage, code: str, run_key: str, meta: dict[str, Any],
+                        tz: str, since: pd.Timestamp | None, boundary: set[str],
+                        horizon: pd.Timestamp) -> list[dict[str, Any]]:
+    """Rows of one key sharing one updated_at within the run: exact copies collapse to one staged row;
+    different versions are all taken out of staging and quarantined as ``duplicate_record``, one row
+    per version. Rare, so the chunks holding them are read again rather than kept."""
+    table, key = state.table, KEYS[state.table]
+    hashes = np.concatenate(state.pairs) if state.pairs else np.empty(0, dtype=np.uint64)
+    unique, counts = np.unique(hashes, return_counts=True)
+    repeated = unique[counts > 1]
+    if not repeated.size:
+        return []
+    groups: dict[tuple[str, pd.Timestamp], list[tuple[str, dict[str, Any]]]] = {}
+    for chunk_key, pairs in zip(meta["chunks"], state.pairs, strict=True):
+        hit = np.flatnonzero(np.isin(pairs, repeated))
+        if not hit.size:
+            continue
+        landed = store.get_parquet(chunk_key).astype(TEXT).apply(_one_chunk)
+        chunk = _prepare_chunk(landed, table, code, run_key, tz, since, boundary, horizon)
+        staged = chunk.staged.iloc[hit]
+        raws = chunk.rest.loc[staged.index]
+        for row, raw in zip(staged[list(SCHEMAS[table].names)].to_dict("records"), raws.to_dict("records"),
+                            strict=True):
+            groups.setdefault((str(row[key]), row["updated_at"]), []).append(
+                (content_digest(row), {k: (None if pd.isna(v) else v) for k, v in raw.items()}))
+    exact: set[tuple[str, pd.Timestamp]] = set()
+    conflict: set[tuple[str, pd.Timestamp]] = set()
+    rejected: list[dict[str, Any]] = []
+    count = state.count
+    for (value, moment), rows in groups.items():
+        if len(rows) < 2:  # a hash collision, not a duplicate
+            continue
+        versions = dict(rows)  # staged content -> one raw row carrying it (first wins)
+        if len(versions) == 1:
+            exact.add((value, moment))
+            count.records_in -= len(rows) - 1
+            count.staged -= len(rows) - 1
+            count.duplicates_collapsed += len(rows) - 1
+            continue
+        conflict.add((value, moment))
+        count.records_in -= len(rows) - len(versions)
+        count.staged -= len(rows)
+        count.quarantined += len(versions)
+        count.duplicates_collapsed += len(rows) - len(versions)
+        count.by_reason["duplicate_record"] = count.by_reason.get("duplicate_record", 0) + len(versions)
+        for raw in versions.values():
+            rejected.append(quarantine_row(
+                count.source.rsplit(":", 1)[0], run_key, value, "duplicate_record",
+                f"{len(versions)} versions of {key} {value} share updated_at {raw.get('updated_at')!r} with "
+                "different content; all are quarantined", raw))
+    touched = exact | conflict
+    if touched:
+        buckets = bucket_of(pd.Series([value for value, _ in touched], dtype=object), BUCKETS[table])
+        for bucket in sorted(set(buckets.tolist())):
+            path = state.spill_path(int(bucket))
+            frame = pq.read_table(path).to_pandas(types_mapper=_types_mapper)
+            pairs_here = list(zip(frame[key].astype(str), frame["updated_at"], strict=True))
+            in_conflict = np.array([p in conflict for p in pairs_here], dtype=bool)
+            in_exact = np.array([p in exact for p in pairs_here], dtype=bool)
+            drop = in_conflict | (in_exact & frame.duplicated(keep="first").to_numpy(dtype=bool))
+            pq.write_table(to_arrow(frame.loc[~drop], table), path)
+    return rejected
 
 
 def _stage_table(store: ObjectStore, code: str, run_key: str, table: str, meta: dict[str, Any], tz: str,
-                 spill: Path, staging_root: str) -> tuple[dict[str, Any], list[dict[str, Any]], SourceCount]:
+                 horizon: datetime, spill: Path,
+                 staging_root: str) -> tuple[dict[str, Any], list[dict[str, Any]], SourceCount]:
     state = _TableStage(table, SourceCount(f"bkd:{code}:{table}"), spill)
     rejected: list[dict[str, Any]] = []
+    since = watermark_instant(meta.get("since"), tz)
     boundary = set(meta.get("boundary") or [])
+    limit = pd.Timestamp(horizon).tz_convert("UTC")
     for column in meta.get("unknown_columns") or []:
         state.count.note_unrecognised(f"bkd {code} table {table}", column)
     try:
         for chunk_key in meta["chunks"]:
             landed = store.get_parquet(chunk_key).astype(TEXT)
             landed = landed.apply(_one_chunk)
-            state.note_watermark(landed)
-            raw = _drop_boundary(landed, table, meta.get("since"), boundary)
-            state.count.duplicates_collapsed += len(landed) - len(raw)
-            staged, bad = STAGERS[table](raw, code, run_key, tz)
-            state.count.records_in += len(raw)
-            state.count.staged += len(staged)
-            state.count.quarantined += len(bad)
-            for row in bad:
+            chunk = _prepare_chunk(landed, table, code, run_key, tz, since, boundary, limit)
+            state.note_watermark(chunk.pulled, chunk.pulled_at, limit)
+            state.count.duplicates_collapsed += chunk.repeated
+            state.count.records_in += chunk.records
+            state.count.staged += len(chunk.staged)
+            state.count.quarantined += len(chunk.rejected)
+            for row in chunk.rejected:
                 state.count.by_reason[row["reason_code"]] = state.count.by_reason.get(row["reason_code"], 0) + 1
-            rejected += bad
+            rejected += chunk.rejected
+            staged = chunk.staged
             for column, name in VOCABULARIES[table].items():
                 state.count.note_vocabulary(column, name, staged[f"{column}_raw"], staged[f"{column}_mapping"],
                                             staged[column])
+            state.pairs.append(_pair_hashes(staged[KEYS[table]], staged["updated_at"]))
             if len(staged):
                 state.spill_rows(staged)
     finally:
         state.close()
+    rejected += _resolve_duplicates(store, state, code, run_key, meta, tz, since, boundary, limit)
     state.count.check()
     parts = {}
     for bucket in sorted(state.writers):
         key = f"{staging_root}/bkd/{code}/{table}/_new/{run_key}/part-{bucket:03d}.parquet"
-        store.client.fput_object(store.bucket, key, str(spill / f"{table}-{bucket:03d}.parquet"))
+        store.client.fput_object(store.bucket, key, str(state.spill_path(bucket)))
         parts[bucket] = key
-    watermark = ({"updated_at": state.newest, "boundary": sorted(state.newest_keys)} if state.newest
-                 else None)
+    # Kept as ISO-8601 with the BKD's offset: compared as a timestamp, never as text.
+    watermark = ({"updated_at": state.newest.tz_convert(tz).isoformat(), "boundary": sorted(state.newest_entries)}
+                 if state.newest is not None else None)
     return {"parts": parts, "watermark": watermark, "since": meta.get("since")}, rejected, state.count
 
 
@@ -326,7 +532,7 @@ def stage_from_raw(store: ObjectStore, code: str, run_key: str, staging_root: st
     with tempfile.TemporaryDirectory(prefix=f"pantau-bkd-{code}-") as spill:
         for table in TABLES:
             out[table], bad, count = _stage_table(store, code, run_key, table, manifest["tables"][table], tz,
-                                                  Path(spill), staging_root)
+                                                  manifest_horizon(manifest), Path(spill), staging_root)
             rejected += bad
             counts.append(count)
     return out, quarantine_frame(rejected), counts
@@ -390,10 +596,16 @@ def current_part_key(code: str, table: str, run_key: str, bucket: int) -> str:
 def publish_staging(store: ObjectStore, code: str, run_key: str, tables: dict[str, dict[str, Any]],
                     quarantine: pd.DataFrame, tz: str = "Asia/Jakarta") -> dict[str, Any]:
     """Per-BKD current state, bucket by bucket; watermarks move only after the staged files are written."""
-    del tz  # watermarks are kept in the database's own text form since staging computes them
+    del tz  # staging writes the watermarks with the BKD's offset already
     out: dict[str, Any] = {}
     for table, staged in tables.items():
         pointer = store.get_json(current_key(code, table))
+        if pointer and pointer.get("run_key") == run_key:
+            # A retried task finds its own state current: merge onto what the first attempt merged onto,
+            # so the lineage never points to itself and the bytes are the first attempt's.
+            previous_run = pointer.get("previous_run_key")
+            pointer = store.get_json(f"staging/bkd/{code}/{table}/_lineage/{previous_run}.json") if previous_run \
+                else None
         parts: dict[str, str] = {}
         rows = 0
         for bucket, data in build_current_parts(store, code, run_key, table, staged["parts"], pointer).items():

@@ -19,6 +19,7 @@ from pantau.normalize.spreadsheet import UnreadableSpreadsheet, read_table
 from pantau.pipeline.runs import (
     SourceCount,
     lineage_key,
+    previous_staged_key,
     put_staged,
     quarantine_frame,
     quarantine_row,
@@ -227,13 +228,14 @@ def merge_current(previous: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFr
 
 def publish_staging(store: ObjectStore, run_key: str, manifest_files: list[dict[str, Any]], new: pd.DataFrame,
                     quarantine: pd.DataFrame) -> dict[str, Any]:
-    pointer = store.get_json(CURRENT_KEY)
-    previous = store.get_parquet(pointer["key"]) if pointer else None
+    # A retried task finds its own file current: it merges onto what the first attempt merged onto.
+    previous_key = previous_staged_key(store, "recommendations", run_key)
+    previous = store.get_parquet(previous_key) if previous_key else None
     current = merge_current(previous, new)
     key = put_staged(store, f"staging/recommendations/{run_key}.parquet", current)
     quarantine_key = put_staged(store, f"quarantine/{SOURCE}/{run_key}.parquet", quarantine)
-    store.put_json(lineage_key("recommendations", run_key), {"previous": pointer["key"] if pointer else None,
-                                                             "key": key, "quarantine_key": quarantine_key})
+    store.put_json(lineage_key("recommendations", run_key), {"previous": previous_key, "key": key,
+                                                             "quarantine_key": quarantine_key})
     store.put_json(CURRENT_KEY, {"key": key, "run_key": run_key, "rows": len(current)})
     ledger: dict[str, str] = store.get_json(LEDGER_KEY) or {}
     ledger.update({f["name"]: f["sha256"] for f in manifest_files})

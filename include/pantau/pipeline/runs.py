@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 
 #: How many distinct unknown (and fuzzy) values per vocabulary column a run summary lists.
 VOCABULARY_TOP = 20
+
+#: How far past the run's start a record's ``updated_at`` may lie before it counts as from the future:
+#: room for a source clock running a little fast (``PANTAU_FUTURE_TOLERANCE_S``).
+FUTURE_TOLERANCE_S = 300
 
 QUARANTINE_COLUMNS = ["source", "run_key", "record_key", "reason_code", "reason", "action", "detail", "raw"]
 
@@ -166,3 +172,41 @@ def put_staged(store: ObjectStore, key: str, frame: pd.DataFrame) -> str:
 def lineage_key(table: str, key: str) -> str:
     """Which staged file each run's file was merged onto: the chain ``pantau replay`` walks."""
     return f"staging/{table}/_lineage/{key}.json"
+
+
+def previous_staged_key(store: ObjectStore, table: str, run_key: str) -> str | None:
+    """The staged file this run merges onto: the current one, unless the current one is this run's own
+    (a retried staging task), in which case the one this run merged onto the first time. A lineage
+    record therefore never points to itself, and a retry writes the same bytes as the first attempt."""
+    pointer = store.get_json(f"staging/{table}/_current.json")
+    if pointer is None:
+        return None
+    if pointer.get("run_key") == run_key or str(pointer.get("key", "")).endswith(f"/{run_key}.parquet"):
+        earlier = store.get_json(lineage_key(table, run_key)) or {}
+        return earlier.get("previous")
+    return pointer["key"]
+
+
+# -- run moment and the future ---------------------------------------------------------------------
+def run_horizon(run_started: datetime | None, tolerance_s: float = FUTURE_TOLERANCE_S) -> datetime:
+    """The newest ``updated_at`` a run accepts: its start (now when not given) plus the tolerance."""
+    started = run_started or datetime.now(UTC)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return (started + timedelta(seconds=tolerance_s)).astimezone(UTC)
+
+
+def manifest_horizon(manifest: dict[str, Any]) -> datetime:
+    """The horizon a landing recorded; a manifest written before horizons were kept uses its landing
+    moment plus the default tolerance (the run started before it landed), one without even that now."""
+    if manifest.get("horizon"):
+        return datetime.fromisoformat(manifest["horizon"]).astimezone(UTC)
+    landed = manifest.get("landed_at")
+    return run_horizon(datetime.fromisoformat(landed) if landed else None)
+
+
+def content_digest(value: Any) -> str:
+    """A short stable digest of a record's content (canonical JSON), for telling an exact duplicate
+    (same content: collapsed) from a conflicting one (same key and time, other content: quarantined)."""
+    text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

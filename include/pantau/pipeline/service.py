@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from pantau.alerts.contacts import ESCALATION_SUFFIXES, ContactsDirectory, read_directory
-from pantau.alerts.digest import build_digests, send_digests
+from pantau.alerts.digest import WIB, alert_items, build_digests
+from pantau.alerts.ledger import Ledger, LedgerUnavailable, deliver
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
+from pantau.followup.states import follow_up_items
 from pantau.matching.review import check_decisions, decisions_report, load_decisions
 from pantau.pipeline import publication, quality, reconcile
 from pantau.pipeline.runs import write_summary
@@ -24,8 +28,11 @@ from pantau.settings import (
     ReleaseSettings,
     SenderSettings,
     ValidationSettings,
+    alert_ledger_url,
 )
 from pantau.storage import ObjectStore
+
+log = logging.getLogger(__name__)
 
 
 def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date,
@@ -145,25 +152,100 @@ def load_contacts(store: ObjectStore, location: str) -> ContactsDirectory:
     return read_directory(location, data, siblings)
 
 
+#: Where the alerts kept a JSON ledger of whole-digest fingerprints before the SQL ledger. Not migrated
+#: (docs/DECISIONS.md, "Alert ledger"): the run summary notes it while it is still in the bucket.
+RETIRED_JSON_LEDGER_KEY = "state/alerts/ledger.json"
+
+
+def _answered_items(store: ObjectStore, manifest: dict[str, Any] | None, as_of: date,
+                    policy: FollowUpPolicy) -> pd.DataFrame | None:
+    """The answered follow-up items of the release's consolidated cases (the published overdue dataset
+    holds only open ones), so a digest can say "answered since the last message"; None without them."""
+    if not manifest or "consolidated_cases" not in manifest.get("datasets", {}):
+        return None
+    consolidated = release.read_dataset(store, "consolidated_cases", manifest)
+    if not {"terbukti", "tanggal_rekomendasi", "nomor_rekomendasi"} <= set(consolidated.columns):
+        return None
+    items = follow_up_items(consolidated, as_of, policy)
+    return items[items["follow_up_state"].eq("answered").to_numpy(dtype=bool)]
+
+
 def send_alerts(store: ObjectStore, smtp: SmtpSettings, contacts_location: str, key: str, as_of: date,
-                policy: FollowUpPolicy, sender: SenderSettings | None = None) -> dict[str, Any]:
+                policy: FollowUpPolicy, sender: SenderSettings | None = None, *,
+                ledger: Ledger | str | sa.URL | None = None, moment: datetime | None = None) -> dict[str, Any]:
+    """Send today's digests of the current release through the alert ledger, and write the run summary.
+
+    ``ledger`` is an open :class:`Ledger` or its URL (default :func:`pantau.settings.alert_ledger_url`);
+    ``moment`` is the messages' ``Date`` (default: now, in WIB). Each recipient set gets one message with
+    what is new, due again or answered since its last message, or none. An SMTP fault fails that message
+    (listed in ``failed``; a re-run sends only what is left); a message the mailer refuses is listed in
+    ``refused`` by agency, and the others are sent. Raises :class:`LedgerUnavailable` (after writing the
+    summary) when the ledger cannot be read or written: nothing more is sent.
+    """
     manifest = release.current_manifest(store)
     overdue = release.read_dataset(store, "overdue_recommendations", manifest)
     contacts = load_contacts(store, contacts_location)
+    # States are the release's (judged as of its date); the cadence and the ledger use the run's as-of.
+    release_as_of = date.fromisoformat(str(manifest["as_of"])[:10]) if manifest and manifest.get("as_of") else as_of
+    items = alert_items(overdue, release_as_of, policy, _answered_items(store, manifest, release_as_of, policy))
     # The escalation digest attaches the release's own national list, so BKN reads what was published.
     blocking_csv = None
     if manifest and "blocking_candidates" in manifest.get("datasets", {}):
         blocking_csv = store.get_bytes(release.dataset_key(manifest, "blocking_candidates", "data.csv"))
-    digests, unroutable = build_digests(overdue, contacts, as_of, policy.reminder_days_before, manifest=manifest,
-                                        bucket=store.bucket, sender=sender or SenderSettings.from_env(),
-                                        blocking_csv=blocking_csv)
-    outcome = send_digests(store, smtp, digests, as_of)
-    # Rows of the directory that could not be used are part of the run's record, not only of its log.
+    moment = moment or datetime.now(WIB)
     escalated = int(overdue["state"].eq("escalated").sum())
-    result = {"run_key": key, "digests": len(digests), "release": manifest["release"] if manifest else None,
-              "agencies_in_digests": sum(len(d.sections) for d in digests if d.kind == "ppk"),
-              "unroutable_items": len(unroutable),
-              "escalated_without_escalation_contact": 0 if contacts.escalation_recipients else escalated,
-              "contacts": contacts.summary(), **outcome}
+    result: dict[str, Any] = {
+        "run_key": key, "as_of": as_of.isoformat(), "release": manifest["release"] if manifest else None,
+        "contacts": contacts.summary(),
+        "escalated_without_escalation_contact": 0 if contacts.escalation_recipients else escalated}
+    if store.exists(RETIRED_JSON_LEDGER_KEY):
+        result["retired_json_ledger"] = (
+            f"{RETIRED_JSON_LEDGER_KEY} (the whole-digest ledger before the SQL ledger) is still in the bucket and "
+            "is not read: the first run with the SQL ledger sent every open item once as new. Delete it once "
+            "that run is done.")
+    opened = ledger if isinstance(ledger, Ledger) else None
+    try:
+        if opened is None:
+            opened = Ledger.open(ledger if ledger is not None else alert_ledger_url())
+        result["ledger"] = opened.location
+        digests, unroutable = build_digests(items, contacts, as_of, policy, opened.last_sent, manifest=manifest,
+                                            bucket=store.bucket, sender=sender or SenderSettings.from_env(),
+                                            moment=moment, blocking_csv=blocking_csv)
+        report = deliver(opened, [d.outgoing(smtp.from_email) for d in digests], smtp)
+        still_uncertain = opened.deliveries("uncertain")
+    except LedgerUnavailable as exc:
+        result["ledger_unavailable"] = str(exc)
+        write_summary(store, "pantau_alerts", key, result)
+        raise
+    finally:
+        if opened is not None and opened is not ledger:
+            opened.close()
+    sent_ids = {e["message_id"] for e in report.sent}
+    counts = {"first": 0, "repeat": 0, "answered": 0}
+    for digest in digests:
+        if digest.message_id in sent_ids:
+            for kind, n in digest.reminder_counts().items():
+                counts[kind] += n
+    result.update({
+        "digests": len(digests),
+        "agencies_in_digests": sum(len(d.sections) for d in digests if d.kind == "ppk"),
+        **{name: list(rows) for name, rows in report.summary().items() if name != "recovered"},
+        "recovered": report.recovered,
+        # Every delivery still uncertain, not only this run's: each waits for a steward's look at the
+        # mail server's log (`pantau alerts resend` re-opens one that never arrived).
+        "uncertain_open": [{"office": d.digest_key, "as_of": d.as_of.isoformat(), "message_id": d.message_id,
+                            "items": d.item_count} for d in still_uncertain],
+        "items_new": counts["first"], "items_repeated": counts["repeat"], "items_answered": counts["answered"],
+        "unroutable_items": len(unroutable),
+    })
     write_summary(store, "pantau_alerts", key, result)
     return result
+
+
+def alerts_line(result: dict[str, Any]) -> str:
+    """The alerts run in one line (the DAG prints it; no names, no addresses)."""
+    return (f"alerts: {len(result['sent'])} sent, {len(result['skipped_already_sent'])} already sent, "
+            f"{len(result['uncertain'])} uncertain ({len(result['uncertain_open'])} open in the ledger), "
+            f"{len(result['failed'])} failed, {len(result['refused'])} refused, {len(result['stale'])} stale; "
+            f"items: {result['items_new']} new, {result['items_repeated']} repeated, "
+            f"{result['items_answered']} answered; {result['unroutable_items']} unroutable items")

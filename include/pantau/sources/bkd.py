@@ -31,14 +31,16 @@ class BkdSource:
     timezone: str = "Asia/Jakarta"
 
 
-def _select(table: str, columns: tuple[str, ...], since: str | None) -> sa.Select:
+def _select(table: str, columns: tuple[str, ...], lower_bound: str | None) -> sa.Select:
     # Column names are the contract; table names are configuration, quoted by SQLAlchemy.
     tbl = sa.table(table, *(sa.column(c) for c in columns))
     query = sa.select(*tbl.c)
-    if since:
-        # Inclusive: rows written later within the watermark's second must not be lost; the rows
-        # already staged at exactly the watermark are recognised and skipped when staging.
-        query = query.where(tbl.c.updated_at >= since)
+    if lower_bound:
+        # A conservative bound, a bare date ("2024-07-15"): as text it sorts before every ISO spelling
+        # of that day ("2024-07-15 08:00:00", "2024-07-15T08:00:00"), and a timestamp column reads it as
+        # midnight, so the comparison is right on SQLite, PostgreSQL and MySQL whatever the column
+        # holds. Staging then keeps only rows at or after the typed watermark.
+        query = query.where(tbl.c.updated_at >= lower_bound)
     return query.order_by(tbl.c.updated_at, tbl.c[columns[0]])
 
 
@@ -52,15 +54,16 @@ def table_columns(engine: sa.Engine, table: str) -> list[str] | None:
 
 
 def read_chunks(
-    engine: sa.Engine, table: str, columns: tuple[str, ...], since: str | None, chunk_rows: int
+    engine: sa.Engine, table: str, columns: tuple[str, ...], lower_bound: str | None, chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
-    """Yield the rows changed since ``since`` as all-text frames of at most ``chunk_rows`` rows.
+    """Yield the rows with ``updated_at`` at or after ``lower_bound`` (a date, see :func:`_select`) as
+    all-text frames of at most ``chunk_rows`` rows.
 
     Everything is read as text: NIPs must never pass through a float, and staging decides types.
     Rows are streamed (server-side cursor on PostgreSQL) so memory is bounded by ``chunk_rows``.
     """
     with engine.connect().execution_options(stream_results=True, yield_per=chunk_rows) as conn:
-        result = conn.execute(_select(table, columns, since))
+        result = conn.execute(_select(table, columns, lower_bound))
         for rows in result.partitions(chunk_rows):
             # Transposed in C; pandas writes ints, dates and datetimes (PostgreSQL) with str(),
             # which is the same text SQLite stores.

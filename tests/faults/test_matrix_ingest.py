@@ -1,0 +1,472 @@
+"""The fault and bad-input matrix, ingestion classes (issue 12): one test per class, named by it.
+
+Each test sets up one kind of bad input or fault over the real protocols (HTTP to the Bawaslu
+simulator on 127.0.0.1, SQL through SQLAlchemy to a BKD SQLite file, S3 to the embedded server) and
+asserts the record's fate (staged, quarantined with its reason, or one clear error) and the
+conservation equation per source and run: records in = staged + quarantined.
+Inputs the simulator cannot produce are written straight into its backing files, or served by a
+test subclass that changes only the page envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from pantau.exceptions import ConfigError, SourceError
+from pantau.pipeline import bawaslu, bkd
+from pantau.pipeline.runs import SourceCount
+from pantau.replay import replay_all
+from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore
+from pantau.simulate.servers.faults import FaultDecision, SimRequest, SimResponse
+from pantau.sources.bawaslu import BawasluClient
+from pantau.sources.bkd import PEGAWAI_COLUMNS, TINDAK_LANJUT_COLUMNS, BkdSource
+from pantau.storage import ObjectStore
+
+TOKEN = "matrix-token"
+NIP_A = "196804111993031009"
+NIP_B = "197001022000122001"
+NIP_C = "198505122010011002"
+
+
+# -- fixtures and helpers ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def s3() -> Iterator[EmbeddedObjectStore]:
+    with EmbeddedObjectStore() as server:
+        yield server
+
+
+@pytest.fixture
+def store(s3: EmbeddedObjectStore) -> ObjectStore:
+    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"m-{uuid.uuid4().hex[:16]}")
+
+
+def case(number: str, updated_at: str, **changes: Any) -> dict[str, Any]:
+    record = {"nomor_register": number, "jenis": "laporan", "tanggal_register": "2024-01-10",
+              "pemilihan": "Pemilu 2024", "kode_wilayah": "13.06",
+              "terlapor": {"nama": "Budi Santoso, S.Pd", "nip": NIP_A, "jabatan": "Guru",
+                           "instansi": "Dinas Pendidikan Kab. Agam"},
+              "status": "diregistrasi", "uraian": "Mengunggah dukungan di media sosial.", "kategori": None,
+              "updated_at": updated_at}
+    record.update(changes)
+    return record
+
+
+def write_cases(world: Path, phase: int, records: list[dict[str, Any]]) -> None:
+    folder = world / "bawaslu"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"cases_phase{phase}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def ingest_cases(client: BawasluClient, store: ObjectStore, run: str, *, run_started: datetime | None = None,
+                 per_page: int = 10) -> dict[str, Any]:
+    when = {"run_started": run_started} if run_started else {}
+    manifest = bawaslu.land(client, store, run, per_page, **when)
+    new, quarantine, count = bawaslu.stage_from_raw(store, run)
+    written = bawaslu.publish_staging(store, run, new, quarantine, count)
+    return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
+
+
+def current(store: ObjectStore, table: str) -> pd.DataFrame:
+    return store.get_parquet(store.get_json(f"staging/{table}/_current.json")["key"])
+
+
+def assert_conserved(count: SourceCount, quarantine: pd.DataFrame, source: str | None = None) -> None:
+    """Records in = staged + quarantined, and the quarantine file holds exactly the quarantined ones."""
+    assert count.records_in == count.staged + count.quarantined, count
+    rows = quarantine if source is None else quarantine[quarantine["source"] == source]
+    assert len(rows) == count.quarantined, (count, rows)
+    assert sum(count.by_reason.values()) == count.quarantined
+
+
+def reasons_of(quarantine: pd.DataFrame) -> list[str]:
+    return sorted(quarantine["reason_code"].tolist())
+
+
+def make_bkd(path: Path, pegawai: list[dict[str, Any]], follow_ups: list[dict[str, Any]] | None = None) -> BkdSource:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        for table, columns, rows in (("pegawai", PEGAWAI_COLUMNS, pegawai),
+                                     ("tindak_lanjut", TINDAK_LANJUT_COLUMNS, follow_ups or [])):
+            conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} TEXT' for c in columns)})"))
+            insert_rows(conn, table, rows)
+    engine.dispose()
+    return BkdSource("tst", f"sqlite:///{path}")
+
+
+def insert_rows(conn: sa.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        names = ", ".join(row)
+        conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + k for k in row)})"), row)
+
+
+def add_rows(source: BkdSource, table: str, rows: list[dict[str, Any]]) -> None:
+    engine = sa.create_engine(source.url)
+    with engine.begin() as conn:
+        insert_rows(conn, table, rows)
+    engine.dispose()
+
+
+def person(nip: str, updated_at: str, **changes: Any) -> dict[str, Any]:
+    row = {"nip": nip, "nama": "Siti Rahmawati", "gelar_depan": None, "gelar_belakang": "S.Pd",
+           "tanggal_lahir": "1968-04-11", "jenis_kelamin": "P", "jenis_asn": "PNS", "kode_instansi": "1306",
+           "nama_instansi": "Pemerintah Kabupaten Agam", "unit_kerja": "Dinas Pendidikan", "jabatan": "Guru",
+           "golongan": "III/c", "kode_wilayah": "13.06", "status": "aktif", "updated_at": updated_at}
+    row.update(changes)
+    return row
+
+
+def decree(row_id: str, updated_at: str, **changes: Any) -> dict[str, Any]:
+    row = {"id": row_id, "nomor_rekomendasi": "R-001/KASN/2024", "nip": NIP_A, "nomor_sk": "800/101/BKD/2024",
+           "tanggal_sk": "2024-05-02", "jenis_sanksi": "Hukuman disiplin ringan", "keterangan": None,
+           "updated_at": updated_at}
+    row.update(changes)
+    return row
+
+
+def ingest_source(source: BkdSource, store: ObjectStore, run: str,
+                  run_started: datetime | None = None) -> tuple[pd.DataFrame, dict[str, SourceCount]]:
+    engine = sa.create_engine(source.url)
+    try:
+        bkd.land(engine, source, store, run, 1000, **({"run_started": run_started} if run_started else {}))
+    finally:
+        engine.dispose()
+    tables, quarantine, counts = bkd.stage_from_raw(store, source.code, run)
+    bkd.publish_staging(store, source.code, run, tables, quarantine, source.timezone)
+    return quarantine, {c.source.rsplit(":", 1)[1]: c for c in counts}
+
+
+def bkd_current(store: ObjectStore, table: str, code: str = "tst") -> pd.DataFrame:
+    pointer = store.get_json(bkd.current_key(code, table))
+    return pd.concat([store.get_parquet(k) for k in pointer["parts"].values()], ignore_index=True)
+
+
+def finishes(target: Callable[[], Any], seconds: float = 60) -> Any:
+    """Run ``target`` with a time limit: a loop that never ends is a failure, not a hung test run."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = target()
+        except BaseException as exc:  # handed to the test below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s (an endless loop)"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+class EnvelopeServer(BawasluApiServer):
+    """The simulator with one change to the page envelope (what the simulator itself never sends)."""
+
+    def __init__(self, data_dir: Path, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        super().__init__(data_dir, TOKEN)
+        self.rewrite = rewrite
+
+    def _respond(self, request: SimRequest, decision: FaultDecision) -> SimResponse:
+        answer = super()._respond(request, decision)
+        return SimResponse(answer.status, json.dumps(self.rewrite(json.loads(answer.body))).encode())
+
+
+def client_for(url: str, **options: Any) -> BawasluClient:
+    return BawasluClient(url, TOKEN, backoff_s=0.01, **options)
+
+
+# -- 1. future updated_at ---------------------------------------------------------------------------
+def test_future_updated_at_bawaslu(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
+                              case("002/LP/2024", "2099-01-01T00:00:00+07:00")])
+    write_cases(tmp_path, 2, [case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
+                              case("002/LP/2024", "2099-01-01T00:00:00+07:00"),
+                              case("003/LP/2024", "2024-09-01T08:00:00+07:00")])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        api.set_phase(1)
+        first = ingest_cases(client_for(api.url), store, "run1")
+        api.set_phase(2)
+        second = ingest_cases(client_for(api.url), store, "run2")
+    assert reasons_of(first["quarantine"]) == ["future_timestamp"]
+    assert first["count"].staged == 1
+    assert datetime.fromisoformat(store.get_json(bawaslu.WATERMARK_KEY)["updated_since"]).year == 2024
+    # The later record is pulled; the future one is examined again, and counted in this run only once.
+    assert sorted(current(store, "bawaslu_cases")["nomor_register"]) == ["001/LP/2024", "003/LP/2024"]
+    assert second["count"].records_in == 2 and reasons_of(second["quarantine"]) == ["future_timestamp"]
+    for run in (first, second):
+        assert_conserved(run["count"], run["quarantine"])
+
+
+def test_future_updated_at_bkd(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00"), person(NIP_B, "2099-01-01 00:00:00")])
+    quarantine1, counts1 = ingest_source(source, store, "run1")
+    add_rows(source, "pegawai", [person(NIP_C, "2024-09-01 08:00:00")])
+    quarantine2, counts2 = ingest_source(source, store, "run2")
+    assert reasons_of(quarantine1) == ["future_timestamp"] and reasons_of(quarantine2) == ["future_timestamp"]
+    assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_C]
+    assert counts2["pegawai"].records_in == 2  # the new row and the future one, examined again
+    for quarantine, counts in ((quarantine1, counts1), (quarantine2, counts2)):
+        assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
+
+
+def test_future_updated_at_within_tolerance_is_staged(tmp_path, store):
+    started = datetime(2024, 9, 1, 1, 0, tzinfo=UTC)
+    write_cases(tmp_path, 1, [case("001/LP/2024", (started + timedelta(minutes=2)).isoformat())])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        run = ingest_cases(client_for(api.url), store, "run1", run_started=started)
+    assert run["count"].staged == 1 and run["quarantine"].empty
+    assert_conserved(run["count"], run["quarantine"])
+
+
+def test_future_record_staged_once_its_time_has_come(tmp_path, store):
+    started = datetime(2024, 9, 1, 1, 0, tzinfo=UTC)
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-08-01T10:00:00+07:00"),
+                              case("002/LP/2024", (started + timedelta(hours=1)).isoformat())])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        first = ingest_cases(client_for(api.url), store, "run1", run_started=started)
+        second = ingest_cases(client_for(api.url), store, "run2", run_started=started + timedelta(hours=2))
+    assert reasons_of(first["quarantine"]) == ["future_timestamp"]
+    assert second["count"].staged == 1 and second["quarantine"].empty
+    assert sorted(current(store, "bawaslu_cases")["nomor_register"]) == ["001/LP/2024", "002/LP/2024"]
+    for run in (first, second):
+        assert_conserved(run["count"], run["quarantine"])
+
+
+# -- 2. watermarks are typed timestamps --------------------------------------------------------------
+def test_mixed_iso_watermark_bkd(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16T10:00:00"), person(NIP_B, "2024-07-16 08:00:00")])
+    quarantine1, counts1 = ingest_source(source, store, "run1")
+    mark = store.get_json(bkd.watermark_key("tst", "pegawai"))["updated_at"]
+    assert datetime.fromisoformat(mark) == datetime(2024, 7, 16, 3, 0, tzinfo=UTC)  # 10:00 WIB, with its offset
+    add_rows(source, "pegawai", [person(NIP_C, "2024-07-16 15:00:00")])
+    quarantine2, counts2 = ingest_source(source, store, "run2")
+    assert counts2["pegawai"].records_in == 1 and counts2["pegawai"].staged == 1
+    assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_B, NIP_C]
+    for quarantine, counts in ((quarantine1, counts1), (quarantine2, counts2)):
+        assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
+
+
+def test_old_text_watermark_still_reads_bkd(tmp_path, store):
+    # A watermark written before watermarks were typed: the database's naive text, a bare key boundary.
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16T08:00:00"), person(NIP_B, "2024-07-16 09:00:00")])
+    store.put_json(bkd.watermark_key("tst", "pegawai"), {"updated_at": "2024-07-16T08:00:00", "boundary": [NIP_A]})
+    quarantine, counts = ingest_source(source, store, "run1")
+    assert counts["pegawai"].records_in == 1 and counts["pegawai"].duplicates_collapsed == 1
+    assert bkd_current(store, "pegawai")["nip"].tolist() == [NIP_B]
+    assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
+
+
+# -- 3. duplicates -----------------------------------------------------------------------------------
+def test_conflicting_duplicate_bawaslu(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi pertama."),
+                              case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi kedua."),
+                              case("002/LP/2024", "2024-07-16T11:00:00+07:00")])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        run = ingest_cases(client_for(api.url), store, "run1")
+    quarantine = run["quarantine"]
+    assert reasons_of(quarantine) == ["duplicate_record", "duplicate_record"]
+    assert {json.loads(raw)["uraian"] for raw in quarantine["raw"]} == {"Versi pertama.", "Versi kedua."}
+    assert current(store, "bawaslu_cases")["nomor_register"].tolist() == ["002/LP/2024"]
+    assert run["count"].records_in == 3
+    assert_conserved(run["count"], quarantine)
+
+
+def test_conflicting_duplicate_across_runs_bawaslu(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi pertama.")])
+    write_cases(tmp_path, 2, [case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi kedua.")])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        api.set_phase(1)
+        first = ingest_cases(client_for(api.url), store, "run1")
+        api.set_phase(2)
+        second = ingest_cases(client_for(api.url), store, "run2")
+    assert first["count"].staged == 1
+    assert reasons_of(second["quarantine"]) == ["duplicate_record"]
+    assert json.loads(second["quarantine"]["raw"].iloc[0])["uraian"] == "Versi kedua."
+    assert current(store, "bawaslu_cases")["uraian"].tolist() == ["Versi pertama."]  # the staged one stays
+    for run in (first, second):
+        assert_conserved(run["count"], run["quarantine"])
+
+
+def test_conflicting_duplicate_tindak_lanjut(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-05-01 09:00:00")],
+                      [decree("7", "2024-05-03 10:00:00", nomor_sk="800/101/BKD/2024"),
+                       decree("7", "2024-05-03 10:00:00", nomor_sk="800/102/BKD/2024"),
+                       decree("8", "2024-05-04 10:00:00", nomor_sk="800/103/BKD/2024")])
+    quarantine, counts = ingest_source(source, store, "run1")
+    follow = quarantine[quarantine["reason_code"] == "duplicate_record"]
+    assert sorted(json.loads(raw)["nomor_sk"] for raw in follow["raw"]) == ["800/101/BKD/2024", "800/102/BKD/2024"]
+    assert bkd_current(store, "tindak_lanjut")["id"].tolist() == ["8"]
+    assert counts["tindak_lanjut"].records_in == 3 and counts["tindak_lanjut"].quarantined == 2
+    assert_conserved(counts["tindak_lanjut"], quarantine[quarantine["record_key"].isin(["7", "8"])])
+
+
+def test_conflicting_duplicate_pegawai(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Guru"),
+                                            person(NIP_B, "2024-07-16 10:00:00"),
+                                            person(NIP_A, "2024-07-16 10:00:00", jabatan="Kepala Sekolah")])
+    quarantine, counts = ingest_source(source, store, "run1")
+    assert reasons_of(quarantine) == ["duplicate_record", "duplicate_record"]
+    assert sorted(json.loads(raw)["jabatan"] for raw in quarantine["raw"]) == ["Guru", "Kepala Sekolah"]
+    assert bkd_current(store, "pegawai")["nip"].tolist() == [NIP_B]
+    assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
+
+
+def test_conflicting_duplicate_pegawai_keeps_earlier_version(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Guru")])
+    ingest_source(source, store, "run1")
+    add_rows(source, "pegawai", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Kepala Sekolah")])
+    quarantine, counts = ingest_source(source, store, "run2")
+    assert reasons_of(quarantine) == ["duplicate_record"]
+    assert json.loads(quarantine["raw"].iloc[0])["jabatan"] == "Kepala Sekolah"
+    assert bkd_current(store, "pegawai")["jabatan"].tolist() == ["Guru"]
+    assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
+
+
+def test_exact_duplicate_collapses(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
+                              case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
+                              case("002/LP/2024", "2024-07-16T11:00:00+07:00")])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        run = ingest_cases(client_for(api.url), store, "run1")
+    assert run["count"].records_in == 2 and run["count"].staged == 2 and run["quarantine"].empty
+    assert run["count"].duplicates_collapsed >= 1
+    assert sorted(current(store, "bawaslu_cases")["nomor_register"]) == ["001/LP/2024", "002/LP/2024"]
+    assert_conserved(run["count"], run["quarantine"])
+
+
+def test_exact_duplicate_collapses_pegawai(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00"), person(NIP_A, "2024-07-16 10:00:00"),
+                                            person(NIP_B, "2024-07-16 11:00:00")])
+    quarantine, counts = ingest_source(source, store, "run1")
+    assert counts["pegawai"].staged == 2 and counts["pegawai"].records_in == 2
+    assert counts["pegawai"].duplicates_collapsed == 1 and quarantine.empty
+    assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_B]
+    assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
+
+
+# -- 4. replay after a retried staging task ----------------------------------------------------------
+def test_replay_after_retried_staging(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
+    write_cases(tmp_path, 2, [case("002/LP/2024", "2024-08-16T10:00:00+07:00")])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        api.set_phase(1)
+        ingest_cases(client_for(api.url), store, "run1")
+        api.set_phase(2)
+        bawaslu.land(client_for(api.url), store, "run2", 10)
+    for _attempt in range(2):  # the staging task, then its retry (the DAGs' retries: 2)
+        new, quarantine, count = bawaslu.stage_from_raw(store, "run2")
+        bawaslu.publish_staging(store, "run2", new, quarantine, count)
+        assert_conserved(count, quarantine)
+    lineage = store.get_json("staging/bawaslu_cases/_lineage/run2.json")
+    assert lineage["previous"] == "staging/bawaslu_cases/run1.parquet"
+    results = finishes(lambda: replay_all(store))
+    assert {r.run_key for r in results} == {"run1", "run2"} and all(r.identical for r in results)
+
+
+def test_replay_after_retried_staging_bkd(tmp_path, store):
+    source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00")])
+    ingest_source(source, store, "run1")
+    add_rows(source, "pegawai", [person(NIP_B, "2024-07-17 10:00:00")])
+    engine = sa.create_engine(source.url)
+    bkd.land(engine, source, store, "run2", 1000)
+    engine.dispose()
+    for _attempt in range(2):
+        tables, quarantine, counts = bkd.stage_from_raw(store, "tst", "run2")
+        bkd.publish_staging(store, "tst", "run2", tables, quarantine)
+    assert store.get_json("staging/bkd/tst/pegawai/_lineage/run2.json")["previous_run_key"] == "run1"
+    results = finishes(lambda: replay_all(store))
+    assert {r.run_key for r in results} == {"run1", "run2"} and all(r.identical for r in results)
+    assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_B]
+
+
+def test_replay_refuses_a_lineage_cycle(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
+    with BawasluApiServer(tmp_path, TOKEN) as api:
+        ingest_cases(client_for(api.url), store, "run1")
+    # What a retry wrote before the fix: the run's lineage pointing to its own file.
+    lineage = store.get_json("staging/bawaslu_cases/_lineage/run1.json")
+    store.put_json("staging/bawaslu_cases/_lineage/run1.json", {**lineage, "previous": lineage["key"]})
+    with pytest.raises(ConfigError, match="lineage of run run1 points back to itself"):
+        finishes(lambda: replay_all(store))
+
+
+# -- 5. paging sanity and dead sources ---------------------------------------------------------------
+def test_paging_total_pages_absurd(tmp_path, store):
+    write_cases(tmp_path, 1, [case(f"{i:03d}/LP/2024", "2024-07-16T10:00:00+07:00") for i in range(3)])
+
+    def absurd(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "meta": {**body["meta"], "total_pages": 10**9}}
+
+    with EnvelopeServer(tmp_path, absurd) as api:
+        with pytest.raises(SourceError, match=r"total_pages=1000000000 .* nothing was staged"):
+            finishes(lambda: bawaslu.land(client_for(api.url), store, "run1", 10), 30)
+    assert store.get_json(bawaslu.WATERMARK_KEY) is None
+
+
+def test_paging_empty_pages_in_a_row(tmp_path, store):
+    write_cases(tmp_path, 1, [case(f"{i:03d}/LP/2024", "2024-07-16T10:00:00+07:00") for i in range(40)])
+
+    def hollow(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "data": body["data"] if body["meta"]["page"] == 1 else []}
+
+    with EnvelopeServer(tmp_path, hollow) as api:
+        with pytest.raises(SourceError, match="empty pages in a row"):
+            finishes(lambda: bawaslu.land(client_for(api.url), store, "run1", 5), 30)
+    assert store.get_json(bawaslu.WATERMARK_KEY) is None
+
+
+def test_data_null(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
+
+    def null(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "data": None}
+
+    with EnvelopeServer(tmp_path, null) as api:
+        with pytest.raises(SourceError, match=r"'data' is null, not a list of records.* nothing was staged"):
+            bawaslu.land(client_for(api.url, json_attempts=2), store, "run1", 10)
+    assert store.get_json(bawaslu.WATERMARK_KEY) is None
+
+
+def test_meta_total_pages_not_a_number(tmp_path, store):
+    write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
+
+    def text_meta(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "meta": {**body["meta"], "total_pages": "banyak"}}
+
+    with EnvelopeServer(tmp_path, text_meta) as api:
+        with pytest.raises(SourceError, match=r"meta.total_pages is 'banyak', not a whole number"):
+            bawaslu.land(client_for(api.url, json_attempts=2), store, "run1", 10)
+
+
+def test_dead_source_message(store):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = client_for(f"http://127.0.0.1:{port}", retries=2, timeout_s=0.5)
+    with pytest.raises(SourceError) as caught:
+        bawaslu.land(client, store, "run1", 10)
+    message = str(caught.value)
+    assert f"127.0.0.1:{port}" in message and "3 attempts" in message
+    assert "nothing was staged" in message and "bawaslu_api" in message and "re-run" in message
+    assert "\n" not in message
+
+
+def test_dead_source_message_bkd(tmp_path, store):
+    source = BkdSource("tst", f"sqlite:///{tmp_path / 'no-such-folder' / 'bkd.db'}")
+    engine = sa.create_engine(source.url)
+    with pytest.raises(SourceError, match=r"BKD tst: cannot read table 'pegawai' .* nothing was staged") as caught:
+        bkd.land(engine, source, store, "run1", 1000)
+    engine.dispose()
+    assert "\n" not in str(caught.value)
+    assert store.get_json(bkd.watermark_key("tst", "pegawai")) is None
