@@ -460,31 +460,39 @@ def test_formula_in_name_xlsx(published):
 
 
 def test_hostile_names_in_digest(published, tmp_path):
+    # The alert run over real SMTP: the digests are built from the release, whose texts are clean.
     from datetime import date
+    from email import policy as email_policy
+    from email.parser import BytesParser
 
-    from pantau.alerts.digest import build_digests, render
-    from pantau.publishing.release import current_manifest
-    from pantau.settings import SenderSettings
+    from pantau.alerts.mailer import SmtpSettings
+    from pantau.pipeline.service import send_alerts
+    from pantau.settings import FollowUpPolicy
+    from pantau.simulate.servers import SmtpSink
 
     store = published["store"]
     overdue = _release_dataset(published, "overdue_recommendations")
-    assert len(overdue)
     agencies = sorted(overdue["registry_kode_instansi"].dropna().unique())
-    contacts = {"agencies": [{"kode_instansi": code, "nama_instansi": f"Dinas Uji {i}", "ppk_jabatan": "Bupati",
-                              "ppk_email": f"ppk-{i}@example.go.id", "bkd_email": f"bkd-{i}@example.go.id"}
-                             for i, code in enumerate(agencies)]}
-    digests, _ = build_digests(overdue, contacts, date.fromisoformat(AS_OF), 30, manifest=current_manifest(store),
-                               bucket=store.bucket, sender=SenderSettings())
-    assert digests
+    assert agencies
+    lines = ["kode_instansi,nama_instansi,ppk_jabatan,ppk_email,bkd_email"]
+    lines += [f"{code},Dinas Uji {i},Bupati,ppk-{i}@example.go.id,bkd-{i}@example.go.id"
+              for i, code in enumerate(agencies)]
+    (tmp_path / "contacts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with SmtpSink(tmp_path / "outbox") as sink:
+        smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="pantau@pantau.local")
+        result = send_alerts(store, smtp, str(tmp_path / "contacts.csv"), "alerts-test", date.fromisoformat(AS_OF),
+                             FollowUpPolicy(), ledger=tmp_path / "alert-ledger.sqlite")
+    messages = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert result["sent"] and messages
     shown = ""
-    for digest in digests:
-        message = render(digest, "pantau@example.go.id", date.fromisoformat(AS_OF))
+    for path in messages:
+        message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
         for part in message.walk():
             if part.get_content_maintype() == "text":
                 text = part.get_content()
                 shown += text
                 found = {f"U+{ord(c):04X}" for c in text if c in FORBIDDEN and c not in "\n\r\t"}
-                assert not found, found
+                assert not found, (path.name, found)
     assert "haruN" in shown or "Budi San" in shown or "Fauzi" in shown  # the names are there, cleaned
 
 
