@@ -169,18 +169,20 @@ def _staged_versions(store: ObjectStore, key: str | None) -> dict[tuple[str, int
             for row in frame.to_dict("records")}
 
 
-def _note_headers(count: SourceCount, name: str, sheet: Any) -> None:
-    """Report columns nobody reads with the number of rows that filled them (the cells stay in the raw
-    file)."""
-    filled = Counter(header for row in sheet.rows for header in (row.get("_extra") or {}))
-    for header in sheet.unmapped_columns:
-        count.note_unrecognised(name, header, filled.get(header, 0))
-    for header in sorted(set(filled) - set(sheet.unmapped_columns)):
-        # Cells filled under an empty header cell: read_table names them by column number.
-        count.note_unrecognised(name, f"(no header, column {header})", filled[header])
-
-
 _Found = dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
+
+
+def _is_new_version(versions: dict[tuple[str, int | None], _Found], staged_before: dict[tuple[str, int | None], str],
+                    staged: dict[str, Any], raw: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Note a staged row under its version; False when it is an exact copy of one already met in this
+    run or staged by an earlier run (collapsed: not a record of its own)."""
+    version = _version(staged["nomor_rekomendasi"], staged["published_at"])
+    digest = _content(staged)
+    seen = versions.setdefault(version, {})
+    if digest in seen or staged_before.get(version) == digest:
+        return False
+    seen[digest] = (staged, raw, meta)
+    return True
 
 
 def _settle_versions(versions: dict[tuple[str, int | None], _Found], staged_before: set[tuple[str, int | None]],
@@ -236,7 +238,14 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             count.records_in += 1
             reject(meta, None, "header_not_found", f"cannot read {meta['name']}: {exc}", meta["key"])
             continue
-        _note_headers(count, meta["name"], sheet)
+        # Columns nobody reads are reported with the number of rows that filled them; the cells stay
+        # in the raw file.
+        filled = Counter(header for row in sheet.rows for header in (row.get("_extra") or {}))
+        for header in sheet.unmapped_columns:
+            count.note_unrecognised(meta["name"], header, filled.get(header, 0))
+        for header in sorted(set(filled) - set(sheet.unmapped_columns)):
+            # Cells filled under an empty header cell: read_table names them by column number.
+            count.note_unrecognised(meta["name"], f"(no header, column {header})", filled[header])
         for row_no, code, raw_values in sheet.skipped:
             if code in LAYOUT_CODES:
                 count.layout_rows[code] = count.layout_rows.get(code, 0) + 1
@@ -252,15 +261,10 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
                 assert problem is not None
                 count.records_in += 1
                 reject(meta, row.get("row_number"), problem[0], problem[1], row)
-                continue
-            version = _version(staged["nomor_rekomendasi"], staged["published_at"])
-            digest = _content(staged)
-            seen = versions.setdefault(version, {})
-            if digest in seen or staged_before.get(version) == digest:
+            elif _is_new_version(versions, staged_before, staged, row, meta):
+                count.records_in += 1
+            else:
                 count.duplicates_collapsed += 1
-                continue
-            count.records_in += 1
-            seen[digest] = (staged, row, meta)
         log.info("%s: %s rows read", meta["name"], count.records_in - count_before)
     rows = _settle_versions(versions, set(staged_before), reject)
     count.staged = len(rows)
