@@ -188,6 +188,8 @@ def client_for(url: str, **options: Any) -> BawasluClient:
 
 # -- 1. future updated_at ---------------------------------------------------------------------------
 def test_future_updated_at_bawaslu(tmp_path, store):
+    """A Bawaslu record dated 2099: quarantined as future_timestamp each run until its time comes; the
+    watermark stays before it, so later records are still pulled."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
                               case("002/LP/2024", "2099-01-01T00:00:00+07:00")])
     write_cases(tmp_path, 2, [case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
@@ -209,6 +211,8 @@ def test_future_updated_at_bawaslu(tmp_path, store):
 
 
 def test_future_updated_at_bkd(tmp_path, store):
+    """A BKD row dated 2099: quarantined as future_timestamp each run; the watermark stays before it, so later
+    rows are still pulled."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00"), person(NIP_B, "2099-01-01 00:00:00")])
     quarantine1, counts1 = ingest_source(source, store, "run1")
     add_rows(source, "pegawai", [person(NIP_C, "2024-09-01 08:00:00")])
@@ -221,6 +225,8 @@ def test_future_updated_at_bkd(tmp_path, store):
 
 
 def test_future_updated_at_within_tolerance_is_staged(tmp_path, store):
+    """A record a few minutes ahead of the run's start (a source clock running fast, within
+    PANTAU_FUTURE_TOLERANCE_S): staged."""
     started = datetime(2024, 9, 1, 1, 0, tzinfo=UTC)
     write_cases(tmp_path, 1, [case("001/LP/2024", (started + timedelta(minutes=2)).isoformat())])
     with BawasluApiServer(tmp_path, TOKEN) as api:
@@ -230,6 +236,7 @@ def test_future_updated_at_within_tolerance_is_staged(tmp_path, store):
 
 
 def test_future_record_staged_once_its_time_has_come(tmp_path, store):
+    """A record quarantined as future_timestamp: staged by the first run that starts after its time."""
     started = datetime(2024, 9, 1, 1, 0, tzinfo=UTC)
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-08-01T10:00:00+07:00"),
                               case("002/LP/2024", (started + timedelta(hours=1)).isoformat())])
@@ -245,6 +252,8 @@ def test_future_record_staged_once_its_time_has_come(tmp_path, store):
 
 # -- 2. watermarks are typed timestamps --------------------------------------------------------------
 def test_mixed_iso_watermark_bkd(tmp_path, store):
+    """A BKD text column holding both ISO spellings (`T` and space): the watermark is a typed timestamp, a
+    later row is pulled and staged."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16T10:00:00"), person(NIP_B, "2024-07-16 08:00:00")])
     quarantine1, counts1 = ingest_source(source, store, "run1")
     mark = store.get_json(bkd.watermark_key("tst", "pegawai"))["updated_at"]
@@ -258,6 +267,8 @@ def test_mixed_iso_watermark_bkd(tmp_path, store):
 
 
 def test_old_text_watermark_still_reads_bkd(tmp_path, store):
+    """A BKD watermark written before watermarks were typed (naive text, bare key boundary): read in the BKD's
+    zone; the row at it collapsed, the next staged."""
     # A watermark written before watermarks were typed: the database's naive text, a bare key boundary.
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16T08:00:00"), person(NIP_B, "2024-07-16 09:00:00")])
     store.put_json(bkd.watermark_key("tst", "pegawai"), {"updated_at": "2024-07-16T08:00:00", "boundary": [NIP_A]})
@@ -269,6 +280,8 @@ def test_old_text_watermark_still_reads_bkd(tmp_path, store):
 
 # -- 3. duplicates -----------------------------------------------------------------------------------
 def test_conflicting_duplicate_bawaslu(tmp_path, store):
+    """Two Bawaslu versions with the same register number and updated_at but different content: both
+    quarantined as duplicate_record with their raw records; neither staged."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi pertama."),
                               case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi kedua."),
                               case("002/LP/2024", "2024-07-16T11:00:00+07:00")])
@@ -283,6 +296,8 @@ def test_conflicting_duplicate_bawaslu(tmp_path, store):
 
 
 def test_conflicting_duplicate_across_runs_bawaslu(tmp_path, store):
+    """A Bawaslu version at the same updated_at as one staged by an earlier run, with other content:
+    quarantined as duplicate_record; the staged one stays."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi pertama.")])
     write_cases(tmp_path, 2, [case("001/LP/2024", "2024-07-16T10:00:00+07:00", uraian="Versi kedua.")])
     with BawasluApiServer(tmp_path, TOKEN) as api:
@@ -299,6 +314,8 @@ def test_conflicting_duplicate_across_runs_bawaslu(tmp_path, store):
 
 
 def test_conflicting_duplicate_tindak_lanjut(tmp_path, store):
+    """Two follow-up rows with the same id and updated_at but different decrees: both quarantined as
+    duplicate_record; no decree lost silently."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-05-01 09:00:00")],
                       [decree("7", "2024-05-03 10:00:00", nomor_sk="800/101/BKD/2024"),
                        decree("7", "2024-05-03 10:00:00", nomor_sk="800/102/BKD/2024"),
@@ -312,6 +329,8 @@ def test_conflicting_duplicate_tindak_lanjut(tmp_path, store):
 
 
 def test_conflicting_duplicate_pegawai(tmp_path, store):
+    """Two registry rows with the same NIP and updated_at but different content: both quarantined as
+    duplicate_record; neither staged."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Guru"),
                                             person(NIP_B, "2024-07-16 10:00:00"),
                                             person(NIP_A, "2024-07-16 10:00:00", jabatan="Kepala Sekolah")])
@@ -323,6 +342,8 @@ def test_conflicting_duplicate_pegawai(tmp_path, store):
 
 
 def test_conflicting_duplicate_pegawai_keeps_earlier_version(tmp_path, store):
+    """A registry row at the same updated_at as one staged by an earlier run, with other content: quarantined
+    as duplicate_record; the staged one stays."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Guru")])
     ingest_source(source, store, "run1")
     add_rows(source, "pegawai", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Kepala Sekolah")])
@@ -334,6 +355,7 @@ def test_conflicting_duplicate_pegawai_keeps_earlier_version(tmp_path, store):
 
 
 def test_exact_duplicate_collapses(tmp_path, store):
+    """The same Bawaslu record twice: one record, counted in duplicates_collapsed, staged once."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
                               case("001/LP/2024", "2024-07-16T10:00:00+07:00"),
                               case("002/LP/2024", "2024-07-16T11:00:00+07:00")])
@@ -346,6 +368,7 @@ def test_exact_duplicate_collapses(tmp_path, store):
 
 
 def test_exact_duplicate_collapses_pegawai(tmp_path, store):
+    """The same registry row twice in a BKD table: one record, counted in duplicates_collapsed, staged once."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00"), person(NIP_A, "2024-07-16 10:00:00"),
                                             person(NIP_B, "2024-07-16 11:00:00")])
     quarantine, counts = ingest_source(source, store, "run1")
@@ -357,6 +380,8 @@ def test_exact_duplicate_collapses_pegawai(tmp_path, store):
 
 # -- 4. replay after a retried staging task ----------------------------------------------------------
 def test_replay_after_retried_staging(tmp_path, store):
+    """A retried Bawaslu staging task (the DAGs' retries): lineage never points to itself; `pantau replay`
+    finishes, byte for byte."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
     write_cases(tmp_path, 2, [case("002/LP/2024", "2024-08-16T10:00:00+07:00")])
     with BawasluApiServer(tmp_path, TOKEN) as api:
@@ -375,6 +400,7 @@ def test_replay_after_retried_staging(tmp_path, store):
 
 
 def test_replay_after_retried_staging_bkd(tmp_path, store):
+    """A retried BKD staging task: lineage never points to itself; `pantau replay` finishes, byte for byte."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00")])
     ingest_source(source, store, "run1")
     add_rows(source, "pegawai", [person(NIP_B, "2024-07-17 10:00:00")])
@@ -391,6 +417,8 @@ def test_replay_after_retried_staging_bkd(tmp_path, store):
 
 
 def test_replay_refuses_a_lineage_cycle(tmp_path, store):
+    """A lineage cycle left by a retry before the fix: `pantau replay` stops with one sentence instead of
+    looping."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
     with BawasluApiServer(tmp_path, TOKEN) as api:
         ingest_cases(client_for(api.url), store, "run1")
@@ -403,6 +431,7 @@ def test_replay_refuses_a_lineage_cycle(tmp_path, store):
 
 # -- 5. paging sanity and dead sources ---------------------------------------------------------------
 def test_paging_total_pages_absurd(tmp_path, store):
+    """`meta.total_pages` of 10^9 for three records: one clear error before paging; nothing staged."""
     write_cases(tmp_path, 1, [case(f"{i:03d}/LP/2024", "2024-07-16T10:00:00+07:00") for i in range(3)])
 
     def absurd(body: dict[str, Any]) -> dict[str, Any]:
@@ -415,6 +444,8 @@ def test_paging_total_pages_absurd(tmp_path, store):
 
 
 def test_paging_empty_pages_in_a_row(tmp_path, store):
+    """Empty pages where records were promised: the scan stops after three in a row with one clear error;
+    nothing staged."""
     write_cases(tmp_path, 1, [case(f"{i:03d}/LP/2024", "2024-07-16T10:00:00+07:00") for i in range(40)])
 
     def hollow(body: dict[str, Any]) -> dict[str, Any]:
@@ -427,6 +458,7 @@ def test_paging_empty_pages_in_a_row(tmp_path, store):
 
 
 def test_data_null(tmp_path, store):
+    """A page with `data: null`: fetched again, then one clear error naming the field; nothing staged."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
 
     def null(body: dict[str, Any]) -> dict[str, Any]:
@@ -439,6 +471,7 @@ def test_data_null(tmp_path, store):
 
 
 def test_meta_total_pages_not_a_number(tmp_path, store):
+    """`meta.total_pages` sent as text: one clear error naming the field and value."""
     write_cases(tmp_path, 1, [case("001/LP/2024", "2024-07-16T10:00:00+07:00")])
 
     def text_meta(body: dict[str, Any]) -> dict[str, Any]:
@@ -450,6 +483,8 @@ def test_meta_total_pages_not_a_number(tmp_path, store):
 
 
 def test_dead_source_message(store):
+    """A Bawaslu API nobody answers: one sentence naming host, attempts, duration, that nothing was staged, and
+    what to do."""
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -463,6 +498,8 @@ def test_dead_source_message(store):
 
 
 def test_dead_source_message_bkd(tmp_path, store):
+    """A BKD database that cannot be opened: one sentence naming the BKD and table, that nothing was staged; no
+    watermark moved."""
     source = BkdSource("tst", f"sqlite:///{tmp_path / 'no-such-folder' / 'bkd.db'}")
     engine = sa.create_engine(source.url)
     with pytest.raises(SourceError, match=r"BKD tst: cannot read table 'pegawai' .* nothing was staged") as caught:

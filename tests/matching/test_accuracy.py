@@ -80,3 +80,12 @@ def test_dialect_b_every_name_group_keeps_precision(consolidated_b: pd.DataFrame
     asn = by_group.drop(index=["non_asn"], errors="ignore")
     assert (asn["precision"] >= 0.99).all(), by_group
     assert (asn["recall"] >= 0.95).all(), by_group
+
+
+def test_linked_person_carries_the_registry_position(consolidated: pd.DataFrame, staged) -> None:
+    """Alerts name the person's position (jabatan): it comes from the registry row the person matched."""
+    linked = consolidated.dropna(subset=["nip"]).drop_duplicates("nip")
+    linked = linked[linked["registry_nama"].notna()]
+    assert len(linked) > 100
+    positions = staged.registry.drop_duplicates("nip", keep="last").set_index("nip")["jabatan"]
+    assert linked["registry_jabatan"].tolist() == positions.reindex(linked["nip"]).tolist()

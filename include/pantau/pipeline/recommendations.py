@@ -18,6 +18,7 @@ from pantau.normalize.nip import parse_nip
 from pantau.normalize.spreadsheet import UnreadableSpreadsheet, read_table
 from pantau.pipeline.runs import (
     SourceCount,
+    content_digest,
     lineage_key,
     previous_staged_key,
     put_staged,
@@ -54,6 +55,11 @@ REC_DTYPES: dict[str, Any] = {
     "terbukti": "boolean", "source_row": "int64", "published_at": "datetime64[ns, UTC]",
 }
 LAYOUT_CODES = {"blank_row", "title_row", "repeated_header", "total_row", "signature_block"}
+#: What a recommendation says, as read from its row: two rows agreeing on these are the same version
+#: (an exact copy), whatever file, row number or "No" they came with. Columns nobody reads are not part
+#: of it (they stay in the raw file); mapped vocabulary codes are derived from the ``_raw`` columns.
+CONTENT_COLUMNS = ["nomor_rekomendasi", "tanggal_rekomendasi", "nama_raw", "nip_raw", "jabatan", "instansi_raw",
+                   "ppk", "jenis_pelanggaran_raw", "rekomendasi_sanksi_raw", "referensi_bawaslu", "terbukti_raw"]
 
 
 def raw_prefix(run_key: str) -> str:
@@ -82,7 +88,10 @@ def land(client: RecommendationsClient, store: ObjectStore, run_key: str) -> dic
         key = f"{raw_prefix(run_key)}files/{actual[:16]}/{entry.name}"
         store.put_once(key, body)
         files.append({"name": entry.name, "sha256": actual, "updated_at": entry.updated_at, "key": key})
-    manifest: dict[str, Any] = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat()}
+    # The staged state this run's rows are judged against (a version already staged at the same
+    # published_at): named here so staging and replay read the same immutable file, never the pointer.
+    manifest: dict[str, Any] = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat(),
+                                "previous_staged": previous_staged_key(store, "recommendations", run_key)}
     if refused:
         manifest["refused"] = refused
     store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
@@ -147,13 +156,85 @@ def stage_row(row: dict[str, Any], meta: dict[str, Any]) -> tuple[dict[str, Any]
     }, None
 
 
+def _content(row: dict[str, Any]) -> str:
+    """The digest of what a staged row says (see :data:`CONTENT_COLUMNS`)."""
+    return content_digest([None if _missing(row.get(c)) else str(row.get(c)) for c in CONTENT_COLUMNS])
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _version(number: Any, published_at: Any) -> tuple[str, int | None]:
+    """A recommendation's version: its number and the published_at of its export (as UTC nanoseconds)."""
+    return str(number), None if _missing(published_at) else int(pd.Timestamp(published_at).value)
+
+
+def _staged_versions(store: ObjectStore, key: str | None) -> dict[tuple[str, int | None], str]:
+    """The content digest of every recommendation staged before this run, by version."""
+    if not key:
+        return {}
+    frame = typed_recommendations(store.get_parquet(key))
+    return {_version(row["nomor_rekomendasi"], row["published_at"]): _content(row)
+            for row in frame.to_dict("records")}
+
+
+_Found = dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
+
+
+def _is_new_version(versions: dict[tuple[str, int | None], _Found], staged_before: dict[tuple[str, int | None], str],
+                    staged: dict[str, Any], raw: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Note a staged row under its version; False when it is an exact copy of one already met in this
+    run or staged by an earlier run (collapsed: not a record of its own)."""
+    version = _version(staged["nomor_rekomendasi"], staged["published_at"])
+    digest = _content(staged)
+    seen = versions.setdefault(version, {})
+    if digest in seen or staged_before.get(version) == digest:
+        return False
+    seen[digest] = (staged, raw, meta)
+    return True
+
+
+def _settle_versions(versions: dict[tuple[str, int | None], _Found], staged_before: set[tuple[str, int | None]],
+                     reject: Any) -> list[dict[str, Any]]:
+    """The rows to stage: each version met once in this run and not staged before with other content.
+    The others are quarantined as ``duplicate_record``, each with its raw row."""
+    rows: list[dict[str, Any]] = []
+    for version, found in versions.items():
+        if version in staged_before:
+            for _, raw, meta in found.values():
+                reject(meta, raw.get("row_number"), "duplicate_record",
+                       f"{version[0]} was staged by an earlier run with the same published_at "
+                       f"{meta['updated_at']!r} and different content; that version stays current", raw)
+        elif len(found) > 1:
+            for _, raw, meta in found.values():
+                reject(meta, raw.get("row_number"), "duplicate_record",
+                       f"{len(found)} versions of {version[0]} share published_at {meta['updated_at']!r} with "
+                       "different content; all are quarantined", raw)
+        else:
+            rows += [staged for staged, _, _ in found.values()]
+    return rows
+
+
 def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
+    """Turn one run's landed export files into (new staged rows, quarantine, counts). Pure over raw
+    and the staged file the landing named.
+
+    A recommendation's version is its number and its export's ``published_at``. The same content
+    again (a row repeated in a file, or in another export at the same instant, or a version an earlier
+    run staged) is collapsed and counted in ``duplicates_collapsed``. Two versions at the same instant
+    with different content are all quarantined as ``duplicate_record`` (nothing tells which is right);
+    one that differs from the version an earlier run staged is quarantined and the staged one stays.
+    A later ``published_at`` is a correction: it supersedes (see :func:`merge_current`).
+    """
     manifest = store.get_json(f"{raw_prefix(run_key)}manifest.json")
     if manifest is None:
         raise SourceError(f"no landed recommendation files for run {run_key}: run the landing step first")
     count = SourceCount(SOURCE)
-    rows: list[dict[str, Any]] = []
     quarantined: list[dict[str, Any]] = []
+    staged_before = _staged_versions(store, manifest.get("previous_staged"))
+    # version -> content digest -> (staged row, raw row, file meta): the versions met in this run.
+    versions: dict[tuple[str, int | None], _Found] = {}
 
     def reject(meta: dict[str, Any], row_no: int | None, code: str, detail: str, raw: Any) -> None:
         quarantined.append(quarantine_row(SOURCE, run_key, f"{meta['name']}#{row_no}", code, detail, raw))
@@ -194,15 +275,18 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
             if _is_note_row(row):
                 count.layout_rows["note_row"] = count.layout_rows.get("note_row", 0) + 1
                 continue
-            count.records_in += 1
             staged, problem = stage_row(row, meta)
             if staged is None:
                 assert problem is not None
+                count.records_in += 1
                 reject(meta, row.get("row_number"), problem[0], problem[1], row)
+            elif _is_new_version(versions, staged_before, staged, row, meta):
+                count.records_in += 1
             else:
-                rows.append(staged)
-                count.staged += 1
+                count.duplicates_collapsed += 1
         log.info("%s: %s rows read", meta["name"], count.records_in - count_before)
+    rows = _settle_versions(versions, set(staged_before), reject)
+    count.staged = len(rows)
     count.quarantined = len(quarantined)
     count.check()
     new = typed_recommendations(pd.DataFrame(rows, columns=REC_COLUMNS))
