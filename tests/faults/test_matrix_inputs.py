@@ -72,8 +72,8 @@ def _conserved(result: dict[str, Any]) -> None:
     assert count.staged == len(result["new"]) and count.quarantined == len(result["quarantine"])
 
 
-def _good(records: int = 3) -> bytes:
-    return xlsx([HEADER] + [record(n) for n in range(1, records + 1)])
+def _good(records: int = 3, start: int = 1) -> bytes:
+    return xlsx([HEADER] + [record(n) for n in range(start, start + records)])
 
 
 def _reasons(result: dict[str, Any]) -> list[str]:
@@ -93,6 +93,8 @@ print(len(sheet.rows), sum(1 for row in sheet.rows if "_extra" in row))
 
 
 def test_xlsx_merged_range_to_last_column(tmp_path, store):
+    """A 48 KB xlsx whose one merged range runs to the last column (G2:XFD1001, 16M cells once expanded): read
+    in under 700 MB and seconds, the merge clipped to the data; every record staged."""
     # The probe: 1000 records, one merge G2:XFD1001 (16M cells once expanded). Read within 700 MB of address
     # space and a few seconds, the merge filling only the columns that hold data; every record staged.
     body = merged_to_last_column(1000)
@@ -102,12 +104,14 @@ def test_xlsx_merged_range_to_last_column(tmp_path, store):
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.split() == ["1000", "0"]  # every record, and nothing beyond column L
-    result = _feed(tmp_path, store, {"merged.xlsx": body, "good.xlsx": _good()})
+    result = _feed(tmp_path, store, {"merged.xlsx": body, "good.xlsx": _good(3, start=5001)})
     assert result["count"].staged == 1003
     _conserved(result)
 
 
 def test_xlsx_declared_dimension_to_last_cell(tmp_path, store):
+    """An xlsx declaring its dimension as A1:XFD1048576: the declaration is ignored, rows are not padded to
+    16,384 cells; records read."""
     # A <dimension ref="A1:XFD1048576"> used to pad every row to 16,384 cells; it is ignored now.
     body = with_dimension(_good(5), "A1:XFD1048576")
     sheet = read_table(body, "dim.xlsx", spreadsheet.SpreadsheetLimits(max_cells=1_000))
@@ -116,6 +120,8 @@ def test_xlsx_declared_dimension_to_last_cell(tmp_path, store):
 
 
 def test_xlsx_dimension_smaller_than_data(tmp_path, store):
+    """An xlsx declaring a dimension smaller than its data (A1:L2): the rows beyond it are read, not silently
+    dropped; staged."""
     # A dimension claiming A1:L2 used to hide every record below row 2: they are read now.
     body = with_dimension(_good(4), "A1:L2")
     result = _feed(tmp_path, store, {"short-dim.xlsx": body})
@@ -124,6 +130,8 @@ def test_xlsx_dimension_smaller_than_data(tmp_path, store):
 
 
 def test_xlsx_too_many_cells(tmp_path, store, monkeypatch):
+    """An xlsx with more cells than PANTAU_SPREADSHEET_MAX_CELLS: the file is one unreadable_file record naming
+    the file and the bound; the other files staged."""
     monkeypatch.setenv("PANTAU_SPREADSHEET_MAX_CELLS", "200")
     result = _feed(tmp_path, store, {"big.xlsx": _good(40), "small.xlsx": _good(3)})
     rows = result["quarantine"]
@@ -134,6 +142,7 @@ def test_xlsx_too_many_cells(tmp_path, store, monkeypatch):
 
 
 def test_xlsx_too_many_bytes(tmp_path, store, monkeypatch):
+    """An export larger than PANTAU_SPREADSHEET_MAX_BYTES: unreadable_file naming the bound, nothing parsed."""
     monkeypatch.setenv("PANTAU_SPREADSHEET_MAX_BYTES", "5000")
     result = _feed(tmp_path, store, {"heavy.xlsx": _good(300)})
     assert _reasons(result) == ["unreadable_file"]
@@ -142,6 +151,8 @@ def test_xlsx_too_many_bytes(tmp_path, store, monkeypatch):
 
 
 def test_xlsx_stray_cell_in_last_row(tmp_path, store, monkeypatch):
+    """Three records and one stray cell at XFD1048576 (a million blank rows): beyond
+    PANTAU_SPREADSHEET_MAX_ROWS the file is unreadable_file naming the bound."""
     # One cell at XFD1048576 below three records: a million blank rows; beyond a row bound the file is
     # quarantined with the bound named, within it the records are staged.
     monkeypatch.setenv("PANTAU_SPREADSHEET_MAX_ROWS", "10000")
@@ -152,6 +163,8 @@ def test_xlsx_stray_cell_in_last_row(tmp_path, store, monkeypatch):
 
 
 def test_xlsx_truncated(tmp_path, store):
+    """An xlsx cut in half in transit or at the source: unreadable_file naming the file (it was
+    header_not_found); the other files staged."""
     body = _good(5)
     result = _feed(tmp_path, store, {"cut.xlsx": body[: len(body) // 2], "good.xlsx": _good(2)})
     rows = result["quarantine"]
@@ -162,18 +175,23 @@ def test_xlsx_truncated(tmp_path, store):
 
 
 def test_xlsx_not_a_workbook(tmp_path, store):
+    """An .xlsx that is an HTML login page: unreadable_file."""
     result = _feed(tmp_path, store, {"fake.xlsx": b"<html>login required</html>"})
     assert _reasons(result) == ["unreadable_file"]
     _conserved(result)
 
 
 def test_xlsx_zip_bomb(tmp_path, store, monkeypatch):
+    """An xlsx whose parts unpack beyond PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES: refused before parsing,
+    with the bound named."""
     monkeypatch.setenv("PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES", "20000")
     with pytest.raises(spreadsheet.UnreadableSpreadsheet, match="PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES"):
         read_table(_good(200), "bomb.xlsx")
 
 
 def test_csv_too_many_rows(tmp_path, store, monkeypatch):
+    """A CSV export of a header and thousands of empty lines beyond PANTAU_SPREADSHEET_MAX_ROWS:
+    unreadable_file naming the file."""
     monkeypatch.setenv("PANTAU_SPREADSHEET_MAX_ROWS", "1000")
     body = (";".join(HEADER) + "\n" + "\n" * 5000).encode()
     result = _feed(tmp_path, store, {"blank.csv": body})
@@ -183,6 +201,8 @@ def test_csv_too_many_rows(tmp_path, store, monkeypatch):
 
 
 def test_export_unsupported_type(tmp_path, store):
+    """A PDF in the export listing: one unreadable_file record naming it (it was header_not_found); the other
+    files staged."""
     # A PDF in the listing is one unreadable file (it used to be reported as header_not_found).
     result = _feed(tmp_path, store, {"rekap.pdf": b"%PDF-1.4 not a table", "good.xlsx": _good(2)})
     rows = result["quarantine"]
@@ -192,6 +212,8 @@ def test_export_unsupported_type(tmp_path, store):
 
 
 def test_formula_cell_in_source_xlsx(tmp_path, store):
+    """A formula typed into a name cell of an export: read as its cached value, never evaluated; without one
+    the record is quarantined as empty_name, the others staged."""
     # A formula typed into the export is read as its cached value, never evaluated: with no cached value
     # the name is empty and the record is quarantined for it, the others staged.
     rows = [HEADER, record(1, nama='=HYPERLINK("http://127.0.0.1:1","x")'), record(2)]
@@ -210,6 +232,8 @@ def _listed(name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", ["../secret.xlsx", "..%2Fsecret.xlsx", "sub/../../etc/passwd"])
 def test_export_name_path_traversal(tmp_path, store, name):
+    """An export listed as ../secret.xlsx (or percent-encoded, or a/../../x): never requested, one
+    unsafe_file_name record naming it escaped; the rest of the listing staged."""
     result = _feed(tmp_path, store, {"good.xlsx": _good(2)}, [_listed(name)])
     rows = result["quarantine"]
     assert list(rows["reason_code"]) == ["unsafe_file_name"]
@@ -221,6 +245,8 @@ def test_export_name_path_traversal(tmp_path, store, name):
 @pytest.mark.parametrize("name", ["http://127.0.0.1:1/x.xlsx", "file:///etc/passwd", "x.xlsx?redirect=y",
                                   "x.xlsx#frag"])
 def test_export_name_with_scheme(tmp_path, store, name):
+    """An export listed as a URL (http:, file:) or with a query or fragment: never requested, unsafe_file_name;
+    the rest staged."""
     result = _feed(tmp_path, store, {"good.xlsx": _good(1)}, [_listed(name)])
     assert _reasons(result) == ["unsafe_file_name"]
     assert result["count"].staged == 1
@@ -228,6 +254,8 @@ def test_export_name_with_scheme(tmp_path, store, name):
 
 
 def test_export_name_with_control_characters(tmp_path, store):
+    """An export name holding NUL and a right-to-left override: unsafe_file_name, the name shown escaped in the
+    detail."""
     name = "rekap\x00\u202e.xlsx"
     result = _feed(tmp_path, store, {"good.xlsx": _good(1)}, [_listed(name)])
     detail = result["quarantine"]["detail"].iloc[0]
@@ -236,6 +264,8 @@ def test_export_name_with_control_characters(tmp_path, store):
 
 
 def test_export_name_plain_names_still_fetched(tmp_path, store):
+    """An export name with spaces, brackets, a dash and non-ASCII letters: a plain file name, fetched and
+    staged."""
     # Spaces, brackets and non-ASCII letters are plain file names.
     name = "Rekap Rekomendasi Maret 2024 (revisi) – Dinas.xlsx"
     result = _feed(tmp_path, store, {name: _good(2)})
@@ -327,6 +357,8 @@ def _release_dataset(published: dict[str, Any], name: str) -> pd.DataFrame:
 
 
 def test_steward_override_unknown_nip(published):
+    """A steward override to NIP 999999999999999999 (in no registry): refused, not linked, back to review with
+    confidence 0, the item reopened, reported in the run summary; a valid override applied."""
     rows = _release_dataset(published, "consolidated_cases")
     bad = rows[rows["nomor_rekomendasi"] == published["recs"][0]].iloc[0]
     assert pd.isna(bad["rec_person_nip"]) and bad["nip"] != "999999999999999999"
@@ -344,6 +376,8 @@ def test_steward_override_unknown_nip(published):
 
 
 def test_steward_decision_unknown_item(published):
+    """Decisions for item ids no record of the run has: kept in the file, counted and listed in the run
+    summary's review_decisions."""
     report = published["result"]["review_decisions"]
     assert report["decisions"] == 4
     assert report["unknown_items"] == 2
@@ -358,6 +392,8 @@ def test_steward_decision_unknown_item(published):
     (b'item_id,decision\nperson:rec:A,approve\n', None),
 ])
 def test_steward_decisions_malformed(s3, body, line):
+    """A decisions file that does not parse (extra fields, an open quote, binary, an unknown decision):
+    reconcile fails with one sentence naming review/decisions.csv, the line when known, and what to do."""
     from pantau.exceptions import ConfigError
     from pantau.pipeline.service import _load_review_decisions
 
@@ -414,6 +450,8 @@ def _texts(name: str, body: bytes) -> list[str]:
 
 
 def test_control_chars_in_name(published):
+    """Person, agency and PPK names with NUL, BEL, ESC, tabs and line breaks: no control character in any
+    object written (Parquet, CSV, XLSX, HTML, JSON); names kept, cleaned."""
     objects = _published_objects(published["store"])
     assert any(n.endswith("consolidated_cases/data.csv") for n in objects)
     for name, body in objects.items():
@@ -427,6 +465,8 @@ def test_control_chars_in_name(published):
 
 
 def test_bidi_override_in_name(published):
+    """Names with bidi overrides and isolates (U+202E, U+2066-U+2069, RLM) or a combining accent: the marks are
+    dropped and text put in NFC in the published datasets."""
     rows = _release_dataset(published, "consolidated_cases")
     names = rows["rec_nama"].dropna()
     assert names.str.contains("Siti haruN Aminah", regex=False).any()
@@ -441,6 +481,8 @@ def _formula_cells(texts: list[str]) -> list[str]:
 
 
 def test_formula_in_name_csv(published):
+    """Names starting with =, +, -, @ (=HYPERLINK, @SUM(...)*cmd): every published CSV cell neutralised with a
+    leading apostrophe; the text kept."""
     objects = _published_objects(published["store"])
     csvs = [n for n in objects if n.endswith(".csv")]
     assert len(csvs) >= 3
@@ -452,6 +494,7 @@ def test_formula_in_name_csv(published):
 
 
 def test_formula_in_name_xlsx(published):
+    """The same hostile names in every published XLSX: no cell a spreadsheet would run as a formula."""
     objects = _published_objects(published["store"])
     workbooks = [n for n in objects if n.endswith(".xlsx")]
     assert workbooks
@@ -460,6 +503,8 @@ def test_formula_in_name_xlsx(published):
 
 
 def test_hostile_names_in_digest(published, tmp_path):
+    """Hostile names through the alert run over SMTP: the digests' text and HTML parts hold no control or bidi
+    character; names shown, cleaned."""
     # The alert run over real SMTP: the digests are built from the release, whose texts are clean.
     from datetime import date
     from email import policy as email_policy
@@ -524,6 +569,8 @@ def _refused_with_sentence(refused: set[str], caplog: pytest.LogCaptureFixture) 
 
 
 def test_demo_mirror_double_slash(tmp_path, caplog):
+    """Objects a//b.txt and /lead.txt beside a/b.txt in the demo's store: mirrored and restored under their own
+    keys, or refused with a sentence; never restored under another key."""
     # Keys go to files and back unchanged, or are refused with a sentence: "a//b.txt" used to come back
     # as "a/b.txt", overwriting the object of that name.
     keys = {"a/b.txt": b"plain", "a//b.txt": b"double", "/lead.txt": b"lead", "n\u00e9/ok.txt": b"accent"}
@@ -534,6 +581,8 @@ def test_demo_mirror_double_slash(tmp_path, caplog):
 
 
 def test_demo_mirror_key_inside_another_key(tmp_path, caplog):
+    """Objects x/y.txt and x/y.txt/z.txt in the demo's store: the second is refused with a sentence instead of
+    crashing the demo's stop."""
     # "x/y.txt" is a file, so "x/y.txt/z.txt" cannot be one below it: refused, not a crash of the demo's stop.
     stored, restored = _mirror_round_trip(tmp_path, {"x/y.txt": b"file", "x/y.txt/z.txt": b"inside"})
     assert restored == {"x/y.txt": b"file"}
@@ -568,15 +617,19 @@ def _free_port() -> int:
 
 
 def test_cli_replay_without_server():
+    """pantau replay with no S3 server at the endpoint: one sentence naming the endpoint and --endpoint, exit
+    2, no traceback."""
     port = _free_port()
     _one_sentence(_pantau("replay", "--endpoint", f"127.0.0.1:{port}"), f"127.0.0.1:{port}", "--endpoint")
 
 
 def test_cli_replay_bad_bucket_name():
+    """pantau replay --bucket Not_A_Bucket: one sentence naming the bucket and --bucket, exit 2."""
     _one_sentence(_pantau("replay", "--bucket", "Not_A_Bucket"), "Not_A_Bucket", "--bucket")
 
 
 def test_cli_generate_bad_out(tmp_path):
+    """pantau simulate generate --out below a file: one sentence naming the path, exit 2, no traceback."""
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     _one_sentence(_pantau("simulate", "generate", "--out", str(blocker / "world"), "--cases", "10",
@@ -584,6 +637,8 @@ def test_cli_generate_bad_out(tmp_path):
 
 
 def test_cli_generate_bad_url_template(tmp_path):
+    """pantau simulate generate --bkd-url-template that is no SQLAlchemy URL: one sentence, exit 2, nothing
+    written."""
     done = _pantau("simulate", "generate", "--out", str(tmp_path / "w"), "--cases", "10", "--registry-size", "1000",
                    "--no-progress", "--bkd-url-template", "nonsense-{code}")
     _one_sentence(done, "--bkd-url-template", "nonsense-{code}")
@@ -591,10 +646,12 @@ def test_cli_generate_bad_url_template(tmp_path):
 
 
 def test_cli_replay_local_without_demo(tmp_path):
+    """pantau replay --local before any demo ran: one sentence pointing to make demo, exit 2."""
     _one_sentence(_pantau("replay", "--local", env={"PANTAU_HOME": str(tmp_path)}), "make demo")
 
 
 def test_cli_bug_still_shows_traceback(monkeypatch):
+    """An unexpected exception inside a command (a bug, not bad input): the traceback is kept."""
     # Only errors a user can cause become a sentence; anything else is a bug and keeps its traceback.
     from pantau import cli
 
