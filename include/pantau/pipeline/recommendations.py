@@ -15,7 +15,7 @@ from pantau.normalize.agencies import normalize_agency
 from pantau.normalize.dates import parse_date_detailed, parse_timestamp
 from pantau.normalize.names import split_name
 from pantau.normalize.nip import parse_nip
-from pantau.normalize.spreadsheet import UnreadableSpreadsheet, read_table
+from pantau.normalize.spreadsheet import SheetRead, UnreadableSpreadsheet, read_table
 from pantau.pipeline.runs import (
     SourceCount,
     content_digest,
@@ -216,6 +216,16 @@ def _settle_versions(versions: dict[tuple[str, int | None], _Found], staged_befo
     return rows
 
 
+def _read_export(store: ObjectStore, meta: dict[str, Any]) -> tuple[SheetRead | None, str | None]:
+    """The landed file read, or None and the sentence saying why it cannot be (names the file and any bound)."""
+    try:
+        return read_table(store.get_bytes(meta["key"]), meta["name"]), None
+    except UnreadableSpreadsheet as exc:
+        return None, str(exc)
+    except Exception as exc:  # not a crash either, but the type says it was not foreseen
+        return None, f"cannot read {meta['name']!r} ({type(exc).__name__}: {exc})"
+
+
 def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
     """Turn one run's landed export files into (new staged rows, quarantine, counts). Pure over raw
     and the staged file the landing named.
@@ -246,16 +256,10 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
                meta["name"])
     for meta in manifest["files"]:
         count_before = count.records_in
-        try:
-            sheet = read_table(store.get_bytes(meta["key"]), meta["name"])
-        except UnreadableSpreadsheet as exc:  # a file we cannot read at all is one quarantined record
+        sheet, unreadable = _read_export(store, meta)
+        if sheet is None:  # a file we cannot read at all is one quarantined record, not a crash
             count.records_in += 1
-            reject(meta, None, "unreadable_file", str(exc), meta["key"])
-            continue
-        except Exception as exc:  # not a crash either, but the type says it was not foreseen
-            count.records_in += 1
-            reject(meta, None, "unreadable_file", f"cannot read {meta['name']!r} ({type(exc).__name__}: {exc})",
-                   meta["key"])
+            reject(meta, None, "unreadable_file", unreadable or meta["name"], meta["key"])
             continue
         # Columns nobody reads are reported with the number of rows that filled them; the cells stay
         # in the raw file.
