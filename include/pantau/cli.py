@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,9 +22,11 @@ def _replay(args: argparse.Namespace) -> int:
     from pantau.replay import replay_command
     from pantau.storage import ObjectStore
 
+    _check_bucket_name(args.bucket)
     if not args.local:
-        store = ObjectStore.connect(args.endpoint, args.access_key, args.secret_key, args.bucket)
-        return replay_command(store)
+        with _object_store_errors(args.endpoint, args.bucket):
+            store = ObjectStore.connect(args.endpoint, args.access_key, args.secret_key, args.bucket)
+            return replay_command(store)
     from pantau.settings import pantau_home
     from pantau.simulate.servers import EmbeddedObjectStore
 
@@ -35,6 +39,58 @@ def _replay(args: argparse.Namespace) -> int:
     with EmbeddedObjectStore(folder) as server:
         return replay_command(ObjectStore.connect(server.endpoint, server.access_key, server.secret_key,
                                                   args.bucket))
+
+
+def _check_bucket_name(bucket: str) -> None:
+    from minio.helpers import check_bucket_name
+
+    from pantau.exceptions import ConfigError
+
+    try:
+        check_bucket_name(bucket, strict=True)
+    except ValueError as exc:
+        raise ConfigError(f"{bucket!r} is not a valid bucket name ({exc}); pass --bucket or set PANTAU_BUCKET "
+                          "to the deployment's bucket") from None
+
+
+@contextmanager
+def _object_store_errors(endpoint: str, bucket: str) -> Iterator[None]:
+    """An unreachable or refusing S3 endpoint is the user's to fix: one sentence, not urllib3's stack."""
+    from minio.error import MinioException, S3Error
+    from urllib3.exceptions import HTTPError
+
+    from pantau.exceptions import SourceError
+
+    try:
+        yield
+    except S3Error as exc:
+        raise SourceError(f"the object store at {endpoint} refused the request for bucket {bucket!r} ({exc.code}: "
+                          f"{exc.message}); check --bucket and the credentials in PANTAU_S3_ACCESS_KEY / "
+                          "PANTAU_S3_SECRET_KEY") from None
+    except (HTTPError, MinioException, ConnectionError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise SourceError(f"cannot reach the object store at {endpoint} ({_one_line(reason)}); start it, point "
+                          "--endpoint or PANTAU_S3_ENDPOINT at it, or replay the demo's store with --local") from None
+
+
+def _one_line(value: object, limit: int = 200) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _user_error(exc: BaseException) -> str | None:
+    """The sentence for an error the user can fix (a PantauError, a path or a connection); None for a bug."""
+    from pantau.exceptions import PantauError
+
+    if isinstance(exc, PantauError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        target = f"{exc.filename} -> {exc.filename2}" if exc.filename2 is not None else str(exc.filename)
+        return (f"cannot use {target}: {exc.strerror or _one_line(exc)}; check that the path exists, is of the "
+                "right kind (file or folder) and is writable by you")
+    if isinstance(exc, OSError):
+        return f"{_one_line(exc)}; check the address or path given and that the service is running"
+    return None
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -299,12 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the CLI's last line of defence: a clear message, not a stack trace
-        from pantau.exceptions import PantauError
-
-        if isinstance(exc, PantauError):
-            print(f"pantau: error: {exc}", file=sys.stderr)
-            return 2
-        raise
+        message = _user_error(exc)
+        if message is None:
+            raise  # not something the user caused: a bug, whose traceback is wanted
+        print(f"pantau: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

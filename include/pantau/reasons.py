@@ -236,6 +236,16 @@ _ALL: tuple[Reason, ...] = (
     ),
 )
 
+# --- hostile input (issue 12; docs/DECISIONS.md "Hostile input") ---------------------------------
+_ALL += (
+    Reason(
+        "unsafe_file_name",
+        "The feed's index names a file that is not one plain file name in the export folder (a path such as "
+        "'../', a scheme, a query or control characters), so it was not fetched.",
+        "Ask the feed to publish the file under a plain file name; the next run fetches it.",
+    ),
+)
+
 REASONS: dict[str, Reason] = {r.code: r for r in _ALL}
 if len(REASONS) != len(_ALL):  # pragma: no cover - guards against a copy-paste duplicate code
     raise RuntimeError("duplicate reason code in pantau.reasons")

@@ -17,6 +17,12 @@ Decisions:
   (the typical case is an Instansi/PPK cell merged over a block of rows). Nothing is forward-filled
   on guesswork, so CSV files (which have no merges) are never filled.
 * Row numbers are the sheet's 1-based row numbers (xlsx) or 1-based record numbers (CSV).
+* Reading is bounded (:class:`SpreadsheetLimits`): a workbook's declared dimension and merge ranges
+  cost memory whatever the file's size (a 44 KB file with one merge to the last column, XFD, once
+  expanded into 16M cells and took 1.65 GB), so the declared dimension is ignored, merges are clipped
+  to the range that holds data, and a file beyond the byte, cell or merge bounds raises
+  :class:`UnreadableSpreadsheet` naming the file and the bound, as does a file that is not a readable
+  workbook at all (truncated, not a zip). The caller quarantines it as ``unreadable_file``.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -34,8 +40,10 @@ import openpyxl
 from openpyxl.utils import range_boundaries
 
 from pantau.reference.headers import STRONG, WEAK, HeaderTable, header_table, squeeze
+from pantau.settings import _env_int
 
-__all__ = ["EXPECTED_COLUMNS", "HEADER_SCAN_ROWS", "SheetRead", "canonical_header", "read_table"]
+__all__ = ["EXPECTED_COLUMNS", "HEADER_SCAN_ROWS", "SheetRead", "SpreadsheetLimits", "UnreadableSpreadsheet",
+           "canonical_header", "read_table"]
 
 Cell = str | None
 
@@ -68,6 +76,61 @@ _TOTAL_WORD = re.compile(r"\s*(?:jumlah|total|grand\s*total|sub\s*total)\b", re.
 _NUMBER_ONLY = re.compile(r"\s*[0-9]+(?:[.,][0-9]+)?\s*")
 # Python floats are exact integers below 2**53; beyond 10**15 Excel itself has already rounded.
 _EXACT_FLOAT_LIMIT = 10**15
+
+
+class UnreadableSpreadsheet(ValueError):
+    """The file cannot be read as a spreadsheet, or reading it would pass a bound; the message names the
+    file and says which bound or what is wrong. Callers quarantine the file as ``unreadable_file``."""
+
+
+@dataclass(frozen=True)
+class SpreadsheetLimits:
+    """Bounds on reading one export file (``PANTAU_SPREADSHEET_MAX_*`` settings).
+
+    The defaults are far above any real export (a simulated month holds a few thousand cells, a
+    national yearly recap about 100k) and far below what hurts a 2-core worker.
+    """
+
+    max_bytes: int = 50_000_000
+    #: Uncompressed size of all parts of an xlsx together: a zip bomb is small on the wire.
+    max_uncompressed_bytes: int = 500_000_000
+    #: Cells read (a row counts at least one), merged cells filled included.
+    max_cells: int = 5_000_000
+    #: Rows read, blank ones included (each costs memory whatever it holds); Excel's own sheet limit.
+    max_rows: int = 1_048_576
+    max_merged_ranges: int = 100_000
+
+    @classmethod
+    def from_env(cls) -> SpreadsheetLimits:
+        return cls(max_bytes=_env_int("PANTAU_SPREADSHEET_MAX_BYTES", cls.max_bytes),
+                   max_uncompressed_bytes=_env_int("PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES",
+                                                   cls.max_uncompressed_bytes),
+                   max_cells=_env_int("PANTAU_SPREADSHEET_MAX_CELLS", cls.max_cells),
+                   max_rows=_env_int("PANTAU_SPREADSHEET_MAX_ROWS", cls.max_rows),
+                   max_merged_ranges=_env_int("PANTAU_SPREADSHEET_MAX_MERGED_RANGES", cls.max_merged_ranges))
+
+
+@dataclass
+class _Budget:
+    filename: str
+    limits: SpreadsheetLimits
+    cells: int = field(default=0)
+    rows: int = field(default=0)
+
+    def row(self, cells: int, what: str) -> None:
+        self.rows += 1
+        if self.rows > self.limits.max_rows:
+            raise UnreadableSpreadsheet(
+                f"{self.filename!r} holds more than {self.limits.max_rows:,} rows ({what}); not read "
+                "(bound PANTAU_SPREADSHEET_MAX_ROWS)")
+        self.spend(max(cells, 1), what)
+
+    def spend(self, cells: int, what: str) -> None:
+        self.cells += cells
+        if self.cells > self.limits.max_cells:
+            raise UnreadableSpreadsheet(
+                f"{self.filename!r} holds more than {self.limits.max_cells:,} cells ({what}); not read "
+                "(bound PANTAU_SPREADSHEET_MAX_CELLS)")
 
 
 @dataclass(frozen=True)
@@ -162,28 +225,57 @@ def _render_xlsx(value: object) -> Cell:
     return str(value)
 
 
-def _merged_ranges(content: bytes, worksheet_path: str | None) -> list[str]:
-    # Read-only worksheets do not expose merges; the ranges are plain attributes in the sheet XML.
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+_SCAN_CHUNK = 1 << 20
+_SCAN_OVERLAP = 4096
+
+
+def _merged_ranges(archive: zipfile.ZipFile, worksheet_path: str | None, budget: _Budget) -> list[str]:
+    # Read-only worksheets do not expose merges; the ranges are plain attributes in the sheet XML,
+    # scanned in chunks so a large sheet is never held as one string.
     if not worksheet_path:
         return []
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        try:
-            xml = archive.read(worksheet_path.lstrip("/")).decode("utf-8", errors="replace")
-        except KeyError:
-            return []
-    return re.findall(r"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"", xml)
+    try:
+        handle = archive.open(worksheet_path.lstrip("/"))
+    except KeyError:
+        return []
+    ranges: list[str] = []
+    tail = b""
+    with handle:
+        while chunk := handle.read(_SCAN_CHUNK):
+            buffer = tail + chunk
+            # A match wholly inside the kept tail was counted with the previous chunk.
+            ranges.extend(m.group(1).decode("ascii") for m in _MERGE_REF.finditer(buffer) if m.end() > len(tail))
+            if len(ranges) > budget.limits.max_merged_ranges:
+                raise UnreadableSpreadsheet(
+                    f"{budget.filename!r} declares more than {budget.limits.max_merged_ranges:,} merged ranges; "
+                    "not read (bound PANTAU_SPREADSHEET_MAX_MERGED_RANGES)")
+            tail = buffer[-_SCAN_OVERLAP:]
+    return ranges
 
 
-def _fill_merges(grid: list[list[Cell]], ranges: list[str]) -> None:
+def _used_range(grid: list[list[Cell]]) -> tuple[int, int]:
+    """(last row, last column) holding a value, 1-based; rows are already trimmed of trailing Nones."""
+    rows = max((i + 1 for i, row in enumerate(grid) if row), default=0)
+    return rows, max((len(row) for row in grid), default=0)
+
+
+def _fill_merges(grid: list[list[Cell]], ranges: list[str], budget: _Budget | None = None) -> None:
+    """Copy each merge's anchor value over the merge, clipped to the rows and columns that hold data:
+    a merge reaching the last column (XFD) or row adds nothing beyond the data."""
+    used_rows, used_cols = _used_range(grid)
     for ref in ranges:
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         if min_row is None or min_col is None or max_row is None or max_col is None:
             continue
-        if min_row > len(grid):
+        if min_row > used_rows or min_col > used_cols:
             continue
+        max_row, max_col = min(max_row, used_rows), min(max_col, used_cols)
+        if budget is not None:
+            budget.spend((max_row - min_row + 1) * (max_col - min_col + 1), f"merged range {ref}")
         anchor_row = grid[min_row - 1]
         anchor = anchor_row[min_col - 1] if min_col - 1 < len(anchor_row) else None
-        for r in range(min_row, min(max_row, len(grid)) + 1):
+        for r in range(min_row, max_row + 1):
             row = grid[r - 1]
             if len(row) < max_col:
                 row.extend([None] * (max_col - len(row)))
@@ -191,16 +283,54 @@ def _fill_merges(grid: list[list[Cell]], ranges: list[str]) -> None:
                 row[c - 1] = anchor
 
 
-def _xlsx_sheets(content: bytes) -> Iterator[tuple[str, list[list[Cell]], list[str]]]:
-    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+def _trimmed(row: list[Cell]) -> list[Cell]:
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row if end == len(row) else row[:end]
+
+
+def _xlsx_sheets(content: bytes, filename: str,
+                 limits: SpreadsheetLimits) -> Iterator[tuple[str, list[list[Cell]], list[str]]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableSpreadsheet(f"{filename!r} is not a readable .xlsx workbook (truncated or not a zip "
+                                    f"archive: {exc})") from exc
+    if declared > limits.max_uncompressed_bytes:
+        archive.close()
+        raise UnreadableSpreadsheet(
+            f"{filename!r} unpacks to {declared:,} bytes, more than {limits.max_uncompressed_bytes:,}; not read "
+            "(bound PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES)")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises KeyError, zipfile, XML and ValueError alike for a damaged file
+        archive.close()
+        raise UnreadableSpreadsheet(f"{filename!r} is not a readable .xlsx workbook "
+                                    f"({type(exc).__name__}: {exc})") from exc
+    budget = _Budget(filename, limits)
     try:
         for sheet in workbook.worksheets:
-            grid = [[_render_xlsx(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
-            ranges = _merged_ranges(content, getattr(sheet, "_worksheet_path", None))
-            _fill_merges(grid, ranges)
+            # The declared <dimension> is the file's claim, not its content: read-only openpyxl pads every row
+            # to it (A1:XFD1048576 makes each row 16,384 cells), and a too-small one hides the rows beyond it.
+            sheet.reset_dimensions()
+            grid: list[list[Cell]] = []
+            try:
+                for values in sheet.iter_rows(min_row=1, values_only=True):
+                    budget.row(len(values), f"sheet {sheet.title!r} up to row {len(grid) + 1}")
+                    grid.append(_trimmed([_render_xlsx(v) for v in values]))
+                ranges = _merged_ranges(archive, getattr(sheet, "_worksheet_path", None), budget)
+            except UnreadableSpreadsheet:
+                raise
+            except Exception as exc:  # truncated XML inside an intact zip, a bad shared-string index, ...
+                raise UnreadableSpreadsheet(f"{filename!r}: sheet {sheet.title!r} cannot be read "
+                                            f"({type(exc).__name__}: {exc})") from exc
+            _fill_merges(grid, ranges, budget)
             yield sheet.title, grid, ranges
     finally:
         workbook.close()
+        archive.close()
 
 
 def _decode(content: bytes) -> tuple[str, str]:
@@ -231,13 +361,17 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
-def _csv_grid(content: bytes) -> tuple[list[list[Cell]], str, str]:
+def _csv_grid(content: bytes, budget: _Budget) -> tuple[list[list[Cell]], str, str]:
     text, encoding = _decode(content)
     delimiter = _pick_delimiter(text)
-    grid = [
-        [cell if cell != "" else None for cell in row]
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-    ]
+    grid: list[list[Cell]] = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            budget.row(len(row), f"up to record {len(grid) + 1}")
+            grid.append([cell if cell != "" else None for cell in row])
+    except csv.Error as exc:  # a field over csv's size limit, an unterminated quote at the end
+        raise UnreadableSpreadsheet(f"{budget.filename!r} is not readable CSV near record {len(grid) + 1}: "
+                                    f"{exc}") from exc
     return grid, encoding, delimiter
 
 
@@ -398,23 +532,29 @@ def _read_grid(grid: list[list[Cell]], table: HeaderTable, **meta: Any) -> Sheet
     )
 
 
-def read_table(content: bytes, filename: str) -> SheetRead:
+def read_table(content: bytes, filename: str, limits: SpreadsheetLimits | None = None) -> SheetRead:
     """Read a recommendation export (``.xlsx`` or ``.csv``, chosen by ``filename``).
 
     For a workbook with several sheets, the sheet whose header matches best is read.
 
     Raises:
-        ValueError: the extension is neither ``.xlsx`` nor ``.csv`` (the caller quarantines the
-            file as ``unreadable_file``); openpyxl's own errors propagate for corrupt workbooks.
+        UnreadableSpreadsheet: the extension is neither ``.xlsx`` nor ``.csv``, the file is not a
+            readable workbook (truncated, corrupt), or it passes a bound of ``limits`` (default
+            :meth:`SpreadsheetLimits.from_env`); the message names the file and the bound. The caller
+            quarantines the file as ``unreadable_file``.
     """
+    limits = limits or SpreadsheetLimits.from_env()
+    if len(content) > limits.max_bytes:
+        raise UnreadableSpreadsheet(f"{filename!r} is {len(content):,} bytes, more than {limits.max_bytes:,}; "
+                                    "not read (bound PANTAU_SPREADSHEET_MAX_BYTES)")
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     table = header_table()
     if suffix == "csv":
-        grid, encoding, delimiter = _csv_grid(content)
+        grid, encoding, delimiter = _csv_grid(content, _Budget(filename, limits))
         return _read_grid(grid, table, encoding=encoding, delimiter=delimiter)
     if suffix in ("xlsx", "xlsm"):
         best: tuple[int, str, list[list[Cell]], list[str]] | None = None
-        for title, grid, ranges in _xlsx_sheets(content):
+        for title, grid, ranges in _xlsx_sheets(content, filename, limits):
             score = _find_header(grid, table)[1]
             if best is None or score > best[0]:
                 best = (score, title, grid, ranges)
@@ -422,4 +562,4 @@ def read_table(content: bytes, filename: str) -> SheetRead:
             return SheetRead(header_row=0, columns={}, rows=[], skipped=[], problem="header_not_found")
         _, title, grid, ranges = best
         return _read_grid(grid, table, sheet_name=title, merged_ranges=tuple(ranges))
-    raise ValueError(f"unsupported spreadsheet type for {filename!r}: expected .xlsx or .csv")
+    raise UnreadableSpreadsheet(f"unsupported spreadsheet type for {filename!r}: expected .xlsx or .csv")

@@ -15,7 +15,7 @@ from pantau.normalize.agencies import normalize_agency
 from pantau.normalize.dates import parse_date_detailed, parse_timestamp
 from pantau.normalize.names import split_name
 from pantau.normalize.nip import parse_nip
-from pantau.normalize.spreadsheet import read_table
+from pantau.normalize.spreadsheet import SheetRead, UnreadableSpreadsheet, read_table
 from pantau.pipeline.runs import (
     SourceCount,
     content_digest,
@@ -26,7 +26,7 @@ from pantau.pipeline.runs import (
     quarantine_row,
 )
 from pantau.reference.vocabularies import apply_vocabularies
-from pantau.sources.recommendations import RecommendationsClient
+from pantau.sources.recommendations import RecommendationsClient, escaped, export_name_problem
 from pantau.storage import ObjectStore, sha256_hex
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,16 @@ def land(client: RecommendationsClient, store: ObjectStore, run_key: str) -> dic
     store.put_once(f"{raw_prefix(run_key)}index.json", index_body, "application/json")
     ledger: dict[str, str] = store.get_json(LEDGER_KEY) or {}
     files: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
     for entry in client.parse_index(index_body):
         if ledger.get(entry.name) == entry.sha256:
+            continue
+        problem = export_name_problem(entry.name)
+        if problem is not None:
+            # Never requested; staging quarantines it as one record, and the rest of the listing goes on.
+            log.warning("recommendation export %s not fetched: %s", escaped(entry.name), problem)
+            refused.append({"name": entry.name, "sha256": entry.sha256, "updated_at": entry.updated_at,
+                            "problem": problem})
             continue
         body = client.fetch_verified(entry.name, entry.sha256)
         actual = sha256_hex(body)
@@ -82,8 +90,10 @@ def land(client: RecommendationsClient, store: ObjectStore, run_key: str) -> dic
         files.append({"name": entry.name, "sha256": actual, "updated_at": entry.updated_at, "key": key})
     # The staged state this run's rows are judged against (a version already staged at the same
     # published_at): named here so staging and replay read the same immutable file, never the pointer.
-    manifest = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat(),
-                "previous_staged": previous_staged_key(store, "recommendations", run_key)}
+    manifest: dict[str, Any] = {"source": SOURCE, "files": files, "landed_at": datetime.now(UTC).isoformat(),
+                                "previous_staged": previous_staged_key(store, "recommendations", run_key)}
+    if refused:
+        manifest["refused"] = refused
     store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
     return manifest
 
@@ -206,6 +216,16 @@ def _settle_versions(versions: dict[tuple[str, int | None], _Found], staged_befo
     return rows
 
 
+def _read_export(store: ObjectStore, meta: dict[str, Any]) -> tuple[SheetRead | None, str | None]:
+    """The landed file read, or None and the sentence saying why it cannot be (names the file and any bound)."""
+    try:
+        return read_table(store.get_bytes(meta["key"]), meta["name"]), None
+    except UnreadableSpreadsheet as exc:
+        return None, str(exc)
+    except Exception as exc:  # not a crash either, but the type says it was not foreseen
+        return None, f"cannot read {meta['name']!r} ({type(exc).__name__}: {exc})"
+
+
 def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.DataFrame, SourceCount]:
     """Turn one run's landed export files into (new staged rows, quarantine, counts). Pure over raw
     and the staged file the landing named.
@@ -230,13 +250,16 @@ def stage_from_raw(store: ObjectStore, run_key: str) -> tuple[pd.DataFrame, pd.D
         quarantined.append(quarantine_row(SOURCE, run_key, f"{meta['name']}#{row_no}", code, detail, raw))
         count.by_reason[code] = count.by_reason.get(code, 0) + 1
 
+    for meta in manifest.get("refused", []):
+        count.records_in += 1
+        reject(meta, None, "unsafe_file_name", f"export {escaped(meta['name'])} not fetched: {meta['problem']}",
+               meta["name"])
     for meta in manifest["files"]:
         count_before = count.records_in
-        try:
-            sheet = read_table(store.get_bytes(meta["key"]), meta["name"])
-        except Exception as exc:  # a file we cannot read at all is one quarantined record, not a crash
+        sheet, unreadable = _read_export(store, meta)
+        if sheet is None:  # a file we cannot read at all is one quarantined record, not a crash
             count.records_in += 1
-            reject(meta, None, "header_not_found", f"cannot read {meta['name']}: {exc}", meta["key"])
+            reject(meta, None, "unreadable_file", unreadable or meta["name"], meta["key"])
             continue
         # Columns nobody reads are reported with the number of rows that filled them; the cells stay
         # in the raw file.

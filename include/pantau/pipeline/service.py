@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,7 +18,7 @@ from pantau.alerts.ledger import Ledger, LedgerUnavailable, deliver
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
 from pantau.followup.states import follow_up_items
-from pantau.matching.review import load_decisions
+from pantau.matching.review import check_decisions, decisions_report, load_decisions
 from pantau.pipeline import publication, quality, reconcile
 from pantau.pipeline.runs import write_summary
 from pantau.publishing import release, statistics
@@ -43,7 +44,7 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
     recs = quality.load_validated(store, "recommendations")
     registry = quality.load_validated(store, "registry")
     follow_ups = quality.load_validated(store, "follow_ups")
-    decisions = _load_review_decisions(store)
+    decisions = _load_review_decisions(store, registry)
     consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store))
     queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
@@ -60,7 +61,8 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
                                   validation={**staged_validation, **validation_summaries},
                                   settings=releases or ReleaseSettings.from_env(), disclosure=disclosure)
     summary = reconcile.summary_figures(frames["consolidated_cases"], frames["overdue_recommendations"])
-    result = {"run_key": key, "as_of": str(as_of), "figures": summary, **outcome.as_dict()}
+    result = {"run_key": key, "as_of": str(as_of), "figures": summary, **outcome.as_dict(),
+              "review_decisions": decisions_report(decisions, _known_records(consolidated))}
     write_summary(store, "pantau_reconcile", key, result)
     return result
 
@@ -76,11 +78,41 @@ def _load_transfers(store: ObjectStore) -> pd.DataFrame | None:
     return store.get_parquet(pointer["key"]) if pointer else None
 
 
-def _load_review_decisions(store: ObjectStore) -> pd.DataFrame:
+def _load_review_decisions(store: ObjectStore, registry: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The stewards' decisions, checked against ``registry`` (pantau.matching.review.check_decisions).
+
+    Raises:
+        ConfigError: the file cannot be read as the decisions CSV; one sentence naming the object,
+            the line when the parser knows it, and what to do. No decision is guessed at.
+    """
     if not store.exists(REVIEW_DECISIONS_KEY):  # no decisions yet is the normal first-run state
-        return load_decisions(None)
+        return check_decisions(load_decisions(None), ())
     raw = store.get_bytes(REVIEW_DECISIONS_KEY)
-    return load_decisions(pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False))
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        decisions = load_decisions(frame)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        # pandas says "Error tokenizing data. C error: Expected 6 fields in line 4, saw 8"
+        line = re.search(r"\bline (\d+)", str(exc))
+        where = f" at line {line.group(1)}" if line else ""
+        raise ConfigError(
+            f"the review decisions file s3://{store.bucket}/{REVIEW_DECISIONS_KEY} cannot be read{where} "
+            f"({_first_line(exc)}); correct it so every line has the columns item_id,decision,value,decided_by,"
+            "decided_at,note (quote values holding commas) and upload it again, or remove it to run without "
+            "decisions.") from exc
+    nips: Any = registry["nip"].dropna().astype(str).unique() if registry is not None and "nip" in registry \
+        else ()
+    return check_decisions(decisions, set(nips))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _known_records(consolidated: pd.DataFrame) -> set[str]:
+    """Every record key a review item can name (pantau.matching.review.decisions_report)."""
+    columns = [c for c in ("nomor_register", "nomor_rekomendasi", "follow_up_key") if c in consolidated]
+    return {str(v) for c in columns for v in consolidated[c].dropna().unique()}
 
 
 def _read_location(store: ObjectStore, location: str, local: bool) -> bytes | None:

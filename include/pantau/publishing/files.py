@@ -9,9 +9,11 @@ What goes wrong when a published table meets a spreadsheet, and what each writer
   as a formula when the file is opened (``=HYPERLINK(...)``, ``@SUM(...)*cmd|...``): in the CSV and
   XLSX files such a cell gets a leading apostrophe, OWASP's advice for CSV injection. Parquet keeps the
   text as it was (no reader there evaluates formulas).
-* Control and invisible format characters (NUL, line breaks inside a name, right-to-left marks,
-  zero-width spaces) copied from sources are removed from every text before any file is written;
-  whitespace controls become a space.
+* Control and invisible format characters (NUL, ESC, line breaks inside a name, the bidi embedding,
+  override and isolate marks U+202A-U+202E and U+2066-U+2069 that make a name read backwards,
+  zero-width spaces: Unicode categories Cc and Cf) copied from sources are removed from every text
+  before any file is written; whitespace controls become a space. Text is then put in NFC, so a name
+  typed with a combining accent (``e`` + U+0301) and one typed precomposed (``é``) are the same bytes.
 * Timestamps are written in WIB (Asia/Jakarta) with their offset, the time every user works in.
 """
 
@@ -36,11 +38,11 @@ _WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
 
 
 def clean_text(value: str) -> str:
-    """``value`` without control or invisible format characters; whitespace controls become one space."""
+    """``value`` without control or invisible format characters, in NFC; whitespace controls become one space."""
     value = _WHITESPACE_CONTROLS.sub(" ", value)
-    if value.isprintable():  # the common case: nothing to remove
-        return value
-    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf"))
+    if not value.isprintable():  # the common case has nothing to remove
+        value = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
 
 
 def neutralise_formula(value: str) -> str:

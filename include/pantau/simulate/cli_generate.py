@@ -54,9 +54,25 @@ def options_from_args(args: argparse.Namespace) -> GenerateOptions:
         if data_switches:
             raise ValueError(f"--dialect b has its own data phenomena; only the HTTP fault switches apply, not: "
                              f"{', '.join('--noise-' + n.replace('_', '-') for n in data_switches)}")
+    _check_url_template(args.bkd_url_template)
     return GenerateOptions(seed=args.seed, registry_size=args.registry_size, cases=args.cases, bkds=args.bkds,
                            transfer_rate=args.transfer_rate, bkd_url_template=args.bkd_url_template,
                            noise=nz.NoiseConfig(rates), dialect=dialect)
+
+
+def _check_url_template(template: str) -> None:
+    """A template the generator cannot use fails here, before any file is written, with one sentence."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if "{code}" not in template:
+        raise ValueError(f"--bkd-url-template {template!r} has no {{code}} placeholder; every BKD needs its own "
+                         f"database (default {DEFAULT_BKD_URL})")
+    try:
+        make_url(template.format(code="bkd"))
+    except (ArgumentError, ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"--bkd-url-template {template!r} is not a SQLAlchemy URL once {{code}} is filled in "
+                         f"({exc}); for example {DEFAULT_BKD_URL}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         options = options_from_args(args)
         options.validate()
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"pantau simulate generate: error: {exc}", file=sys.stderr)
         return 2
     started = time.monotonic()
     manifest = generate_world(args.out, options, progress=not args.no_progress)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,47 @@ def _parses(body: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+#: Characters an export name may not hold: path separators, URL syntax (scheme, query, fragment,
+#: percent-escapes) and anything Windows refuses in a file name.
+_NAME_FORBIDDEN = re.compile(r'[/\\:?#%<>"|*]')
+MAX_EXPORT_NAME = 255
+
+
+def export_name_problem(name: str) -> str | None:
+    """Why ``name`` from index.json cannot be fetched as ``/exports/<name>``, or None when it can.
+
+    A name is one plain file name inside the export folder, as the feed's contract says
+    (docs/DOMAIN.md §4.2): no path segments (``../``, ``a/b``), no scheme (``http:``, ``file:``),
+    no query or fragment, no percent-escape that a server could decode into one of those, no
+    control characters, no leading dot. Anything else is refused before any request is made.
+    """
+    if not name or not name.strip():
+        return "the name is empty"
+    if len(name) > MAX_EXPORT_NAME:
+        return f"the name is longer than {MAX_EXPORT_NAME} characters"
+    if name.startswith(".") or name in (".", ".."):
+        return "the name starts with a dot (hidden file or parent folder)"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        return "the name holds control or invisible characters"
+    bad = sorted(set(_NAME_FORBIDDEN.findall(name)))
+    if bad:
+        return f"the name holds {' '.join(bad)}, which make it a path, a URL or an escape, not a file name"
+    return None
+
+
+def escaped(name: str) -> str:
+    """``name`` safe to show in one line of a log or a message: non-printable characters escaped."""
+    return ascii(name)
+
+
+def require_export_name(name: str) -> None:
+    """Raise :class:`SourceError` naming ``name`` (escaped) when it is not a plain export file name."""
+    problem = export_name_problem(name)
+    if problem is not None:
+        raise SourceError(f"recommendation feed lists the export {escaped(name)}, which is not fetched: {problem}. "
+                          "Ask the feed to publish the file under a plain file name.")
 
 
 @dataclass(frozen=True)
@@ -76,7 +119,8 @@ class RecommendationsClient:
 
     def fetch_verified(self, name: str, sha256: str) -> bytes:
         """The file, checked against the sha256 that index.json announced."""
-        return self._verified("/exports/" + quote(name), lambda body: sha256_hex(body) == sha256,
+        require_export_name(name)
+        return self._verified("/exports/" + quote(name, safe=""), lambda body: sha256_hex(body) == sha256,
                               f"{name} (sha256 {sha256[:12]}…)")
 
     @staticmethod
@@ -88,4 +132,5 @@ class RecommendationsClient:
             raise SourceError(f"recommendation feed index.json is not the documented list of files: {exc}") from exc
 
     def fetch(self, name: str) -> bytes:
-        return self._get("/exports/" + quote(name)).content
+        require_export_name(name)
+        return self._get("/exports/" + quote(name, safe="")).content

@@ -25,7 +25,7 @@ import select
 import shutil
 import subprocess
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import TracebackType
 
 from minio import Minio
@@ -50,13 +50,34 @@ def is_bucket_name(name: str) -> bool:
     return True
 
 
+def key_path_problem(key: str) -> str | None:
+    """Why object ``key`` cannot be mirrored to a file and restored as the same key, or None.
+
+    Keys are split on every ``/`` (``PurePosixPath`` would fold ``a//b`` and ``a/./b`` into ``a/b``
+    and restore them under another key). A key is refused when a file system cannot hold it as
+    written: an empty segment (``//``, a leading or trailing ``/``), a ``.`` or ``..`` segment, a NUL,
+    or the mirror's own temporary suffix.
+    """
+    if not key:
+        return "the key is empty"
+    segments = key.split("/")
+    if any(segment == "" for segment in segments):
+        return "the key has an empty segment (a leading, trailing or doubled '/'), which a folder cannot hold"
+    if any(segment in (".", "..") for segment in segments):
+        return "the key has a '.' or '..' segment, which names another folder on disk"
+    if "\x00" in key:
+        return "the key holds a NUL character, which no file name can"
+    if key.endswith(_TMP_SUFFIX):
+        return f"the key ends with {_TMP_SUFFIX}, the mirror's own suffix for unfinished files"
+    return None
+
+
 def safe_key_path(root: Path, key: str) -> Path | None:
-    """Where object ``key`` lives under ``root``; None for keys a file system cannot mirror safely
-    (directory markers, ``..``, absolute or empty segments)."""
-    parts = PurePosixPath(key).parts
-    if not key or key.endswith("/") or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    """Where object ``key`` lives under ``root``; None for keys a file system cannot mirror and restore as the
+    same key (:func:`key_path_problem`)."""
+    if key_path_problem(key) is not None:
         return None
-    return root.joinpath(*parts)
+    return root.joinpath(*key.split("/"))
 
 
 def _md5(path: Path) -> str:
@@ -209,7 +230,14 @@ class EmbeddedObjectStore:
             name = obj.object_name or ""
             path = safe_key_path(root, name)
             if path is None:
-                log.warning("object s3://%s/%s cannot be mirrored to a file; skipped", bucket, name)
+                log.warning("object s3://%s/%s is not mirrored to %s and will not be restored: %s", bucket,
+                            ascii(name)[1:-1], root, key_path_problem(name))
+                continue
+            clash = next((p for p in (path, *path.parents) if p in kept or p == root), None)
+            if clash is not None and clash != root:
+                log.warning("object s3://%s/%s is not mirrored to %s and will not be restored: its file would "
+                            "replace or sit inside the file of another object (%s)", bucket, ascii(name)[1:-1],
+                            root, clash.relative_to(root).as_posix())
                 continue
             kept.add(path)
             etag = (obj.etag or "").strip('"')
