@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -217,12 +218,22 @@ def run_airflow(env: dict[str, str], args: list[str], log_path: Path, echo_prefi
         log.flush()
         process = subprocess.Popen(args, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert process.stdout is not None
+        last_error: str | None = None
         for line in process.stdout:
             log.write(line)
+            if found := _EXCEPTION_LINE.match(line.rstrip()):
+                last_error = found.group("message")
             if line.startswith(echo_prefix) or "staged +" in line or line.startswith(("release ", "alerts:",
                                                                                     "validated ")):
                 print("   " + line.rstrip()[:300], flush=True)
+                if line.startswith(echo_prefix) and ": failed in " in line:
+                    # "failed in 341 s" alone tells nobody what to fix: the task's own sentence does.
+                    print(f"   why: {last_error or 'no error message was logged'}; full log: {log_path}", flush=True)
         return process.wait()
+
+
+#: The last line of a Python traceback (``pantau.exceptions.SourceError: <sentence>``), as a task log prints it.
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?\w*(?:Error|Exception|Exit): (?P<message>.+)$")
 
 
 def migrate(env: dict[str, str], log_path: Path) -> None:
