@@ -52,19 +52,21 @@ bench: $(STAMP) ## Reconcile 50k cases against a 6M-person registry, with Splink
 	$(BIN)/pantau bench accuracy --world .pantau/bench/reconcile-6m --registry-size 6000000 --cases 50000
 
 COMPOSE ?= docker compose
+# Profile "simulated": the simulated agencies and the Mailpit catcher; `make up COMPOSE_PROFILES=` without them.
+COMPOSE_PROFILES ?= simulated
 up: ## Start the compose stack (Airflow on Celery, MinIO, Mailpit, simulated agencies); needs Docker and a filled-in .env
 	@test -f .env || { echo "make up needs .env: cp .env.example .env and replace every <...> (README, 'Run in production')"; exit 2; }
 	@! grep -nE '^[A-Za-z_][A-Za-z0-9_]*=[^#]*<' .env || { echo ".env still has the <...> placeholders above"; exit 2; }
 	mkdir -p logs config
-	$(COMPOSE) build
+	COMPOSE_PROFILES=$(COMPOSE_PROFILES) $(COMPOSE) build
 	@# The simulated offices' alert contacts, unless config/contacts.json is already yours.
 	test -f config/contacts.json || $(COMPOSE) run --rm --no-deps -v "$(CURDIR)/config:/opt/pantau/config" bkd-seed \
 	  bash -c 'python -c "import json; from pantau.simulate.generate import contacts; print(json.dumps(contacts(), indent=2, ensure_ascii=False))" > /opt/pantau/config/contacts.json'
-	$(COMPOSE) up -d
+	COMPOSE_PROFILES=$(COMPOSE_PROFILES) $(COMPOSE) up -d
 	@echo "Airflow UI http://127.0.0.1:$$(sed -n 's/^AIRFLOW_UI_PORT=\([0-9]*\).*/\1/p' .env), MinIO console http://127.0.0.1:$$(sed -n 's/^MINIO_CONSOLE_PORT=\([0-9]*\).*/\1/p' .env), Mailpit http://127.0.0.1:$$(sed -n 's/^MAILPIT_UI_PORT=\([0-9]*\).*/\1/p' .env)"
 
 down: ## Stop the compose stack; its data volumes stay (docker compose down -v deletes them)
-	$(COMPOSE) down
+	COMPOSE_PROFILES=$(COMPOSE_PROFILES) $(COMPOSE) down
 
 clean: ## Remove PANTAU_HOME (.pantau/); keeps .venv
 	rm -rf .pantau

@@ -445,6 +445,17 @@ def test_port_check_catches_a_port_open_to_every_interface(compose: dict[str, An
 # ---------------------------------------------------------------------- the stack's parts agree
 
 
+def test_core_services_do_not_wait_for_the_simulated_profile(compose: dict[str, Any]) -> None:
+    # `make up COMPOSE_PROFILES=` (real agencies) must still start: no always-on service may depend on a
+    # service that only exists in a profile.
+    every = services(compose)
+    profiled = {name for name, s in every.items() if s.get("profiles")}
+    assert {"mailpit", "bkd-db", "bkd-seed", "simulators"} <= profiled
+    for name, service in every.items():
+        if not service.get("profiles"):
+            assert not set(service.get("depends_on") or {}) & profiled, name
+
+
 def test_bkd_databases_connections_and_seed_agree(compose: dict[str, Any]) -> None:
     sql = (REPO / "deploy" / "bkd-db" / "initdb" / "10-databases.sql").read_text(encoding="utf-8")
     databases = re.findall(r"^CREATE DATABASE (\w+);", sql, re.M)
