@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pantau-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser demo test test-fast lint bench-ingest bench clean
+.PHONY: help venv browser demo test test-fast lint bench-ingest bench clean up down
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,23 @@ bench-ingest: $(STAMP) ## Ingestion throughput: 100k Bawaslu cases and a 6M-pers
 bench: $(STAMP) ## Reconcile 50k cases against a 6M-person registry, with Splink as the peer; then accuracy
 	$(BIN)/pantau bench reconcile
 	$(BIN)/pantau bench accuracy --world .pantau/bench/reconcile-6m --registry-size 6000000 --cases 50000
+
+COMPOSE ?= docker compose
+# Profile "simulated": the simulated agencies and the Mailpit catcher; `make up COMPOSE_PROFILES=` without them.
+COMPOSE_PROFILES ?= simulated
+up: ## Start the compose stack (Airflow on Celery, MinIO, Mailpit, simulated agencies); needs Docker and a filled-in .env
+	@test -f .env || { echo "make up needs .env: cp .env.example .env and replace every <...> (README, 'Run in production')"; exit 2; }
+	@! grep -nE '^[A-Za-z_][A-Za-z0-9_]*=[^#]*<' .env || { echo ".env still has the <...> placeholders above"; exit 2; }
+	mkdir -p logs config
+	COMPOSE_PROFILES=$(COMPOSE_PROFILES) $(COMPOSE) build
+	@# The simulated offices' alert contacts, unless config/contacts.json is already yours.
+	test -f config/contacts.json || $(COMPOSE) run --rm --no-deps -v "$(CURDIR)/config:/opt/pantau/config" bkd-seed \
+	  bash -c 'python -c "import json; from pantau.simulate.generate import contacts; print(json.dumps(contacts(), indent=2, ensure_ascii=False))" > /opt/pantau/config/contacts.json'
+	COMPOSE_PROFILES=$(COMPOSE_PROFILES) $(COMPOSE) up -d
+	@echo "Airflow UI http://127.0.0.1:$$(sed -n 's/^AIRFLOW_UI_PORT=\([0-9]*\).*/\1/p' .env), MinIO console http://127.0.0.1:$$(sed -n 's/^MINIO_CONSOLE_PORT=\([0-9]*\).*/\1/p' .env), Mailpit http://127.0.0.1:$$(sed -n 's/^MAILPIT_UI_PORT=\([0-9]*\).*/\1/p' .env)"
+
+down: ## Stop the compose stack; its data volumes stay (docker compose down -v deletes them)
+	COMPOSE_PROFILES=$(COMPOSE_PROFILES) $(COMPOSE) down
 
 clean: ## Remove PANTAU_HOME (.pantau/); keeps .venv
 	rm -rf .pantau
