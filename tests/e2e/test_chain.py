@@ -55,7 +55,12 @@ def run_chain(cluster) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Unpause, trigger the ingest DAGs, answer every approval request; returns when all is quiet."""
     for dag_id in all_dag_ids():
         cluster.wait_for_dag(dag_id)
-    for dag_id in (*ASSET_SCHEDULED, *INGEST):
+    # Unpausing a cron DAG (catchup=False) makes the scheduler start its latest interval at once, so each ingest
+    # DAG runs twice here: that scheduled run and the one triggered through the API (max_active_runs=1: one
+    # after the other; the second finds little or nothing new). pantau_health runs on its own schedule too.
+    for dag_id in ASSET_SCHEDULED:
+        cluster.unpause(dag_id)
+    for dag_id in sorted(set(all_dag_ids()) - set(ASSET_SCHEDULED)):
         cluster.unpause(dag_id)
     triggered = {dag_id: cluster.trigger(dag_id) for dag_id in INGEST}
     answered: dict[str, dict[str, Any]] = {}
@@ -169,9 +174,14 @@ def test_counts_reconcile_per_source(chain, e2e_store, e2e_world):
     assert all(n > 0 for n in counted.values()), counted
 
 
-def test_emails_one_per_recipient_set_and_no_duplicates(chain, e2e_store):
-    messages = [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in chain["emails"]]
-    assert messages, "no e-mail reached the SMTP sink"
+def test_emails_one_per_recipient_set_and_no_duplicates(chain, e2e_store, e2e_stack):
+    parsed = [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in chain["emails"]]
+    ops = {a.strip().lower() for a in e2e_stack.env["PANTAU_OPS_EMAIL"].replace(";", ",").split(",")}
+    to_ops = [m for m in parsed if {a.strip().lower() for a in m["X-RcptTo"].split(",")} <= ops]
+    # The data engineers may get pantau_health's report, never a task failure e-mail.
+    assert not [m["Subject"] for m in to_ops if " failed (run " in str(m["Subject"])]
+    messages = [m for m in parsed if m not in to_ops]
+    assert messages, "no alert digest reached the SMTP sink"
     ids = [m["Message-ID"] for m in messages]
     assert len(ids) == len(set(ids)), "the same message was delivered twice"
     recipient_sets = [frozenset(a.strip().lower() for a in m["X-RcptTo"].split(",")) for m in messages]
@@ -179,7 +189,7 @@ def test_emails_one_per_recipient_set_and_no_duplicates(chain, e2e_store):
     sent = [entry for s in summaries(e2e_store, "pantau_alerts") for entry in s["sent"]]
     assert sorted(e["message_id"] for e in sent) == sorted(ids)
     for message in messages:
-        assert message["Subject"].startswith("[Pantau]")
+        assert str(message["Subject"]).strip().startswith("[Pantau]")
         assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
     assert any(m.get_filename() and m.get_filename().startswith("kandidat-pemblokiran-")
                for msg in messages for m in msg.iter_attachments()), "no escalation digest with the candidates"
