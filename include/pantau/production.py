@@ -287,12 +287,21 @@ def _standalone(env: dict[str, str], cwd: Path) -> int:
     url = env["AIRFLOW__API__BASE_URL"]
     print(f"Starting airflow standalone (Airflow home {home}); log: {home / 'standalone.log'}")
     with (home / "standalone.log").open("ab") as log:
-        process = subprocess.Popen([airflow, "standalone"], env={**os.environ, **env}, cwd=cwd, stdout=log,
+        # standalone starts each component as `airflow ...` found on PATH: this environment's bin first, also
+        # when the virtualenv is not activated.
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        process = subprocess.Popen([airflow, "standalone"], env={**os.environ, **env, "PATH": path}, cwd=cwd, stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    def interrupted(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)  # a service manager's stop, like Ctrl-C: stop Airflow too
     try:
-        if _wait_until_up(url, process):
-            print(f"Airflow UI: {url}  (user admin; password in {home / 'simple_auth_manager_passwords.json.generated'})")
-            print("DAGs start paused: unpause them in the UI. Ctrl-C stops Airflow.")
+        if not _wait_until_up(url, process):
+            print(f"Airflow did not answer on {url}; stopping it. See {home / 'standalone.log'}.", file=sys.stderr)
+            return 1
+        print(f"Airflow UI: {url}  (user admin; password in {home / 'simple_auth_manager_passwords.json.generated'})")
+        print("DAGs start paused: unpause them in the UI. Ctrl-C stops Airflow.")
         return process.wait()
     except KeyboardInterrupt:
         print("stopping Airflow ...")
@@ -314,7 +323,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
             pass
         time.sleep(1)
     if process.poll() is not None:
-        print(f"airflow standalone exited ({process.returncode}); see the log above.", file=sys.stderr)
+        print(f"airflow standalone exited ({process.returncode}).", file=sys.stderr)
     return False
 
 
