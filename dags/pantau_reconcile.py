@@ -16,11 +16,14 @@ national files plus one extract per PPK office, with an access policy each), com
 small-cell disclosure control and the quarantine summary (public), a Data Package, a DCAT record and a
 catalog page. The pointer `published/current.json` moves only after every file is written and read back;
 a run whose data equals the current release publishes nothing; `PANTAU_RELEASES_KEEP` releases are kept.
+Until every source has been staged once (a new installation), a run is skipped, not failed: it waits
+for the other ingest DAGs, whose Assets trigger it again.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import dag, get_current_context, task
@@ -30,6 +33,13 @@ from pantau_airflow.notify import failure_notifier
 
 DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(minutes=2),
                 "on_failure_callback": failure_notifier()}
+
+
+def sources_not_staged(store: Any) -> list[str]:
+    """The source tables with no staged version at all (``staging/<table>/_current.json`` absent)."""
+    from pantau.pipeline.quality import SOURCE_TABLES
+
+    return [table for table in SOURCE_TABLES if not store.exists(f"staging/{table}/_current.json")]
 
 
 @dag(
@@ -45,7 +55,7 @@ DEFAULT_ARGS = {"owner": "pantau-data", "retries": 2, "retry_delay": timedelta(m
 def pantau_reconcile() -> None:
     @task
     def validate_sources() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from pantau.exceptions import ValidationFailed
         from pantau.pipeline.quality import validate_sources as run
@@ -55,6 +65,14 @@ def pantau_reconcile() -> None:
 
         context = get_current_context()
         with ObjectStoreHook() as store:
+            missing = sources_not_staged(store)
+            if missing:
+                # Under a real scheduler the first ingest DAG to finish on a new installation triggers this
+                # run before the other sources were ever staged. That is waiting, not failure: skip (no
+                # release, no retry, no failure e-mail); the next source's Asset event runs reconcile again.
+                raise AirflowSkipException(
+                    f"Nothing reconciled yet: {', '.join(missing)} has never been staged; reconcile runs again "
+                    "when its ingest DAG delivers.")
             try:
                 results = run(store, task_run_key(context), as_of_date(context), ValidationSettings.from_env())
             except ValidationFailed as exc:

@@ -176,6 +176,30 @@ def _add_profile(commands: argparse._SubParsersAction) -> None:
     profile.set_defaults(func=_profile)
 
 
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    run = commands.add_parser(
+        "run", help="run the pipelines on your own sources on this machine (airflow standalone, .env)",
+        description="Reads the Connections (AIRFLOW_CONN_*), Variables (AIRFLOW_VAR_*) and settings (PANTAU_*) "
+                    "from a .env file, says in one sentence each what is missing, then starts airflow standalone "
+                    "(scheduler, dag-processor, triggerer, api-server; LocalExecutor) bound to 127.0.0.1 with "
+                    "this repository's dags/ and plugins/, and prints where the UI is. Ctrl-C stops it. "
+                    'README "Run on your own sources" says what goes in the .env.',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    run.add_argument("--env-file", type=Path, default=Path(".env"), help="the configuration file")
+    run.add_argument("--check", action="store_true", help="only check the configuration; start nothing")
+    run.add_argument("--port", type=int, default=None,
+                     help="the UI/API port on 127.0.0.1 (default AIRFLOW__API__PORT, else 8080)")
+    run.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pantau.production import run
+
+    return run(args.env_file, check_only=args.check, port=args.port)
+
+
 def _add_replay(commands: argparse._SubParsersAction) -> None:
     import os
 
@@ -340,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dialect", choices=("a", "b"), default="a",
                       help="simulator dialect: a, or b (independently written data; state in PANTAU_HOME/dialect-b)")
     demo.set_defaults(func=_demo)
+    _add_run(commands)
     _add_replay(commands)
     _add_profile(commands)
     _add_bench(commands)
