@@ -5,7 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:  # imported in the fixtures, so nothing is imported before the Airflow settings below
+    from pantau.simulate.servers import EmbeddedObjectStore
+    from pantau.storage import ObjectStore
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="pantau-test-airflow-"))
 REPO = Path(__file__).resolve().parents[1]
@@ -20,3 +29,20 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Remove the session's Airflow home so test runs leave nothing behind in the temp folder."""
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[EmbeddedObjectStore]:
+    """An embedded S3 server (moto in a child process on 127.0.0.1), one per test module."""
+    from pantau.simulate.servers import EmbeddedObjectStore
+
+    with EmbeddedObjectStore() as server:
+        yield server
+
+
+@pytest.fixture
+def store(s3: EmbeddedObjectStore) -> ObjectStore:
+    """A fresh, empty bucket on the module's S3 server for each test."""
+    from pantau.storage import ObjectStore
+
+    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"t-{uuid.uuid4().hex[:16]}")

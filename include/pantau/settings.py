@@ -173,6 +173,33 @@ class IngestSettings:
         )
 
 
+@dataclass(frozen=True)
+class SpreadsheetLimits:
+    """Bounds on reading one export file (``PANTAU_SPREADSHEET_MAX_*`` settings).
+
+    The defaults are far above any real export (a simulated month holds a few thousand cells, a
+    national yearly recap about 100k) and far below what hurts a 2-core worker.
+    """
+
+    max_bytes: int = 50_000_000
+    #: Uncompressed size of all parts of an xlsx together: a zip bomb is small on the wire.
+    max_uncompressed_bytes: int = 500_000_000
+    #: Cells read (a row counts at least one), merged cells filled included.
+    max_cells: int = 5_000_000
+    #: Rows read, blank ones included (each costs memory whatever it holds); Excel's own sheet limit.
+    max_rows: int = 1_048_576
+    max_merged_ranges: int = 100_000
+
+    @classmethod
+    def from_env(cls) -> SpreadsheetLimits:
+        return cls(max_bytes=_env_int("PANTAU_SPREADSHEET_MAX_BYTES", cls.max_bytes),
+                   max_uncompressed_bytes=_env_int("PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES",
+                                                   cls.max_uncompressed_bytes),
+                   max_cells=_env_int("PANTAU_SPREADSHEET_MAX_CELLS", cls.max_cells),
+                   max_rows=_env_int("PANTAU_SPREADSHEET_MAX_ROWS", cls.max_rows),
+                   max_merged_ranges=_env_int("PANTAU_SPREADSHEET_MAX_MERGED_RANGES", cls.max_merged_ranges))
+
+
 def _repo_expectations_dir() -> Path:
     # include/pantau/settings.py -> repository root; the suites ship beside the library.
     return Path(__file__).resolve().parents[2] / "expectations"

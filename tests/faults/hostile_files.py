@@ -1,7 +1,7 @@
 """Hostile recommendation exports, built byte by byte the way a clumsy or malicious source would.
 
-Shared by the bad-input matrix (tests/faults/test_matrix_inputs.py) and the measurement in
-docs/DECISIONS.md ("Hostile input"): ``python tests/faults/hostile_files.py merged OUT.xlsx``.
+Shared by the bad-input matrix (tests/faults/test_matrix_inputs.py; HEADER is support.py's EXPORT_HEADER) and
+the measurement in docs/DECISIONS.md ("Hostile input"): ``python tests/faults/hostile_files.py merged OUT.xlsx``.
 """
 
 from __future__ import annotations

@@ -12,101 +12,58 @@ The first line of each test's docstring is its row in the README table (scripts/
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import socket
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
+from support import (
+    NIP_A,
+    NIP_B,
+    NIP_C,
+    TOKEN,
+    ScriptedServer,
+    assert_conserved,
+    bkd_current,
+    case,
+    client_for,
+    current,
+    export_csv,
+    feed_client,
+    ingest_bkd,
+    ingest_cases,
+    ingest_recs,
+    land_bkd,
+    make_bkd,
+    person,
+    write_cases,
+    write_exports,
+)
 
 from pantau.alerts.ledger import Ledger, Outgoing, deliver
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import SourceError
 from pantau.pipeline import bawaslu, bkd, recommendations
-from pantau.pipeline.runs import SourceCount
 from pantau.replay import replay_all
 from pantau.simulate.servers import (
     BawasluApiServer,
-    EmbeddedObjectStore,
     ExportsServer,
     FaultConfig,
     SmtpSink,
 )
-from pantau.simulate.servers.faults import FaultDecision, SimRequest, SimResponse
-from pantau.sources.bawaslu import BawasluClient
-from pantau.sources.bkd import PEGAWAI_COLUMNS, TINDAK_LANJUT_COLUMNS, BkdSource
-from pantau.sources.recommendations import RecommendationsClient
+from pantau.simulate.servers.faults import SimResponse
 from pantau.storage import ObjectStore
 
-TOKEN = "held-token-7f3a91c2"
-NIP_A = "196804111993031009"
-NIP_B = "197001022000122001"
-NIP_C = "198505122010011002"
 CASES = [f"{i:03d}/LP/2024" for i in range(1, 13)]
-
-
-# -- fixtures and helpers (the minimal ones of test_matrix_ingest.py, copied: tests are not a package) --
-@pytest.fixture(scope="module")
-def s3() -> Iterator[EmbeddedObjectStore]:
-    with EmbeddedObjectStore() as server:
-        yield server
-
-
-@pytest.fixture
-def store(s3: EmbeddedObjectStore) -> ObjectStore:
-    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"h-{uuid.uuid4().hex[:16]}")
-
-
-def case(number: str, updated_at: str = "2024-07-16T10:00:00+07:00", **changes: Any) -> dict[str, Any]:
-    record = {"nomor_register": number, "jenis": "laporan", "tanggal_register": "2024-01-10",
-              "pemilihan": "Pemilu 2024", "kode_wilayah": "13.06",
-              "terlapor": {"nama": "Budi Santoso, S.Pd", "nip": NIP_A, "jabatan": "Guru",
-                           "instansi": "Dinas Pendidikan Kab. Agam"},
-              "status": "diregistrasi", "uraian": "Mengunggah dukungan di media sosial.", "kategori": None,
-              "updated_at": updated_at}
-    record.update(changes)
-    return record
-
-
-def write_cases(world: Path, phase: int, records: list[Any]) -> None:
-    folder = world / "bawaslu"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"cases_phase{phase}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
 def twelve_cases(world: Path) -> None:
     write_cases(world, 1, [case(n, f"2024-07-{i + 1:02d}T10:00:00+07:00") for i, n in enumerate(CASES)])
-
-
-def client_for(url: str, token: str = TOKEN, **options: Any) -> BawasluClient:
-    return BawasluClient(url, token, backoff_s=0.01, **options)
-
-
-def ingest_cases(client: BawasluClient, store: ObjectStore, run: str, per_page: int = 5) -> dict[str, Any]:
-    manifest = bawaslu.land(client, store, run, per_page)
-    new, quarantine, count = bawaslu.stage_from_raw(store, run)
-    written = bawaslu.publish_staging(store, run, new, quarantine, count)
-    return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
-
-
-def current(store: ObjectStore, table: str) -> pd.DataFrame:
-    return store.get_parquet(store.get_json(f"staging/{table}/_current.json")["key"])
-
-
-def assert_conserved(count: SourceCount, quarantine: pd.DataFrame, source: str | None = None) -> None:
-    """Records in = staged + quarantined, and the quarantine file holds exactly the quarantined ones."""
-    assert count.records_in == count.staged + count.quarantined, count
-    rows = quarantine if source is None else quarantine[quarantine["source"] == source]
-    assert len(rows) == count.quarantined, (count, rows)
-    assert sum(count.by_reason.values()) == count.quarantined
 
 
 def assert_all_twelve_staged(run: dict[str, Any], store: ObjectStore) -> None:
@@ -115,103 +72,7 @@ def assert_all_twelve_staged(run: dict[str, Any], store: ObjectStore) -> None:
     assert_conserved(run["count"], run["quarantine"])
 
 
-class ScriptedServer(BawasluApiServer):
-    """The Bawaslu simulator answering its first requests from a script (what a proxy or a broken
-    deployment sends in front of the API), then as itself."""
-
-    def __init__(self, data_dir: Path, script: list[SimResponse]) -> None:
-        super().__init__(data_dir, TOKEN)
-        self.script = list(script)
-
-    def _respond(self, request: SimRequest, decision: FaultDecision) -> SimResponse:
-        if self.script:
-            return self.script.pop(0)
-        return super()._respond(request, decision)
-
-
 HTML = SimResponse(200, b"<html><body><h1>502 Bad Gateway</h1>nginx</body></html>", "text/html")
-
-
-def make_bkd(path: Path, pegawai: list[dict[str, Any]], follow_ups: list[dict[str, Any]] | None = None,
-             extra_columns: tuple[str, ...] = (), drop: str | None = None, **names: str) -> BkdSource:
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        for table, columns, rows in (("pegawai", PEGAWAI_COLUMNS, pegawai),
-                                     ("tindak_lanjut", TINDAK_LANJUT_COLUMNS, follow_ups or [])):
-            columns = tuple(c for c in (*columns, *extra_columns) if c != drop)
-            conn.execute(sa.text(f"CREATE TABLE {table} ({', '.join(f'{c} TEXT' for c in columns)})"))
-            for row in rows:
-                row = {k: v for k, v in row.items() if k in columns}
-                conn.execute(sa.text(f"INSERT INTO {table} ({', '.join(row)}) VALUES "
-                                     f"({', '.join(':' + k for k in row)})"), row)
-    engine.dispose()
-    return BkdSource("tst", f"sqlite:///{path}", **names)
-
-
-def person(nip: str, updated_at: str = "2024-07-16 10:00:00", **changes: Any) -> dict[str, Any]:
-    row = {"nip": nip, "nama": "Siti Rahmawati", "gelar_depan": None, "gelar_belakang": "S.Pd",
-           "tanggal_lahir": "1968-04-11", "jenis_kelamin": "P", "jenis_asn": "PNS", "kode_instansi": "1306",
-           "nama_instansi": "Pemerintah Kabupaten Agam", "unit_kerja": "Dinas Pendidikan", "jabatan": "Guru",
-           "golongan": "III/c", "kode_wilayah": "13.06", "status": "aktif", "updated_at": updated_at}
-    row.update(changes)
-    return row
-
-
-def land_bkd(source: BkdSource, store: ObjectStore, run: str) -> dict[str, Any]:
-    engine = sa.create_engine(source.url)
-    try:
-        return bkd.land(engine, source, store, run, 1000)
-    finally:
-        engine.dispose()
-
-
-def ingest_bkd(source: BkdSource, store: ObjectStore, run: str) -> tuple[pd.DataFrame, dict[str, SourceCount]]:
-    land_bkd(source, store, run)
-    tables, quarantine, counts = bkd.stage_from_raw(store, source.code, run)
-    bkd.publish_staging(store, source.code, run, tables, quarantine, source.timezone)
-    return quarantine, {c.source.rsplit(":", 1)[1]: c for c in counts}
-
-
-def bkd_current(store: ObjectStore, table: str, code: str = "tst") -> pd.DataFrame:
-    pointer = store.get_json(bkd.current_key(code, table))
-    return pd.concat([store.get_parquet(k) for k in pointer["parts"].values()], ignore_index=True)
-
-
-EXPORT_HEADER = ["No", "Nomor Rekomendasi", "Tanggal Rekomendasi", "Nama", "NIP", "Jabatan", "Instansi",
-                 "Pejabat Pembina Kepegawaian", "Jenis Pelanggaran", "Rekomendasi Sanksi", "Referensi Bawaslu",
-                 "Terbukti"]
-
-
-def export_csv(numbers: list[str], extra: dict[str, str] | None = None) -> bytes:
-    header = [*EXPORT_HEADER, *(extra or {})]
-    lines = [",".join(header)]
-    for no, number in enumerate(numbers, start=1):
-        lines.append(",".join([str(no), number, "2024-03-14", "Budi Santoso", NIP_A, "Guru", "Dinas Pendidikan",
-                               "Bupati Agam", "Medsos Interaksi", "Hukuman disiplin sedang", "001/LP/2024", "Ya",
-                               *(extra or {}).values()]))
-    return ("\r\n".join(lines) + "\r\n").encode()
-
-
-def write_exports(world: Path, files: dict[str, bytes], phase: int = 1, index: bytes | None = None,
-                  sha: Callable[[bytes], str] = lambda body: hashlib.sha256(body).hexdigest()) -> None:
-    folder = world / "exports" / f"phase{phase}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, body in files.items():
-        (folder / name).write_bytes(body)
-    listing = [{"name": name, "updated_at": "2024-03-31T10:00:00+07:00", "sha256": sha(body)}
-               for name, body in files.items()]
-    (folder / "index.json").write_bytes(index if index is not None else json.dumps(listing).encode())
-
-
-def feed_client(url: str, **options: Any) -> RecommendationsClient:
-    return RecommendationsClient(url, backoff_s=0.01, **options)
-
-
-def ingest_recs(client: RecommendationsClient, store: ObjectStore, run: str) -> dict[str, Any]:
-    manifest = recommendations.land(client, store, run)
-    new, quarantine, count = recommendations.stage_from_raw(store, run)
-    written = recommendations.publish_staging(store, run, manifest["files"], new, quarantine)
-    return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
 
 
 class Killed(Exception):

@@ -13,117 +13,37 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
+from support import (
+    NIP_A,
+    NIP_B,
+    NIP_C,
+    TOKEN,
+    ScriptedServer,
+    add_rows,
+    assert_conserved,
+    bkd_current,
+    case,
+    client_for,
+    current,
+    ingest_bkd,
+    ingest_cases,
+    make_bkd,
+    person,
+    reasons_of,
+    write_cases,
+)
 
 from pantau.exceptions import ConfigError, SourceError
 from pantau.pipeline import bawaslu, bkd
-from pantau.pipeline.runs import SourceCount
 from pantau.replay import replay_all
-from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore
-from pantau.simulate.servers.faults import FaultDecision, SimRequest, SimResponse
-from pantau.sources.bawaslu import BawasluClient
-from pantau.sources.bkd import PEGAWAI_COLUMNS, TINDAK_LANJUT_COLUMNS, BkdSource
-from pantau.storage import ObjectStore
-
-TOKEN = "matrix-token"
-NIP_A = "196804111993031009"
-NIP_B = "197001022000122001"
-NIP_C = "198505122010011002"
-
-
-# -- fixtures and helpers ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def s3() -> Iterator[EmbeddedObjectStore]:
-    with EmbeddedObjectStore() as server:
-        yield server
-
-
-@pytest.fixture
-def store(s3: EmbeddedObjectStore) -> ObjectStore:
-    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"m-{uuid.uuid4().hex[:16]}")
-
-
-def case(number: str, updated_at: str, **changes: Any) -> dict[str, Any]:
-    record = {"nomor_register": number, "jenis": "laporan", "tanggal_register": "2024-01-10",
-              "pemilihan": "Pemilu 2024", "kode_wilayah": "13.06",
-              "terlapor": {"nama": "Budi Santoso, S.Pd", "nip": NIP_A, "jabatan": "Guru",
-                           "instansi": "Dinas Pendidikan Kab. Agam"},
-              "status": "diregistrasi", "uraian": "Mengunggah dukungan di media sosial.", "kategori": None,
-              "updated_at": updated_at}
-    record.update(changes)
-    return record
-
-
-def write_cases(world: Path, phase: int, records: list[dict[str, Any]]) -> None:
-    folder = world / "bawaslu"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"cases_phase{phase}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-
-
-def ingest_cases(client: BawasluClient, store: ObjectStore, run: str, *, run_started: datetime | None = None,
-                 per_page: int = 10) -> dict[str, Any]:
-    when = {"run_started": run_started} if run_started else {}
-    manifest = bawaslu.land(client, store, run, per_page, **when)
-    new, quarantine, count = bawaslu.stage_from_raw(store, run)
-    written = bawaslu.publish_staging(store, run, new, quarantine, count)
-    return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
-
-
-def current(store: ObjectStore, table: str) -> pd.DataFrame:
-    return store.get_parquet(store.get_json(f"staging/{table}/_current.json")["key"])
-
-
-def assert_conserved(count: SourceCount, quarantine: pd.DataFrame, source: str | None = None) -> None:
-    """Records in = staged + quarantined, and the quarantine file holds exactly the quarantined ones."""
-    assert count.records_in == count.staged + count.quarantined, count
-    rows = quarantine if source is None else quarantine[quarantine["source"] == source]
-    assert len(rows) == count.quarantined, (count, rows)
-    assert sum(count.by_reason.values()) == count.quarantined
-
-
-def reasons_of(quarantine: pd.DataFrame) -> list[str]:
-    return sorted(quarantine["reason_code"].tolist())
-
-
-def make_bkd(path: Path, pegawai: list[dict[str, Any]], follow_ups: list[dict[str, Any]] | None = None) -> BkdSource:
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        for table, columns, rows in (("pegawai", PEGAWAI_COLUMNS, pegawai),
-                                     ("tindak_lanjut", TINDAK_LANJUT_COLUMNS, follow_ups or [])):
-            conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} TEXT' for c in columns)})"))
-            insert_rows(conn, table, rows)
-    engine.dispose()
-    return BkdSource("tst", f"sqlite:///{path}")
-
-
-def insert_rows(conn: sa.Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        names = ", ".join(row)
-        conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + k for k in row)})"), row)
-
-
-def add_rows(source: BkdSource, table: str, rows: list[dict[str, Any]]) -> None:
-    engine = sa.create_engine(source.url)
-    with engine.begin() as conn:
-        insert_rows(conn, table, rows)
-    engine.dispose()
-
-
-def person(nip: str, updated_at: str, **changes: Any) -> dict[str, Any]:
-    row = {"nip": nip, "nama": "Siti Rahmawati", "gelar_depan": None, "gelar_belakang": "S.Pd",
-           "tanggal_lahir": "1968-04-11", "jenis_kelamin": "P", "jenis_asn": "PNS", "kode_instansi": "1306",
-           "nama_instansi": "Pemerintah Kabupaten Agam", "unit_kerja": "Dinas Pendidikan", "jabatan": "Guru",
-           "golongan": "III/c", "kode_wilayah": "13.06", "status": "aktif", "updated_at": updated_at}
-    row.update(changes)
-    return row
+from pantau.simulate.servers import BawasluApiServer
+from pantau.sources.bkd import BkdSource
 
 
 def decree(row_id: str, updated_at: str, **changes: Any) -> dict[str, Any]:
@@ -132,23 +52,6 @@ def decree(row_id: str, updated_at: str, **changes: Any) -> dict[str, Any]:
            "updated_at": updated_at}
     row.update(changes)
     return row
-
-
-def ingest_source(source: BkdSource, store: ObjectStore, run: str,
-                  run_started: datetime | None = None) -> tuple[pd.DataFrame, dict[str, SourceCount]]:
-    engine = sa.create_engine(source.url)
-    try:
-        bkd.land(engine, source, store, run, 1000, **({"run_started": run_started} if run_started else {}))
-    finally:
-        engine.dispose()
-    tables, quarantine, counts = bkd.stage_from_raw(store, source.code, run)
-    bkd.publish_staging(store, source.code, run, tables, quarantine, source.timezone)
-    return quarantine, {c.source.rsplit(":", 1)[1]: c for c in counts}
-
-
-def bkd_current(store: ObjectStore, table: str, code: str = "tst") -> pd.DataFrame:
-    pointer = store.get_json(bkd.current_key(code, table))
-    return pd.concat([store.get_parquet(k) for k in pointer["parts"].values()], ignore_index=True)
 
 
 def finishes(target: Callable[[], Any], seconds: float = 60) -> Any:
@@ -168,22 +71,6 @@ def finishes(target: Callable[[], Any], seconds: float = 60) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
-
-
-class EnvelopeServer(BawasluApiServer):
-    """The simulator with one change to the page envelope (what the simulator itself never sends)."""
-
-    def __init__(self, data_dir: Path, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        super().__init__(data_dir, TOKEN)
-        self.rewrite = rewrite
-
-    def _respond(self, request: SimRequest, decision: FaultDecision) -> SimResponse:
-        answer = super()._respond(request, decision)
-        return SimResponse(answer.status, json.dumps(self.rewrite(json.loads(answer.body))).encode())
-
-
-def client_for(url: str, **options: Any) -> BawasluClient:
-    return BawasluClient(url, TOKEN, backoff_s=0.01, **options)
 
 
 # -- 1. future updated_at ---------------------------------------------------------------------------
@@ -214,9 +101,9 @@ def test_future_updated_at_bkd(tmp_path, store):
     """A BKD row dated 2099: quarantined as future_timestamp each run; the watermark stays before it, so later
     rows are still pulled."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00"), person(NIP_B, "2099-01-01 00:00:00")])
-    quarantine1, counts1 = ingest_source(source, store, "run1")
+    quarantine1, counts1 = ingest_bkd(source, store, "run1")
     add_rows(source, "pegawai", [person(NIP_C, "2024-09-01 08:00:00")])
-    quarantine2, counts2 = ingest_source(source, store, "run2")
+    quarantine2, counts2 = ingest_bkd(source, store, "run2")
     assert reasons_of(quarantine1) == ["future_timestamp"] and reasons_of(quarantine2) == ["future_timestamp"]
     assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_C]
     assert counts2["pegawai"].records_in == 2  # the new row and the future one, examined again
@@ -255,11 +142,11 @@ def test_mixed_iso_watermark_bkd(tmp_path, store):
     """A BKD text column holding both ISO spellings (`T` and space): the watermark is a typed timestamp, a
     later row is pulled and staged."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16T10:00:00"), person(NIP_B, "2024-07-16 08:00:00")])
-    quarantine1, counts1 = ingest_source(source, store, "run1")
+    quarantine1, counts1 = ingest_bkd(source, store, "run1")
     mark = store.get_json(bkd.watermark_key("tst", "pegawai"))["updated_at"]
     assert datetime.fromisoformat(mark) == datetime(2024, 7, 16, 3, 0, tzinfo=UTC)  # 10:00 WIB, with its offset
     add_rows(source, "pegawai", [person(NIP_C, "2024-07-16 15:00:00")])
-    quarantine2, counts2 = ingest_source(source, store, "run2")
+    quarantine2, counts2 = ingest_bkd(source, store, "run2")
     assert counts2["pegawai"].records_in == 1 and counts2["pegawai"].staged == 1
     assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_B, NIP_C]
     for quarantine, counts in ((quarantine1, counts1), (quarantine2, counts2)):
@@ -272,7 +159,7 @@ def test_old_text_watermark_still_reads_bkd(tmp_path, store):
     # A watermark written before watermarks were typed: the database's naive text, a bare key boundary.
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16T08:00:00"), person(NIP_B, "2024-07-16 09:00:00")])
     store.put_json(bkd.watermark_key("tst", "pegawai"), {"updated_at": "2024-07-16T08:00:00", "boundary": [NIP_A]})
-    quarantine, counts = ingest_source(source, store, "run1")
+    quarantine, counts = ingest_bkd(source, store, "run1")
     assert counts["pegawai"].records_in == 1 and counts["pegawai"].duplicates_collapsed == 1
     assert bkd_current(store, "pegawai")["nip"].tolist() == [NIP_B]
     assert_conserved(counts["pegawai"], quarantine, "bkd:tst")
@@ -320,7 +207,7 @@ def test_conflicting_duplicate_tindak_lanjut(tmp_path, store):
                       [decree("7", "2024-05-03 10:00:00", nomor_sk="800/101/BKD/2024"),
                        decree("7", "2024-05-03 10:00:00", nomor_sk="800/102/BKD/2024"),
                        decree("8", "2024-05-04 10:00:00", nomor_sk="800/103/BKD/2024")])
-    quarantine, counts = ingest_source(source, store, "run1")
+    quarantine, counts = ingest_bkd(source, store, "run1")
     follow = quarantine[quarantine["reason_code"] == "duplicate_record"]
     assert sorted(json.loads(raw)["nomor_sk"] for raw in follow["raw"]) == ["800/101/BKD/2024", "800/102/BKD/2024"]
     assert bkd_current(store, "tindak_lanjut")["id"].tolist() == ["8"]
@@ -334,7 +221,7 @@ def test_conflicting_duplicate_pegawai(tmp_path, store):
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Guru"),
                                             person(NIP_B, "2024-07-16 10:00:00"),
                                             person(NIP_A, "2024-07-16 10:00:00", jabatan="Kepala Sekolah")])
-    quarantine, counts = ingest_source(source, store, "run1")
+    quarantine, counts = ingest_bkd(source, store, "run1")
     assert reasons_of(quarantine) == ["duplicate_record", "duplicate_record"]
     assert sorted(json.loads(raw)["jabatan"] for raw in quarantine["raw"]) == ["Guru", "Kepala Sekolah"]
     assert bkd_current(store, "pegawai")["nip"].tolist() == [NIP_B]
@@ -345,9 +232,9 @@ def test_conflicting_duplicate_pegawai_keeps_earlier_version(tmp_path, store):
     """A registry row at the same updated_at as one staged by an earlier run, with other content: quarantined
     as duplicate_record; the staged one stays."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Guru")])
-    ingest_source(source, store, "run1")
+    ingest_bkd(source, store, "run1")
     add_rows(source, "pegawai", [person(NIP_A, "2024-07-16 10:00:00", jabatan="Kepala Sekolah")])
-    quarantine, counts = ingest_source(source, store, "run2")
+    quarantine, counts = ingest_bkd(source, store, "run2")
     assert reasons_of(quarantine) == ["duplicate_record"]
     assert json.loads(quarantine["raw"].iloc[0])["jabatan"] == "Kepala Sekolah"
     assert bkd_current(store, "pegawai")["jabatan"].tolist() == ["Guru"]
@@ -371,7 +258,7 @@ def test_exact_duplicate_collapses_pegawai(tmp_path, store):
     """The same registry row twice in a BKD table: one record, counted in duplicates_collapsed, staged once."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00"), person(NIP_A, "2024-07-16 10:00:00"),
                                             person(NIP_B, "2024-07-16 11:00:00")])
-    quarantine, counts = ingest_source(source, store, "run1")
+    quarantine, counts = ingest_bkd(source, store, "run1")
     assert counts["pegawai"].staged == 2 and counts["pegawai"].records_in == 2
     assert counts["pegawai"].duplicates_collapsed == 1 and quarantine.empty
     assert sorted(bkd_current(store, "pegawai")["nip"]) == [NIP_A, NIP_B]
@@ -402,7 +289,7 @@ def test_replay_after_retried_staging(tmp_path, store):
 def test_replay_after_retried_staging_bkd(tmp_path, store):
     """A retried BKD staging task: lineage never points to itself; `pantau replay` finishes, byte for byte."""
     source = make_bkd(tmp_path / "bkd.db", [person(NIP_A, "2024-07-16 10:00:00")])
-    ingest_source(source, store, "run1")
+    ingest_bkd(source, store, "run1")
     add_rows(source, "pegawai", [person(NIP_B, "2024-07-17 10:00:00")])
     engine = sa.create_engine(source.url)
     bkd.land(engine, source, store, "run2", 1000)
@@ -437,7 +324,7 @@ def test_paging_total_pages_absurd(tmp_path, store):
     def absurd(body: dict[str, Any]) -> dict[str, Any]:
         return {**body, "meta": {**body["meta"], "total_pages": 10**9}}
 
-    with EnvelopeServer(tmp_path, absurd) as api:
+    with ScriptedServer(tmp_path, rewrite=absurd) as api:
         with pytest.raises(SourceError, match=r"total_pages=1000000000 .* nothing was staged"):
             finishes(lambda: bawaslu.land(client_for(api.url), store, "run1", 10), 30)
     assert store.get_json(bawaslu.WATERMARK_KEY) is None
@@ -451,7 +338,7 @@ def test_paging_empty_pages_in_a_row(tmp_path, store):
     def hollow(body: dict[str, Any]) -> dict[str, Any]:
         return {**body, "data": body["data"] if body["meta"]["page"] == 1 else []}
 
-    with EnvelopeServer(tmp_path, hollow) as api:
+    with ScriptedServer(tmp_path, rewrite=hollow) as api:
         with pytest.raises(SourceError, match="empty pages in a row"):
             finishes(lambda: bawaslu.land(client_for(api.url), store, "run1", 5), 30)
     assert store.get_json(bawaslu.WATERMARK_KEY) is None
@@ -464,7 +351,7 @@ def test_data_null(tmp_path, store):
     def null(body: dict[str, Any]) -> dict[str, Any]:
         return {**body, "data": None}
 
-    with EnvelopeServer(tmp_path, null) as api:
+    with ScriptedServer(tmp_path, rewrite=null) as api:
         with pytest.raises(SourceError, match=r"'data' is null, not a list of records.* nothing was staged"):
             bawaslu.land(client_for(api.url, json_attempts=2), store, "run1", 10)
     assert store.get_json(bawaslu.WATERMARK_KEY) is None
@@ -477,7 +364,7 @@ def test_meta_total_pages_not_a_number(tmp_path, store):
     def text_meta(body: dict[str, Any]) -> dict[str, Any]:
         return {**body, "meta": {**body["meta"], "total_pages": "banyak"}}
 
-    with EnvelopeServer(tmp_path, text_meta) as api:
+    with ScriptedServer(tmp_path, rewrite=text_meta) as api:
         with pytest.raises(SourceError, match=r"meta.total_pages is 'banyak', not a whole number"):
             bawaslu.land(client_for(api.url, json_attempts=2), store, "run1", 10)
 

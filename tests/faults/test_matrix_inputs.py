@@ -8,18 +8,18 @@ equation of the source is asserted too (records in = staged + quarantined).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hostile_files import HEADER, far_cell, merged_to_last_column, record, with_dimension, xlsx
+from support import write_exports
 
 from pantau.bench.runner import ingest_recommendations
 from pantau.normalize import spreadsheet
@@ -29,34 +29,13 @@ from pantau.sources.recommendations import RecommendationsClient
 from pantau.storage import ObjectStore
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does not add test folders
-from hostile_files import HEADER, far_cell, merged_to_last_column, record, with_dimension, xlsx  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[EmbeddedObjectStore]:
-    with EmbeddedObjectStore() as server:
-        yield server
-
-
-@pytest.fixture
-def store(s3: EmbeddedObjectStore) -> ObjectStore:
-    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"t-{uuid.uuid4().hex[:16]}")
 
 
 def _feed(tmp_path: Path, store: ObjectStore, files: dict[str, bytes],
           listed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Serve ``files`` (plus index entries ``listed`` for files that are not in the folder) from the
     simulator's export server and run the recommendations ingest over HTTP."""
-    folder = tmp_path / "world" / "exports" / "phase1"
-    folder.mkdir(parents=True)
-    index = []
-    for name, body in files.items():
-        (folder / name).write_bytes(body)
-        index.append({"name": name, "updated_at": "2024-03-29T10:00:00+07:00",
-                      "sha256": hashlib.sha256(body).hexdigest()})
-    index += listed or []
-    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    write_exports(tmp_path / "world", files, published="2024-03-29T10:00:00+07:00", listed=listed or [])
     with ExportsServer(tmp_path / "world") as feed:
         feed.set_phase(1)
         client = RecommendationsClient(feed.url, retries=0, attempts=1)

@@ -9,38 +9,26 @@ equation for the run: records in = staged + quarantined.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
+from support import (
+    EXPORT_HEADER,
+    PUBLISHED,
+    assert_conserved,
+    current,
+    feed_client,
+    ingest_recs,
+    reasons_of,
+    write_exports,
+)
 
-from pantau.pipeline import recommendations
-from pantau.pipeline.runs import SourceCount
 from pantau.replay import replay_all
-from pantau.simulate.servers import EmbeddedObjectStore, ExportsServer
-from pantau.sources.recommendations import RecommendationsClient
+from pantau.simulate.servers import ExportsServer
 from pantau.storage import ObjectStore
-
-HEADER = ["No", "Nomor Rekomendasi", "Tanggal Rekomendasi", "Nama", "NIP", "Jabatan", "Instansi",
-          "Pejabat Pembina Kepegawaian", "Jenis Pelanggaran", "Rekomendasi Sanksi", "Referensi Bawaslu", "Terbukti"]
-PUBLISHED = "2024-03-31T10:00:00+07:00"
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[EmbeddedObjectStore]:
-    with EmbeddedObjectStore() as server:
-        yield server
-
-
-@pytest.fixture
-def store(s3: EmbeddedObjectStore) -> ObjectStore:
-    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"r-{uuid.uuid4().hex[:16]}")
 
 
 def rec(number: str, **changes: str) -> dict[str, str]:
@@ -55,46 +43,24 @@ def rec(number: str, **changes: str) -> dict[str, str]:
 def csv_bytes(rows: list[dict[str, str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow(EXPORT_HEADER)
     for no, row in enumerate(rows, start=1):
-        writer.writerow([str(no), *(row.get(h, "") for h in HEADER[1:])])
+        writer.writerow([str(no), *(row.get(h, "") for h in EXPORT_HEADER[1:])])
     return out.getvalue().encode("utf-8")
 
 
-def write_exports(world: Path, phase: int, files: list[tuple[str, str, list[dict[str, str]]]]) -> None:
+def write_rec_exports(world: Path, phase: int, files: list[tuple[str, str, list[dict[str, str]]]]) -> None:
     """``files``: (name, published_at, rows); written as the exports simulator serves them."""
-    folder = world / "exports" / f"phase{phase}"
-    folder.mkdir(parents=True, exist_ok=True)
-    index = []
-    for name, published_at, rows in files:
-        body = csv_bytes(rows)
-        (folder / name).write_bytes(body)
-        index.append({"name": name, "updated_at": published_at, "sha256": hashlib.sha256(body).hexdigest()})
-    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    write_exports(world, {name: csv_bytes(rows) for name, _, rows in files}, phase,
+                  published={name: published_at for name, published_at, _ in files})
 
 
 def ingest(url: str, store: ObjectStore, run: str) -> dict[str, Any]:
-    client = RecommendationsClient(url, backoff_s=0.01)
+    client = feed_client(url)
     try:
-        manifest = recommendations.land(client, store, run)
+        return ingest_recs(client, store, run)
     finally:
         client.close()
-    new, quarantine, count = recommendations.stage_from_raw(store, run)
-    written = recommendations.publish_staging(store, run, manifest["files"], new, quarantine)
-    return {"manifest": manifest, "new": new, "quarantine": quarantine, "count": count, **written}
-
-
-def current(store: ObjectStore) -> pd.DataFrame:
-    return store.get_parquet(store.get_json(recommendations.CURRENT_KEY)["key"])
-
-
-def assert_conserved(count: SourceCount, quarantine: pd.DataFrame) -> None:
-    assert count.records_in == count.staged + count.quarantined, count
-    assert len(quarantine) == count.quarantined and sum(count.by_reason.values()) == count.quarantined
-
-
-def reasons_of(quarantine: pd.DataFrame) -> list[str]:
-    return sorted(quarantine["reason_code"].tolist())
 
 
 def sanctions_of(quarantine: pd.DataFrame) -> list[str]:
@@ -104,7 +70,7 @@ def sanctions_of(quarantine: pd.DataFrame) -> list[str]:
 def test_conflicting_duplicate_recommendation_same_export(tmp_path, store):
     """Two rows of one export with the same nomor_rekomendasi and different content: quarantined as
     duplicate_record, each version with its raw row; neither is staged."""
-    write_exports(tmp_path, 1, [("rekomendasi_2024-03.csv", PUBLISHED, [
+    write_rec_exports(tmp_path, 1, [("rekomendasi_2024-03.csv", PUBLISHED, [
         rec("R-001/KASN/2024", **{"Rekomendasi Sanksi": "Hukuman disiplin sedang"}),
         rec("R-002/KASN/2024"),
         rec("R-001/KASN/2024", **{"Rekomendasi Sanksi": "Hukuman disiplin berat"})])])
@@ -113,7 +79,7 @@ def test_conflicting_duplicate_recommendation_same_export(tmp_path, store):
     quarantine = run["quarantine"]
     assert reasons_of(quarantine) == ["duplicate_record", "duplicate_record"]
     assert sanctions_of(quarantine) == ["Hukuman disiplin berat", "Hukuman disiplin sedang"]
-    assert current(store)["nomor_rekomendasi"].tolist() == ["R-002/KASN/2024"]
+    assert current(store, "recommendations")["nomor_rekomendasi"].tolist() == ["R-002/KASN/2024"]
     assert run["count"].records_in == 3 and run["count"].staged == 1
     assert_conserved(run["count"], quarantine)
 
@@ -121,7 +87,7 @@ def test_conflicting_duplicate_recommendation_same_export(tmp_path, store):
 def test_conflicting_duplicate_recommendation_two_exports_one_run(tmp_path, store):
     """Two exports published at the same instant disagreeing about one recommendation: both versions
     are quarantined as duplicate_record; the other rows of both files are staged."""
-    write_exports(tmp_path, 1, [
+    write_rec_exports(tmp_path, 1, [
         ("rekomendasi_2024-03.csv", PUBLISHED, [rec("R-001/KASN/2024", Jabatan="Guru"), rec("R-002/KASN/2024")]),
         ("rekomendasi_2024-03_revisi.csv", PUBLISHED, [rec("R-001/KASN/2024", Jabatan="Kepala Sekolah"),
                                                        rec("R-003/KASN/2024")])])
@@ -130,16 +96,16 @@ def test_conflicting_duplicate_recommendation_two_exports_one_run(tmp_path, stor
     quarantine = run["quarantine"]
     assert reasons_of(quarantine) == ["duplicate_record", "duplicate_record"]
     assert sorted(json.loads(raw)["jabatan"] for raw in quarantine["raw"]) == ["Guru", "Kepala Sekolah"]
-    assert sorted(current(store)["nomor_rekomendasi"]) == ["R-002/KASN/2024", "R-003/KASN/2024"]
+    assert sorted(current(store, "recommendations")["nomor_rekomendasi"]) == ["R-002/KASN/2024", "R-003/KASN/2024"]
     assert_conserved(run["count"], quarantine)
 
 
 def test_conflicting_duplicate_recommendation_across_exports(tmp_path, store):
     """A later export repeating a staged recommendation at the same published_at with other content:
     the new version is quarantined as duplicate_record; the version staged by the earlier run stays."""
-    write_exports(tmp_path, 1, [("rekomendasi_2024-03.csv", PUBLISHED, [
+    write_rec_exports(tmp_path, 1, [("rekomendasi_2024-03.csv", PUBLISHED, [
         rec("R-001/KASN/2024", **{"Rekomendasi Sanksi": "Hukuman disiplin sedang"})])])
-    write_exports(tmp_path, 2, [
+    write_rec_exports(tmp_path, 2, [
         ("rekomendasi_2024-03.csv", PUBLISHED, [rec("R-001/KASN/2024", **{"Rekomendasi Sanksi":
                                                                            "Hukuman disiplin sedang"})]),
         ("rekomendasi_2024-03_susulan.csv", PUBLISHED, [
@@ -153,7 +119,7 @@ def test_conflicting_duplicate_recommendation_across_exports(tmp_path, store):
     assert [f["name"] for f in second["manifest"]["files"]] == ["rekomendasi_2024-03_susulan.csv"]
     assert reasons_of(second["quarantine"]) == ["duplicate_record"]
     assert sanctions_of(second["quarantine"]) == ["Hukuman disiplin berat"]
-    staged = current(store).set_index("nomor_rekomendasi")
+    staged = current(store, "recommendations").set_index("nomor_rekomendasi")
     assert sorted(staged.index) == ["R-001/KASN/2024", "R-002/KASN/2024"]
     assert staged.at["R-001/KASN/2024", "rekomendasi_sanksi_raw"] == "Hukuman disiplin sedang"  # it stays
     for run in (first, second):
@@ -164,9 +130,9 @@ def test_conflicting_duplicate_recommendation_across_exports(tmp_path, store):
 def test_exact_duplicate_recommendation_collapses(tmp_path, store):
     """The same recommendation twice with the same content (within an export, or again in a later
     export at the same published_at): one record, counted in duplicates_collapsed, staged once."""
-    write_exports(tmp_path, 1, [("rekomendasi_2024-03.csv", PUBLISHED, [
+    write_rec_exports(tmp_path, 1, [("rekomendasi_2024-03.csv", PUBLISHED, [
         rec("R-001/KASN/2024"), rec("R-002/KASN/2024"), rec("R-001/KASN/2024")])])
-    write_exports(tmp_path, 2, [("rekomendasi_2024-03_salinan.csv", PUBLISHED, [rec("R-002/KASN/2024")])])
+    write_rec_exports(tmp_path, 2, [("rekomendasi_2024-03_salinan.csv", PUBLISHED, [rec("R-002/KASN/2024")])])
     with ExportsServer(tmp_path) as feed:
         feed.set_phase(1)
         first = ingest(feed.url, store, "run1")
@@ -175,7 +141,7 @@ def test_exact_duplicate_recommendation_collapses(tmp_path, store):
     assert first["count"].records_in == 2 and first["count"].staged == 2 and first["quarantine"].empty
     assert first["count"].duplicates_collapsed == 1
     assert second["count"].records_in == 0 and second["count"].duplicates_collapsed == 1
-    staged = current(store)
+    staged = current(store, "recommendations")
     assert sorted(staged["nomor_rekomendasi"]) == ["R-001/KASN/2024", "R-002/KASN/2024"]
     assert staged.set_index("nomor_rekomendasi").at["R-002/KASN/2024", "source_file"] == "rekomendasi_2024-03.csv"
     for run in (first, second):

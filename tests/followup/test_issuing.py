@@ -7,8 +7,6 @@ in moto's S3 server on 127.0.0.1, as the other publishing tests do.
 from __future__ import annotations
 
 import io
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -16,23 +14,11 @@ import pytest
 
 from pantau.followup import blocking_candidates, issuing
 from pantau.publishing import release
-from pantau.simulate.servers import EmbeddedObjectStore
 from pantau.storage import ObjectStore, sha256_hex
 
 AS_OF = date(2025, 3, 3)
 APPROVER = {"id": "bkn_approver", "name": "bkn_approver"}
 WHEN = datetime(2025, 3, 4, 2, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[EmbeddedObjectStore]:
-    with EmbeddedObjectStore() as server:
-        yield server
-
-
-@pytest.fixture
-def store(s3: EmbeddedObjectStore) -> ObjectStore:
-    return ObjectStore.connect(s3.endpoint, s3.access_key, s3.secret_key, f"t-{uuid.uuid4().hex[:16]}")
 
 
 def overdue(n: int, *, first: int = 0, hostile: bool = False) -> pd.DataFrame:

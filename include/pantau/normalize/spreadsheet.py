@@ -40,7 +40,7 @@ import openpyxl
 from openpyxl.utils import range_boundaries
 
 from pantau.reference.headers import STRONG, WEAK, HeaderTable, header_table, squeeze
-from pantau.settings import _env_int
+from pantau.settings import SpreadsheetLimits
 
 __all__ = ["EXPECTED_COLUMNS", "HEADER_SCAN_ROWS", "SheetRead", "SpreadsheetLimits", "UnreadableSpreadsheet",
            "canonical_header", "read_table"]
@@ -81,33 +81,6 @@ _EXACT_FLOAT_LIMIT = 10**15
 class UnreadableSpreadsheet(ValueError):
     """The file cannot be read as a spreadsheet, or reading it would pass a bound; the message names the
     file and says which bound or what is wrong. Callers quarantine the file as ``unreadable_file``."""
-
-
-@dataclass(frozen=True)
-class SpreadsheetLimits:
-    """Bounds on reading one export file (``PANTAU_SPREADSHEET_MAX_*`` settings).
-
-    The defaults are far above any real export (a simulated month holds a few thousand cells, a
-    national yearly recap about 100k) and far below what hurts a 2-core worker.
-    """
-
-    max_bytes: int = 50_000_000
-    #: Uncompressed size of all parts of an xlsx together: a zip bomb is small on the wire.
-    max_uncompressed_bytes: int = 500_000_000
-    #: Cells read (a row counts at least one), merged cells filled included.
-    max_cells: int = 5_000_000
-    #: Rows read, blank ones included (each costs memory whatever it holds); Excel's own sheet limit.
-    max_rows: int = 1_048_576
-    max_merged_ranges: int = 100_000
-
-    @classmethod
-    def from_env(cls) -> SpreadsheetLimits:
-        return cls(max_bytes=_env_int("PANTAU_SPREADSHEET_MAX_BYTES", cls.max_bytes),
-                   max_uncompressed_bytes=_env_int("PANTAU_SPREADSHEET_MAX_UNCOMPRESSED_BYTES",
-                                                   cls.max_uncompressed_bytes),
-                   max_cells=_env_int("PANTAU_SPREADSHEET_MAX_CELLS", cls.max_cells),
-                   max_rows=_env_int("PANTAU_SPREADSHEET_MAX_ROWS", cls.max_rows),
-                   max_merged_ranges=_env_int("PANTAU_SPREADSHEET_MAX_MERGED_RANGES", cls.max_merged_ranges))
 
 
 @dataclass
