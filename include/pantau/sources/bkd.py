@@ -126,7 +126,8 @@ def _sqlite_text(column: sa.ColumnClause) -> sa.ColumnElement:
     """One tagged text per value. The ADBC SQLite driver infers a column's type from its first rows
     (an all-null start becomes int64, and a later text then fails), so every value is sent as text:
     '' is NULL, else a tag and the value ('v' text or integer, 'r' a REAL to 17 digits, 'b' a BLOB in
-    hex), which :func:`_untag_sqlite` turns into exactly ``str()`` of what the sqlite3 module returns."""
+    hex), which :func:`_untag_sqlite` turns into exactly the text :func:`read_chunks` makes of what the
+    sqlite3 module returns (``str()``; a BLOB decoded as UTF-8)."""
     kind = sa.func.typeof(column)
     return sa.case(
         (kind == "null", sa.literal("")),
@@ -159,8 +160,8 @@ def _untag_sqlite(values: pa.Array) -> pa.Array:
     tag = pc.utf8_slice_codeunits(values, 0, 1)
     text = pc.utf8_slice_codeunits(values, 1)
     if pc.any(pc.and_(pc.not_equal(tag, "v"), pc.not_equal(tag, ""))).as_py():
-        # A REAL or a BLOB in a text column is rare damage: rendered like str() of the Python value.
-        rendered = [None if t == "" else v if t == "v" else str(float(v)) if t == "r" else str(bytes.fromhex(v))
+        # A REAL or a BLOB in a text column is rare damage: rendered as read_chunks renders them.
+        rendered = [None if t == "" else v if t == "v" else str(float(v)) if t == "r" else bytes.fromhex(v).decode()
                     for t, v in zip(tag.to_pylist(), text.to_pylist(), strict=True)]
         return pa.array(rendered, pa.string())
     return pc.if_else(pc.equal(tag, ""), pa.scalar(None, pa.string()), text)
