@@ -41,7 +41,7 @@ from pantau.sources.bkd import (
     TEXT,
     TINDAK_LANJUT_COLUMNS,
     BkdSource,
-    read_chunks,
+    read_batches,
     table_columns,
 )
 from pantau.storage import ObjectStore
@@ -120,11 +120,14 @@ def pull_lower_bound(instant: pd.Timestamp | None, tz: str) -> str | None:
 
 
 def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str, chunk_rows: int, *,
-         run_started: datetime | None = None, future_tolerance_s: float = FUTURE_TOLERANCE_S) -> dict[str, Any]:
+         run_started: datetime | None = None, future_tolerance_s: float = FUTURE_TOLERANCE_S,
+         arrow: bool = True) -> dict[str, Any]:
     """Extract rows changed since the per-table watermark into raw Parquet chunks (all text, as read).
 
     ``run_started`` (the DAG run's start; now when not given) plus the tolerance is the run's horizon,
     kept in the manifest: staging quarantines rows dated after it and never moves a watermark past it.
+    Rows come through ADBC into Arrow where the database has a driver, else through SQLAlchemy
+    (``arrow=False`` forces that path); both give the same chunks (pantau.sources.bkd.read_batches).
     """
     manifest: dict[str, Any] = {"source": f"bkd:{source.code}", "code": source.code, "tables": {},
                                 "timezone": source.timezone, "landed_at": datetime.now(UTC).isoformat(),
@@ -142,13 +145,14 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
             # staging reports them instead of ignoring them without a word.
             present = table_columns(engine, names[table])
             unknown = sorted(set(present) - set(columns)) if present is not None else []
-            for number, chunk in enumerate(read_chunks(engine, names[table], columns, lower_bound, chunk_rows), 1):
+            chunks = read_batches(engine, names[table], columns, lower_bound, chunk_rows, arrow=arrow)
+            for number, chunk in enumerate(chunks, 1):
                 buffer = io.BytesIO()
-                chunk.to_parquet(buffer, index=False)
+                pq.write_table(chunk, buffer)
                 key = f"{raw_prefix(source.code, run_key)}{table}/chunk-{number:05d}.parquet"
                 store.put_once(key, buffer.getvalue())
                 keys.append(key)
-                rows += len(chunk)
+                rows += chunk.num_rows
                 log.info("BKD %s %s: %s rows extracted", source.code, table, rows)
         except sa.exc.SQLAlchemyError as exc:
             raise SourceError(

@@ -1,12 +1,23 @@
-"""Reader for a BKD personnel database (docs/DOMAIN.md §4.3), through SQLAlchemy, in chunks."""
+"""Reader for a BKD personnel database (docs/DOMAIN.md §4.3), in chunks: through ADBC into Arrow where
+the database has a driver for it (SQLite, PostgreSQL), through SQLAlchemy otherwise (MySQL).
+
+SQLAlchemy stays the place connections are configured: the ADBC URI is derived from the engine's URL.
+Both paths hand over the same text for every value (docs/DECISIONS.md, "BKD extraction through Arrow").
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
 
 PEGAWAI_COLUMNS = (
     "nip", "nama", "gelar_depan", "gelar_belakang", "tanggal_lahir", "jenis_kelamin", "jenis_asn",
@@ -69,3 +80,192 @@ def read_chunks(
             # which is the same text SQLite stores.
             values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
             yield pd.DataFrame({c: pd.array(list(v), dtype=TEXT) for c, v in zip(columns, values, strict=True)})
+
+
+# -- Arrow extraction ------------------------------------------------------------------------------
+#: Rows per record batch asked of the ADBC SQLite driver (PostgreSQL streams COPY batches of ~16 MB).
+ADBC_BATCH_ROWS = 65_536
+
+
+class BkdReadError(sa.exc.SQLAlchemyError):
+    """A failure of the Arrow driver, raised as an SQLAlchemy error so that callers handle both paths
+    alike; the message is the driver's first line, with the password (if any) taken out."""
+
+
+def arrow_driver(engine: sa.Engine) -> str | None:
+    """The ADBC driver that reads this database (``"sqlite"``, ``"postgresql"``), or None: the dialect
+    has none (MySQL), the SQLite database is in memory or a ``file:`` URI, or the driver is not
+    installed. None means the SQLAlchemy path (:func:`read_chunks`)."""
+    name = engine.dialect.name
+    if name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+    elif name != "postgresql":
+        return None
+    try:
+        __import__(f"adbc_driver_{name}.dbapi")
+    except ImportError:
+        return None
+    return name
+
+
+def _adbc_connect(engine: sa.Engine, driver: str) -> Any:
+    url = engine.url
+    if driver == "sqlite":
+        import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+        return sqlite_dbapi.connect(url.database)
+    import adbc_driver_postgresql.dbapi as pg_dbapi
+
+    # libpq reads the URL SQLAlchemy was given, without SQLAlchemy's "+driver" suffix.
+    return pg_dbapi.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+def _sqlite_text(column: sa.ColumnClause) -> sa.ColumnElement:
+    """One tagged text per value. The ADBC SQLite driver infers a column's type from its first rows
+    (an all-null start becomes int64, and a later text then fails), so every value is sent as text:
+    '' is NULL, else a tag and the value ('v' text or integer, 'r' a REAL to 17 digits, 'b' a BLOB in
+    hex), which :func:`_untag_sqlite` turns into exactly the text :func:`read_chunks` makes of what the
+    sqlite3 module returns (``str()``; a BLOB decoded as UTF-8)."""
+    kind = sa.func.typeof(column)
+    return sa.case(
+        (kind == "null", sa.literal("")),
+        (kind == "real", sa.literal("r") + sa.func.printf("%.17g", column)),
+        (kind == "blob", sa.literal("b") + sa.func.hex(column)),
+        else_=sa.literal("v") + sa.cast(column, sa.Text),
+    )
+
+
+def _arrow_select(engine: sa.Engine, driver: str, table: str, columns: tuple[str, ...],
+                  lower_bound: str | None) -> str:
+    tbl = sa.table(table, *(sa.column(c) for c in columns))
+    values = [(_sqlite_text(tbl.c[c]) if driver == "sqlite" else tbl.c[c]).label(c) for c in columns]
+    query = sa.select(*values).select_from(tbl)
+    order: sa.ColumnElement = tbl.c.updated_at
+    if lower_bound:
+        query = query.where(tbl.c.updated_at >= lower_bound)
+    elif driver == "sqlite":
+        # A full pull scans the table and sorts: walking the updated_at index instead costs a random
+        # page read per row (1.5x the time on a 1M-row registry). SQLite's unary + (a no-op on the
+        # value) keeps the planner off the index; the column name is the contract's, not configuration.
+        order = sa.literal_column("+updated_at")
+    query = query.order_by(order, tbl.c[columns[0]])
+    # The bound is a date formatted by pantau.pipeline.bkd.pull_lower_bound, rendered as a quoted
+    # literal; the table name is configuration and is quoted by the dialect's compiler.
+    return str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _untag_sqlite(values: pa.Array) -> pa.Array:
+    tag = pc.utf8_slice_codeunits(values, 0, 1)
+    text = pc.utf8_slice_codeunits(values, 1)
+    if pc.any(pc.and_(pc.not_equal(tag, "v"), pc.not_equal(tag, ""))).as_py():
+        # A REAL or a BLOB in a text column is rare damage: rendered as read_chunks renders them.
+        rendered = [None if t == "" else v if t == "v" else str(float(v)) if t == "r" else bytes.fromhex(v).decode()
+                    for t, v in zip(tag.to_pylist(), text.to_pylist(), strict=True)]
+        return pa.array(rendered, pa.string())
+    return pc.if_else(pc.equal(tag, ""), pa.scalar(None, pa.string()), text)
+
+
+def _renders_exactly(kind: pa.DataType) -> bool:
+    """Arrow types whose text here equals ``str()`` of the value psycopg2 returns."""
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
+            or pa.types.is_date32(kind) or pa.types.is_null(kind)
+            or (pa.types.is_timestamp(kind) and kind.tz is None))
+
+
+def _python_text(values: pa.Array) -> pa.Array:
+    """A PostgreSQL column as ``str()`` of the value psycopg2 returns (``2024-07-15 08:00:00``, with
+    ``.ffffff`` only when there are microseconds)."""
+    kind = values.type
+    if pa.types.is_timestamp(kind):
+        whole = pc.cast(pc.floor_temporal(values, unit="second"), pa.timestamp("s"))
+        seconds = pc.strftime(whole, format="%Y-%m-%d %H:%M:%S")
+        micros = pc.add(pc.multiply(pc.millisecond(values), 1000), pc.microsecond(values))
+        fraction = pc.binary_join_element_wise(".", pc.utf8_lpad(pc.cast(micros, pa.string()), 6, "0"), "")
+        text = pc.if_else(pc.equal(micros, 0), seconds, pc.binary_join_element_wise(seconds, fraction, ""))
+        return pc.cast(text, pa.string())
+    return pc.cast(values, pa.string())
+
+
+def _text_table(batches: list[pa.RecordBatch], columns: tuple[str, ...], driver: str) -> pa.Table:
+    table = pa.Table.from_batches(batches)
+    convert = _untag_sqlite if driver == "sqlite" else _python_text
+    return pa.table({c: convert(table.column(c).combine_chunks()) for c in columns})
+
+
+def _secret_free(exc: BaseException, engine: sa.Engine) -> str:
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else exc.__class__.__name__
+    password = engine.url.password
+    return message.replace(str(password), "***") if password else message
+
+
+def _arrow_errors() -> tuple[type[BaseException], ...]:
+    import adbc_driver_manager
+
+    return (adbc_driver_manager.Error, pa.ArrowException, OSError)
+
+
+def read_batches(engine: sa.Engine, table: str, columns: tuple[str, ...], lower_bound: str | None,
+                 chunk_rows: int, *, arrow: bool = True) -> Iterator[pa.Table]:
+    """The rows of :func:`read_chunks`, same text and order, as Arrow tables of at most ``chunk_rows``
+    rows with one ``string`` column per contract column.
+
+    Read through ADBC when :func:`arrow_driver` names a driver (and ``arrow``), else through
+    SQLAlchemy: MySQL, and a PostgreSQL table with a column type the Arrow path does not render like
+    psycopg2 (``timestamptz``, ``numeric``, ``boolean``: checked from the result's schema before any
+    row is handed over). Memory is bounded by ``chunk_rows`` plus one driver batch."""
+    driver = arrow_driver(engine) if arrow else None
+    if driver is not None:
+        errors = _arrow_errors()
+        sql = _arrow_select(engine, driver, table, columns, lower_bound)
+        conn = cursor = None
+        try:
+            try:
+                conn = _adbc_connect(engine, driver)
+                cursor = conn.cursor()
+                if driver == "sqlite":
+                    cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(ADBC_BATCH_ROWS)})
+                cursor.execute(sql)
+                reader = cursor.fetch_record_batch()
+            except errors as exc:
+                raise BkdReadError(f"{exc.__class__.__name__}: {_secret_free(exc, engine)}") from None
+            if driver == "sqlite" or all(_renders_exactly(f.type) for f in reader.schema):
+                try:
+                    yield from _rechunk(reader, columns, driver, chunk_rows)
+                except errors as exc:
+                    raise BkdReadError(f"{exc.__class__.__name__}: {_secret_free(exc, engine)}") from None
+                return
+            odd = [f"{f.name} {f.type}" for f in reader.schema if not _renders_exactly(f.type)]
+            log.info("BKD table %r read through SQLAlchemy: column types %s have no exact Arrow text", table, odd)
+        finally:
+            if cursor is not None:
+                cursor.close()
+            if conn is not None:
+                conn.close()
+    for chunk in read_chunks(engine, table, columns, lower_bound, chunk_rows):
+        yield as_text_table(chunk, columns)
+
+
+def _rechunk(reader: pa.RecordBatchReader, columns: tuple[str, ...], driver: str,
+             chunk_rows: int) -> Iterator[pa.Table]:
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in reader:
+        while batch.num_rows:
+            take = min(chunk_rows - held, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == chunk_rows:
+                yield _text_table(pending, columns, driver)
+                pending, held = [], 0
+    if held:
+        yield _text_table(pending, columns, driver)
+
+
+def as_text_table(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Table:
+    """An all-text frame of :func:`read_chunks` as the Arrow table :func:`read_batches` yields."""
+    schema = pa.schema([(c, pa.string()) for c in columns])
+    return pa.Table.from_pandas(frame[list(columns)], preserve_index=False).cast(schema).replace_schema_metadata(None)
