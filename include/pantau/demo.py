@@ -5,7 +5,12 @@
    ``PANTAU_HOME/objectstore`` and an SMTP sink writing ``PANTAU_HOME/outbox/*.eml``;
 3. points Airflow Connections/Variables at them (``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*``), migrates an
    SQLite metadata DB in ``PANTAU_HOME/airflow`` and runs every DAG with ``dag.test()`` in order;
-4. stops what it started and prints where the outputs are.
+4. stops what it started and prints what changed in the release and where the outputs are.
+
+Each run serves the world's next phase (docs/SIMULATOR.md "phases"): the first ``make demo`` in a fresh
+``PANTAU_HOME`` serves phase 1, the next one phase 2 (new and updated cases, corrected exports, new
+decrees), and once the last phase has been served a run finds nothing new. Which phase was served last is
+kept in ``PANTAU_HOME/state/demo-phase.json``.
 """
 
 from __future__ import annotations
@@ -68,9 +73,12 @@ def airflow_env(home: Path) -> dict[str, str]:
     }
 
 
-def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int | None
-                   ) -> dict[str, str]:
-    """Connections and Variables as environment variables, exactly as a deployment would set them."""
+def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, smtp_port: int | None,
+                   phase: int | None = None) -> dict[str, str]:
+    """Connections and Variables as environment variables, exactly as a deployment would set them.
+
+    ``phase`` 1 points each BKD connection at the database's phase-1 follow-up table (the rows that existed
+    then); any other phase, or None, at the current one."""
     from urllib.parse import urlsplit
 
     def http_conn(url: str, token: str | None) -> str:
@@ -101,7 +109,7 @@ def connection_env(world: Path, bawaslu_url: str, exports_url: str, store: Any, 
     from pantau.simulate.world import world_bkd_sources
 
     conn_ids = []
-    for source in world_bkd_sources(world):
+    for source in world_bkd_sources(world, phase1_follow_ups=phase == 1 and len(world_phases(world)) > 1):
         conn_id = f"bkd_{source.code}".lower()
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({
             "conn_type": "generic", "extra": {"sqlalchemy_url": source.url, "code": source.code,
@@ -133,8 +141,11 @@ def world_faults(world: Path, seed: int = 0) -> Any:
 
 
 @contextmanager
-def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[LocalStack]:
-    """Start the embedded services; ``faults`` is a FaultConfig, None (a clean server) or "world"."""
+def local_stack(home: Path, world: Path, faults: Any = "world", phase: int | None = None) -> Iterator[LocalStack]:
+    """Start the embedded services; ``faults`` is a FaultConfig, None (a clean server) or "world".
+
+    ``phase`` is the world's phase the sources serve (Bawaslu API, exports, BKD follow-up table) and the
+    as-of date the run judges on; None serves the newest phase."""
     from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
 
     if faults == "world":
@@ -142,14 +153,18 @@ def local_stack(home: Path, world: Path, faults: Any = "world") -> Iterator[Loca
     with ExitStack() as stack:
         store = stack.enter_context(EmbeddedObjectStore(home / "objectstore"))
         smtp = stack.enter_context(SmtpSink(home / "outbox"))
-        bawaslu = stack.enter_context(BawasluApiServer(world, SIM_TOKEN, faults))
-        exports = stack.enter_context(ExportsServer(world, faults))
-        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, store, smtp.port),
+        bawaslu_server, exports_server = BawasluApiServer(world, SIM_TOKEN, faults), ExportsServer(world, faults)
+        if phase is not None:
+            bawaslu_server.set_phase(phase)  # before start(): recorded, checked against the data on start
+            exports_server.set_phase(phase)
+        bawaslu = stack.enter_context(bawaslu_server)
+        exports = stack.enter_context(exports_server)
+        env = {**airflow_env(home), **connection_env(world, bawaslu.url, exports.url, store, smtp.port, phase),
                "PANTAU_HTTP_TIMEOUT_S": os.environ.get("PANTAU_HTTP_TIMEOUT_S", "2"),
                "PANTAU_BAWASLU_PER_PAGE": os.environ.get("PANTAU_BAWASLU_PER_PAGE", "50"),
                # A failed task in the demo is e-mailed to the sink like any other message.
                "PANTAU_OPS_EMAIL": os.environ.get("PANTAU_OPS_EMAIL", "data-engineers@pantau.local")}
-        as_of = _world_as_of(world)
+        as_of = _world_as_of(world, phase)
         if as_of:
             env["PANTAU_AS_OF"] = as_of
         yield LocalStack(home, world, env, bawaslu, exports, store, smtp)
@@ -187,15 +202,20 @@ def demo_sources(seed: int, registry_size: int, cases: int, dialect: str = "a"
         yield env, str(world_contacts(world))
 
 
-def _world_as_of(world: Path) -> str | None:
-    """The simulated world's "today", so deadlines in the demo are judged inside its timeline.
+def world_phases(world: Path) -> dict[int, str]:
+    """The world's phases and their cut-off times (``manifest.json`` "phases"), in phase order."""
+    manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
+    return {int(p): str(cut) for p, cut in sorted((manifest.get("phases") or {}).items(), key=lambda i: int(i[0]))}
 
-    The world's last delivery may fall on a weekend or holiday, when no alert goes out (reminders are
+
+def _world_as_of(world: Path, phase: int | None = None) -> str | None:
+    """The simulated world's "today" at ``phase`` (None: the newest), so deadlines are judged inside its timeline.
+
+    A phase's delivery may fall on a weekend or holiday, when no alert goes out (reminders are
     sent on counted days only, docs/DOMAIN.md §2.4): the demo runs on the first counted day from it on,
     as a deployment's daily run would on the next working day.
     """
-    manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
-    phases = manifest.get("phases") or {}
+    phases = world_phases(world)
     if not phases:
         return None
     from datetime import date, timedelta
@@ -203,7 +223,8 @@ def _world_as_of(world: Path) -> str | None:
     from pantau.followup.calendar import is_counted_day
     from pantau.settings import FollowUpPolicy
 
-    day, policy = date.fromisoformat(str(phases[max(phases, key=int)])[:10]), FollowUpPolicy.from_env()
+    cut_off = phases[max(phases) if phase is None else phase]
+    day, policy = date.fromisoformat(cut_off[:10]), FollowUpPolicy.from_env()
     while not is_counted_day(day, policy):
         day += timedelta(days=1)
     return day.isoformat()
@@ -263,15 +284,155 @@ def ensure_world(world: Path, options: dict[str, Any], progress: bool = True) ->
     return generate_world(world, GenerateOptions(**options), progress)
 
 
+#: Which phase of its world a demo home served last (relative to PANTAU_HOME).
+DEMO_STATE = Path("state") / "demo-phase.json"
+
+
+@dataclass(frozen=True)
+class DemoDay:
+    """The phase one demo run serves: ``fresh`` is False when it was served before (nothing new)."""
+
+    phase: int | None   # None: a world without phases (served as it is)
+    phases: tuple[int, ...]
+    as_of: str | None
+    fresh: bool
+
+    def label(self) -> str:
+        if self.phase is None:
+            return f"the world's only state (as of {self.as_of or 'today'})"
+        day = f"day {self.phases.index(self.phase) + 1} of {len(self.phases)}: {self.as_of}"
+        return day if self.fresh else f"{day} (the world's last phase, served before)"
+
+
+def _world_identity(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {"dialect": manifest.get("dialect", "a"), "seed": manifest.get("seed"),
+            "options": manifest.get("options", {})}
+
+
+def next_day(home: Path, world: Path, manifest: dict[str, Any]) -> DemoDay:
+    """The phase this run serves: the one after the phase served last, the first in a fresh home, the last
+    again once every phase has been served.
+
+    A home whose state records another world starts at the first phase again. A home that already
+    holds a release but no state was filled by a demo from before phases were served one by one, which
+    served the newest phase: it stays there (serving phase 1 after it would take the sources back in time).
+    """
+    phases = tuple(world_phases(world))
+    if not phases:
+        return DemoDay(None, (), _world_as_of(world), True)
+    state_path = home / DEMO_STATE
+    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else None
+    last: int | None = None
+    if state is not None and state.get("world") == _world_identity(manifest) and state.get("phase") in phases:
+        last = int(state["phase"])
+    elif state is None and (home / "objectstore" / S3_BUCKET / "published" / "current.json").is_file():
+        last = phases[-1]
+    later = [p for p in phases if last is None or p > last]
+    phase = later[0] if later else phases[-1]
+    return DemoDay(phase, phases, _world_as_of(world, phase), bool(later))
+
+
+def record_day(home: Path, manifest: dict[str, Any], day: DemoDay) -> None:
+    """Remember the phase served (only after a successful run: a failed one is served again)."""
+    if day.phase is None:
+        return
+    path = home / DEMO_STATE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"world": _world_identity(manifest), "phase": day.phase, "as_of": day.as_of}
+    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class BucketSnapshot:
+    """What the demo's bucket mirror held before a run: the current release and the run/quarantine files."""
+
+    release: str | None
+    keys: frozenset[str]
+
+    @classmethod
+    def of(cls, bucket: Path) -> BucketSnapshot:
+        pointer = bucket / "published" / "current.json"
+        release = json.loads(pointer.read_text(encoding="utf-8"))["release"] if pointer.is_file() else None
+        return cls(release, frozenset(_run_files(bucket)))
+
+
+def _run_files(bucket: Path) -> list[str]:
+    return [p.relative_to(bucket).as_posix() for sub in ("runs", "quarantine") if (bucket / sub).is_dir()
+            for p in (bucket / sub).rglob("*") if p.is_file()]
+
+
+def release_changes(bucket: Path, before: BucketSnapshot) -> dict[str, Any]:
+    """What one run changed, read from the bucket mirror: the release's per-dataset row changes against
+    the previous release (its manifest), records quarantined at ingestion by this run per source, the
+    records validation holds back now, and the alert digests this run sent."""
+    after = BucketSnapshot.of(bucket)
+    out: dict[str, Any] = {"release": after.release, "previous": before.release,
+                           "published": after.release is not None and after.release != before.release,
+                           "datasets": {}, "quarantined": {}, "held_by_validation": 0,
+                           "digests": 0, "items_new": 0, "items_repeated": 0}
+    if out["published"]:
+        pointer = json.loads((bucket / "published" / "current.json").read_text(encoding="utf-8"))
+        manifest = json.loads((bucket / pointer["manifest"]).read_text(encoding="utf-8"))
+        out["previous"] = manifest.get("previous_release")
+        for name, entry in sorted(manifest.get("datasets", {}).items()):
+            out["datasets"][name] = {"rows": entry.get("rows", 0), **entry.get("changes", {})}
+    import pyarrow.parquet as pq
+
+    for key in sorted(after.keys - before.keys):
+        parts = key.split("/")
+        if parts[0] == "quarantine" and key.endswith(".parquet"):
+            rows = pq.read_metadata(bucket / key).num_rows
+            if parts[1] == "validation":
+                # Validation re-states what it holds back on every run: the current count, not new records.
+                out["held_by_validation"] += rows
+            else:
+                out["quarantined"][parts[1]] = out["quarantined"].get(parts[1], 0) + rows
+        elif parts[:2] == ["runs", "pantau_alerts"] and key.endswith(".json"):
+            summary = json.loads((bucket / key).read_text(encoding="utf-8"))
+            out["digests"] += len(summary.get("sent", []))
+            out["items_new"] += int(summary.get("items_new", 0))
+            out["items_repeated"] += int(summary.get("items_repeated", 0))
+    return out
+
+
+def format_changes(day: DemoDay, changes: dict[str, Any]) -> list[str]:
+    """The end-of-run account of what changed, as printed lines."""
+    lines = [f"What changed ({day.label()}):"]
+    if changes["published"]:
+        lines.append(f"  release {changes['release']} published (previous: {changes['previous'] or 'none'})")
+        lines.append(f"  {'dataset':26} {'rows':>7} {'added':>7} {'removed':>7} {'changed':>7}")
+        for name, c in changes["datasets"].items():
+            lines.append(f"  {name:26} {c.get('rows', 0):>7,} {c.get('added', 0):>7,} {c.get('removed', 0):>7,} "
+                         f"{c.get('changed', 0):>7,}")
+    else:
+        lines.append(f"  nothing new: release {changes['release'] or '(none)'} unchanged")
+    quarantined = changes["quarantined"]
+    by_source = ", ".join(f"{source} {n:,}" for source, n in sorted(quarantined.items())) or "no source read"
+    lines.append(f"  new quarantine: {sum(quarantined.values()):,} records at ingestion ({by_source}); "
+                 f"{changes['held_by_validation']:,} held back by validation")
+    lines.append(f"  alert digests sent: {changes['digests']:,} ({changes['items_new']:,} new items, "
+                 f"{changes['items_repeated']:,} reminders)")
+    if not day.fresh:
+        lines.append("  every phase of this world has been served; delete PANTAU_HOME to start the days again")
+    return lines
+
+
 def demo(seed: int, registry_size: int, cases: int, dialect: str = "a") -> int:
     home = demo_home(dialect)
     world = home / "world"
     started = time.monotonic()
     print(f"Pantau demo in {home}")
     print(f"1/3 world (simulator dialect {dialect}): seed {seed}, {registry_size:,} registry persons, {cases:,} cases")
-    ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases, "dialect": dialect})
+    manifest = ensure_world(world, {"seed": seed, "registry_size": registry_size, "cases": cases, "dialect": dialect})
+    day = next_day(home, world, manifest)
+    if day.phase is not None:
+        news = "" if day.fresh else "; every phase was served before, so expect nothing new"
+        print(f"    serving phase {day.phase} of {len(day.phases)} (cut-off {world_phases(world)[day.phase]}), "
+              f"judged as of {day.as_of}{news}")
+    bucket = home / "objectstore" / S3_BUCKET
+    before = BucketSnapshot.of(bucket)
     print("2/3 starting simulators, embedded S3 and SMTP sink on 127.0.0.1")
-    with local_stack(home, world) as stack:
+    with local_stack(home, world, phase=day.phase) as stack:
         print(f"    bawaslu {stack.bawaslu.url}  exports {stack.exports.url}  s3 {stack.store.url}  "
               f"smtp 127.0.0.1:{stack.smtp.port}")
         print("    the source simulators inject the world's HTTP faults (429, 5xx, timeouts, invalid JSON, "
@@ -285,6 +446,9 @@ def demo(seed: int, registry_size: int, cases: int, dialect: str = "a") -> int:
     if status != 0:
         print(f"demo FAILED (exit {status}); see {home / 'logs' / 'airflow.log'}", file=sys.stderr)
         return status
+    record_day(home, manifest, day)
+    print()
+    print("\n".join(format_changes(day, release_changes(bucket, before))))
     _print_outputs(home, time.monotonic() - started)
     return 0
 
