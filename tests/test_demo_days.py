@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from pantau import demo as demo_module
 from pantau.demo import (
     DEMO_STATE,
     BucketSnapshot,
@@ -124,56 +120,5 @@ def test_release_changes_says_nothing_new_when_the_pointer_stays(tmp_path):
     assert "alert digests sent: 0" in "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- the demo itself, three times
-
-
-def _message_ids(outbox: Path) -> list[str]:
-    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes())["Message-ID"]
-            for p in sorted(outbox.glob("*.eml"))]
-
-
-def _alerts_summaries(bucket: Path) -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((bucket / "runs" / "pantau_alerts").glob("*.json"))]
-
-
-@pytest.mark.integration
-def test_two_demo_runs_serve_day_one_then_day_two(tmp_path, monkeypatch, capsys):
-    # A run after the last phase ("nothing new", no e-mail) is not run here, to keep `make test` inside its
-    # time budget: tests/test_end_to_end.py re-runs an unchanged world and asserts no new release and no
-    # e-mail, and test_release_changes_says_nothing_new_when_the_pointer_stays checks the printed report.
-    home = tmp_path / "home"
-    monkeypatch.setenv("PANTAU_HOME", str(home))
-    bucket, outbox = home / "objectstore" / "pantau", home / "outbox"
-    options = {"seed": 7, "registry_size": 3000, "cases": 80}
-
-    assert demo_module.demo(**options) == 0, (home / "logs" / "airflow.log").read_text(encoding="utf-8")[-3000:]
-    first = capsys.readouterr().out
-    assert "serving phase 1 of 2" in first and "What changed (day 1 of 2: 2024-12-10):" in first
-    pointer1 = json.loads((bucket / "published" / "current.json").read_text(encoding="utf-8"))
-    assert pointer1["as_of"] == "2024-12-10"
-    sent1 = _message_ids(outbox)
-    assert sent1, "day 1 sent no alert"
-
-    assert demo_module.demo(**options) == 0, (home / "logs" / "airflow.log").read_text(encoding="utf-8")[-3000:]
-    second = capsys.readouterr().out
-    assert "What changed (day 2 of 2: 2025-03-03):" in second
-    pointer2 = json.loads((bucket / "published" / "current.json").read_text(encoding="utf-8"))
-    assert pointer2["release"] != pointer1["release"] and pointer2["as_of"] == "2025-03-03"
-    manifest = json.loads((bucket / pointer2["manifest"]).read_text(encoding="utf-8"))
-    assert manifest["previous_release"] == pointer1["release"]
-    cases = manifest["datasets"]["consolidated_cases"]
-    assert cases["changes"]["added"] > 0 and cases["changes"]["changed"] > 0, cases["changes"]
-    # The printed table carries the manifest's figures.
-    assert re.search(rf"consolidated_cases\s+{cases['rows']:,}\s+{cases['changes']['added']:,}\s+"
-                     rf"{cases['changes']['removed']:,}\s+{cases['changes']['changed']:,}", second), second
-    # Day 2's sources: the new decrees, corrected exports and new or updated cases were read incrementally.
-    bawaslu_runs = sorted((bucket / "runs" / "pantau_ingest_bawaslu").glob("*.json"))
-    assert len(bawaslu_runs) == 2
-    day2_bawaslu = json.loads(bawaslu_runs[-1].read_text(encoding="utf-8"))["counts"][0]
-    assert 0 < day2_bawaslu["records_in"] < json.loads(bawaslu_runs[-1].read_text(encoding="utf-8"))["current_rows"]
-    # Alerts: day 2 sent new items, and no message of day 1 went out again.
-    sent2 = _message_ids(outbox)
-    assert len(sent2) == len(set(sent2)) and set(sent1) < set(sent2)
-    day2_alerts = _alerts_summaries(bucket)[-1]
-    assert day2_alerts["as_of"] == "2025-03-03" and day2_alerts["items_new"] > 0, day2_alerts
-    assert f"({day2_alerts['items_new']:,} new items" in second
+# The demo serving day 2 into a home that ran day 1, end to end through Airflow: tests/test_end_to_end.py
+# (test_day_two_publishes_what_changed_and_sends_only_new_items).

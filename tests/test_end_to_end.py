@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pantau.demo import ensure_world, local_stack, run_pipeline
+from pantau.demo import (
+    BucketSnapshot,
+    DemoDay,
+    ensure_world,
+    format_changes,
+    local_stack,
+    release_changes,
+    run_pipeline,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +36,8 @@ def world(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def first_run(world, tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    with local_stack(home, world) as stack:
+    # Day 1 of the world (its first phase); test_day_two_... serves the next phase into the same home.
+    with local_stack(home, world, phase=1) as stack:
         status = run_pipeline(stack)
         summaries = {key: _json(stack, key) for key in stack.store.client().list_objects(
             "pantau", prefix="runs/", recursive=True) for key in [key.object_name]}
@@ -94,19 +103,6 @@ def test_outputs_persist_as_files_and_mail_went_over_smtp(first_run):
     assert message["Subject"].startswith("[Pantau]")
     assert {part.get_content_type() for part in message.walk()} >= {"text/plain", "text/html"}
     assert "Yth." in message.get_body(("plain",)).get_content()
-
-
-def test_rerun_sends_no_duplicate_email(first_run, world):
-    home = first_run["home"]
-    before = len(list((home / "outbox").glob("*.eml")))
-    with local_stack(home, world) as stack:
-        assert run_pipeline(stack, ["pantau_reconcile", "pantau_alerts"]) == 0
-        releases = {o.object_name.split("/")[2] for o in stack.store.client().list_objects(
-            "pantau", prefix="published/releases/", recursive=True)}
-        pointer = _json(stack, "published/current.json")
-    assert len(list((home / "outbox").glob("*.eml"))) == before
-    # Same inputs, same content: the re-run published nothing new and the pointer did not move.
-    assert pointer == first_run["pointer"] and releases == {pointer["release"]}
 
 
 def _bucket(first_run) -> Path:
@@ -205,3 +201,49 @@ def test_the_catalog_page_renders_in_chromium_from_the_bucket_mirror(first_run, 
         assert not link.startswith(("http:", "https:", "//")), link
         target = (page.parent / link).resolve()
         assert target.exists(), f"the catalog page links to {link}, which is not in the bucket"
+
+
+def _message_ids(outbox: Path) -> list[str]:
+    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes())["Message-ID"]
+            for p in sorted(outbox.glob("*.eml"))]
+
+
+# Last in the module: these runs move the home to day 2, after every day-1 assertion above.
+def test_day_two_publishes_what_changed_and_sends_only_new_items(first_run, world):
+    """The world's next phase (new and updated cases, corrected exports, new decrees) read incrementally
+    into a new release, with its changes against day 1 and only new or due alert items."""
+    home = first_run["home"]
+    bucket, outbox = home / "objectstore" / "pantau", home / "outbox"
+    sent1 = _message_ids(outbox)
+    before = BucketSnapshot.of(bucket)
+    with local_stack(home, world, phase=2) as stack:
+        assert run_pipeline(stack) == 0
+    pointer = json.loads((bucket / "published" / "current.json").read_text(encoding="utf-8"))
+    assert pointer["release"] != first_run["pointer"]["release"] and pointer["as_of"] == "2025-03-03"
+    manifest = json.loads((bucket / pointer["manifest"]).read_text(encoding="utf-8"))
+    assert manifest["previous_release"] == first_run["pointer"]["release"]
+    cases = manifest["datasets"]["consolidated_cases"]
+    assert cases["changes"]["added"] > 0 and cases["changes"]["changed"] > 0, cases["changes"]
+    # The demo's end-of-run table carries the manifest's figures.
+    printed = "\n".join(format_changes(DemoDay(phase=2, phases=(1, 2), as_of="2025-03-03", fresh=True), release_changes(bucket, before)))
+    assert re.search(rf"consolidated_cases\s+{cases['rows']:,}\s+{cases['changes']['added']:,}\s+"
+                     rf"{cases['changes']['removed']:,}\s+{cases['changes']['changed']:,}", printed), printed
+    # Incremental: day 2's Bawaslu pull read fewer records than it now holds.
+    day2 = json.loads(sorted((bucket / "runs" / "pantau_ingest_bawaslu").glob("*.json"))[-1].read_text("utf-8"))
+    assert 0 < day2["counts"][0]["records_in"] < day2["current_rows"]
+    sent2 = _message_ids(outbox)
+    assert len(sent2) == len(set(sent2)) and set(sent1) < set(sent2)
+    alerts = [json.loads(p.read_text("utf-8")) for p in sorted((bucket / "runs" / "pantau_alerts").glob("*.json"))]
+    assert alerts[-1]["as_of"] == "2025-03-03" and alerts[-1]["items_new"] > 0, alerts[-1]
+
+
+def test_rerun_of_the_same_day_publishes_nothing_and_sends_no_e_mail(first_run, world):
+    """Same inputs again: no new release, the pointer stays, no e-mail."""
+    home = first_run["home"]
+    before = len(list((home / "outbox").glob("*.eml")))
+    pointer_before = json.loads((home / "objectstore" / "pantau" / "published" / "current.json").read_text("utf-8"))
+    with local_stack(home, world, phase=2) as stack:
+        assert run_pipeline(stack, ["pantau_reconcile", "pantau_alerts"]) == 0
+        pointer = _json(stack, "published/current.json")
+    assert len(list((home / "outbox").glob("*.eml"))) == before
+    assert pointer == pointer_before
