@@ -31,6 +31,20 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """Keep each test module on one pytest-xdist worker (``make test`` runs ``-n 2 --dist loadgroup``).
+
+    A module's fixtures are often a whole pipeline run or an S3 server (module scope): split across
+    workers they would run twice. tests/e2e shares one real Airflow cluster (session scope) across its
+    modules, so it is one group.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            module = item.nodeid.split("::", 1)[0]
+            group = "e2e-airflow-cluster" if module.startswith("tests/e2e/") else module
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="module")
 def s3() -> Iterator[EmbeddedObjectStore]:
     """An embedded S3 server (moto in a child process on 127.0.0.1), one per test module."""
