@@ -37,10 +37,10 @@ browser: ## Headless Chromium for the catalog page test (Debian: apt-get as root
 # Two pytest-xdist workers, one per core; a test module stays on one worker (tests/conftest.py).
 TEST_WORKERS ?= 2
 test: $(STAMP) browser ## Run the whole test suite (unit, simulator contract, DAG integrity, end to end; TEST_WORKERS=1 runs it serially)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=15
 
 test-fast: $(STAMP) ## Run the suite without the slow integration tier
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not integration"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not integration"
 
 lint: $(STAMP) ## ruff (including the Airflow AIR rules)
 	$(BIN)/ruff check .

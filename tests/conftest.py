@@ -31,18 +31,23 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
-def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
-    """Keep each test module on one pytest-xdist worker (``make test`` runs ``-n 2 --dist loadgroup``).
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):  # type: ignore[no-untyped-def]
+    """``make test`` runs two pytest-xdist workers; each test module stays on one of them.
 
     A module's fixtures are often a whole pipeline run or an S3 server (module scope): split across
     workers they would run twice. tests/e2e shares one real Airflow cluster (session scope) across its
-    modules, so it is one group.
+    modules, so it is one unit. (xdist's own ``--dist loadgroup`` marks do not take with pytest 9.2,
+    whose node ids can no longer be rewritten; a scheduler is the supported extension point.)
     """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            module = item.nodeid.split("::", 1)[0]
-            group = "e2e-airflow-cluster" if module.startswith("tests/e2e/") else module
-            item.add_marker(pytest.mark.xdist_group(group))
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "tests/e2e/" if module.startswith("tests/e2e/") else module
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture(scope="module")
