@@ -1,0 +1,441 @@
+"""Person matching in proportion to what changed (docs/DECISIONS.md, "Incremental reconcile").
+
+Two things are kept in the object store under ``state/reconcile/``:
+
+* per validated registry version, the :class:`~pantau.matching.persons.RegistryIndex` arrays and a
+  fingerprint per registry row (everything the matcher reads of that row: NIP, name key with its
+  front-title prefix, agency, the registry's region code and its reading, work unit, position),
+  as Parquet (``registry/<version>/``);
+* the previous run's match per query, keyed by a hash of the query row (every column
+  :func:`~pantau.matching.persons.match_persons` is given) together with the registry version it
+  was computed against (``matches/``).
+
+A run re-matches a query when it is new or changed, or when a registry row it could have seen
+changed between the two versions. Which rows a query could have seen follows from the stage its
+previous answer came from: an ``exact_nip`` answer read only the row holding its NIP; a
+``nip_repair`` answer also every NIP one substitution or transposition away; any other answer
+(prefix, name, review, unmatched) also its Excel prefix's NIP range, NIPs within 32 of a
+float-read NIP, and its name block: every row of its resolved agency (blocks widen inside the
+agency), or every row read as its region when only a region was resolved. The test is
+conservative: a block whose size changed is re-matched whole (the bar rises with block size).
+Anything unreadable or inconsistent in the state falls back to a full match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import rapidfuzz
+
+from pantau.matching import agencies, evidence, persons
+from pantau.matching.persons import RESULT_COLUMNS, RegistryIndex, excel_prefix, match_persons
+from pantau.normalize import names
+
+__all__ = ["IncrementalMatcher", "RegistryChange", "query_hashes", "registry_change", "registry_version"]
+
+log = logging.getLogger(__name__)
+
+STATE = "state/reconcile"
+FORMAT = 1
+#: Previous answers that read only the registry row at their NIP (stage 1), or also its one-typo
+#: neighbours (stage 2); every other answer may have read every stage's candidates.
+_NIP_ONLY = "exact_nip"
+_NIP_AND_REPAIR = "nip_repair"
+_BATCH = 20_000
+
+
+class Store(Protocol):
+    """The part of :class:`pantau.storage.ObjectStore` the state needs."""
+
+    def put_bytes(self, key: str, data: bytes, content_type: str = ...) -> str: ...
+    def get_bytes(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def put_json(self, key: str, value: Any) -> str: ...
+    def get_json(self, key: str, default: Any = None) -> Any: ...
+    def list(self, prefix: str) -> Any: ...
+    def delete(self, key: str) -> None: ...
+
+
+def registry_version(pointer: dict[str, Any]) -> str:
+    """A short id of a validated registry version (``validated/registry/_current.json``)."""
+    text = f"{pointer.get('key')}|{pointer.get('staged_key')}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def matcher_version() -> str:
+    """The matcher's code and rapidfuzz's version: kept answers are void when either changes."""
+    sources = "".join(inspect.getsource(m) for m in (persons, evidence, names, agencies))
+    return hashlib.sha256(f"{FORMAT}|{rapidfuzz.__version__}|{sources}".encode()).hexdigest()[:24]
+
+
+def query_hashes(queries: pd.DataFrame) -> np.ndarray:
+    """A 128-bit hex digest per query row over every column (names and values, types included)."""
+    header = repr(sorted(map(str, queries.columns))).encode()
+    frame = queries[sorted(queries.columns, key=str)]
+    return np.array([hashlib.blake2b(header + repr(tuple(row)).encode(), digest_size=16).hexdigest()
+                     for row in frame.itertuples(index=False, name=None)], dtype=object)
+
+
+# ---------------------------------------------------------------------------------------- registry
+
+
+def _hash_texts(values: np.ndarray, key: str) -> np.ndarray:
+    return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=key, categorize=True)
+
+
+def _fingerprints(reg: RegistryIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit hashes per registry row of what the matcher reads of it (its NIP is
+    the row's key; its region reading is compared apart, see :func:`registry_change`)."""
+    out = []
+    names_ = np.asarray(reg.name_key.to_pylist(), dtype=object)
+    units = np.append(reg.unit_values.astype(object), np.array(["\x00"], dtype=object))
+    jabatan = np.append(reg.jabatan_values.astype(object), np.array(["\x00"], dtype=object))
+    for key in ("pantau-fp-one-16", "pantau-fp-two-16"):
+        group = _hash_texts(np.array([f"{a}\x1f{r}" for a, r in zip(reg.group_agency, reg.group_region_raw,
+                                                                       strict=True)], dtype=object), key)
+        parts = [_hash_texts(names_, key), group[reg.group_code],
+                 _hash_texts(units, key)[np.where(reg.unit_code >= 0, reg.unit_code, len(units) - 1)],
+                 _hash_texts(jabatan, key)[np.where(reg.jabatan_code >= 0, reg.jabatan_code, len(jabatan) - 1)],
+                 reg.has_prefix.astype(np.uint64)]
+        combined = np.zeros(len(names_), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for i, part in enumerate(parts):
+                combined = combined * np.uint64(1_000_003 + 2 * i) ^ part.astype(np.uint64)
+        out.append(combined)
+    return out[0], out[1]
+
+
+def _table_bytes(columns: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
+    return buffer.getvalue()
+
+
+def _read_table(store: Store, key: str) -> pa.Table:
+    return pq.read_table(io.BytesIO(store.get_bytes(key)))
+
+
+def _np(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy()
+
+
+def _objects(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_pylist(), dtype=object)
+
+
+@dataclass
+class RegistryState:
+    """One registry version as the matcher saw it: per row NIP, fingerprints, agency and region reading."""
+
+    nip: np.ndarray  # int64, NIP order
+    fp1: np.ndarray
+    fp2: np.ndarray
+    agency: np.ndarray  # object
+    region: np.ndarray  # object, the region reading
+
+    @classmethod
+    def of(cls, reg: RegistryIndex, fp1: np.ndarray, fp2: np.ndarray) -> RegistryState:
+        rows = reg.by_nip
+        return cls(reg.nip_int[rows], fp1[rows], fp2[rows], reg.kode_instansi(rows), reg.kode_wilayah(rows))
+
+
+@dataclass
+class RegistryChange:
+    """What changed between two registry versions, as far as the matcher can tell."""
+
+    nips: np.ndarray  # sorted int64: NIPs added, removed, or whose row changed
+    agencies: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+
+    @property
+    def rows(self) -> int:
+        return len(self.nips)
+
+
+def registry_change(old: RegistryState, new: RegistryState) -> RegistryChange:
+    """The NIPs whose row differs (added, removed, fingerprint or region reading changed), and the
+    agencies and region readings those rows had in either version."""
+    common, i_old, i_new = np.intersect1d(old.nip, new.nip, assume_unique=True, return_indices=True)
+    differs = ((old.fp1[i_old] != new.fp1[i_new]) | (old.fp2[i_old] != new.fp2[i_new])
+               | (old.region[i_old].astype(str) != new.region[i_new].astype(str))
+               | (old.agency[i_old].astype(str) != new.agency[i_new].astype(str)))
+    only_old = np.setdiff1d(np.arange(len(old.nip)), i_old, assume_unique=True)
+    only_new = np.setdiff1d(np.arange(len(new.nip)), i_new, assume_unique=True)
+    old_rows = np.concatenate([only_old, i_old[differs]])
+    new_rows = np.concatenate([only_new, i_new[differs]])
+    nips = np.unique(np.concatenate([old.nip[old_rows], new.nip[new_rows]]))
+    agencies_ = {str(a) for a in np.concatenate([old.agency[old_rows], new.agency[new_rows]]) if pd.notna(a)}
+    regions = {str(r) for r in np.concatenate([old.region[old_rows], new.region[new_rows]]) if pd.notna(r)}
+    return RegistryChange(nips, agencies_, regions)
+
+
+def _within(sorted_values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per [lo, hi) range, whether any of ``sorted_values`` falls inside."""
+    return np.searchsorted(sorted_values, hi, side="left") > np.searchsorted(sorted_values, lo, side="left")
+
+
+def _digits18(q: pd.DataFrame) -> np.ndarray:
+    """The written 18 digits of each query as int64, -1 when there are not exactly 18 (stage 2's input)."""
+    raw = q["nip_raw"].astype(object).where(q["nip_raw"].notna(), "").astype(str).str.replace(r"[^0-9]", "",
+                                                                                              regex=True)
+    damaged = q["nip_excel_damaged"].astype(object).fillna(False).astype(bool).to_numpy()
+    ok = (raw.str.len() == 18).to_numpy() & ~damaged
+    return np.array([int(d) if k else -1 for d, k in zip(raw, ok, strict=True)], dtype=np.int64)
+
+
+def touched(queries: pd.DataFrame, previous_method: np.ndarray, change: RegistryChange) -> np.ndarray:
+    """Per query, whether a registry row it could have seen (given the stage of its previous answer)
+    is among the changed ones. Conservative: see the module docstring."""
+    n = len(queries)
+    hit = np.zeros(n, dtype=bool)
+    if not n or (not change.rows and not change.agencies and not change.regions):
+        return hit
+    q = queries.reset_index(drop=True)
+    changed = change.nips
+    # Stage 1: the row at the query's NIP.
+    nip_int = np.array([int(str(v)) if pd.notna(v) and str(v).isdigit() else -1
+                        for v in q["nip"].astype(object).to_numpy()], dtype=np.int64)
+    hit |= np.isin(nip_int, changed) & (nip_int >= 0)
+    later = previous_method != _NIP_ONLY
+    # Stage 2: the written 18 digits, and every NIP one substitution or adjacent transposition away.
+    digits = _digits18(q)
+    sel = np.flatnonzero(later & (digits >= 0) & ~hit)
+    for start in range(0, len(sel), _BATCH):
+        part = sel[start:start + _BATCH]
+        text = "".join(f"{d:018d}" for d in digits[part])
+        mat = np.frombuffer(text.encode(), dtype=np.uint8).reshape(-1, 18) - ord("0")
+        variants = persons._repair_variants(mat)
+        near = np.isin(variants, changed).any(axis=1) | np.isin(digits[part], changed)
+        hit[part] |= near
+    wide = later & (previous_method != _NIP_AND_REPAIR) & ~hit
+    # Stage 3: the Excel prefix's NIP range, or within 32 of a NIP read back from a float cell.
+    for i in np.flatnonzero(wide & q["nip_excel_damaged"].astype(object).fillna(False).astype(bool).to_numpy()):
+        prefix = excel_prefix(q.at[i, "nip_raw"])
+        if prefix:
+            scale = 10 ** (18 - len(prefix))
+            hit[i] |= bool(_within(changed, np.array([int(prefix) * scale]), np.array([(int(prefix) + 1) * scale]))[0])
+    floats = persons._float_read(q.astype(object))
+    sel = np.flatnonzero(wide & (floats >= 0))
+    hit[sel] |= _within(changed, floats[sel] - persons.FLOAT_SPACING, floats[sel] + persons.FLOAT_SPACING + 1)
+    # Stage 4: the name block (the whole agency, blocks widen inside it; or the region).
+    agency = q["kode_instansi"].astype(object).to_numpy() if "kode_instansi" in q else np.full(n, None, object)
+    region = q["kode_wilayah"].astype(object).to_numpy() if "kode_wilayah" in q else np.full(n, None, object)
+    has_agency = pd.notna(agency)
+    in_agency = np.array([str(a) in change.agencies for a in agency], dtype=bool) & has_agency
+    in_region = ~has_agency & pd.notna(region) & np.array([str(r) in change.regions for r in region], dtype=bool)
+    hit |= wide & (in_agency | in_region)
+    return hit
+
+
+# ---------------------------------------------------------------------------------------- the matcher
+
+
+class StateUnusable(Exception):
+    """The kept state cannot be used (missing, unreadable, other format): match in full."""
+
+
+class IncrementalMatcher:
+    """Registry index and person matches kept across runs in ``store`` (module docstring).
+
+    Use: ``reg = m.registry_index(registry)``, then (once the region readings are set on ``reg``)
+    ``m.prepare(reg)``, then ``m.match(queries, reg)`` in place of ``match_persons``. ``stats``
+    holds the figures for the run summary: ``queries``, ``rematched``, ``registry_cache``
+    (``hit`` or ``built``) and ``full_match`` (why every query was matched, or None).
+    """
+
+    def __init__(self, store: Store, version: str, prefix: str = STATE) -> None:
+        self.store, self.version, self.prefix = store, version, prefix
+        self.matcher = matcher_version()
+        self.stats: dict[str, Any] = {"registry_version": version, "registry_cache": None, "queries": 0,
+                                      "rematched": 0, "full_match": None}
+        self._built = False
+        self._state: RegistryState | None = None
+
+    def _key(self, *parts: str) -> str:
+        return "/".join([self.prefix, *parts])
+
+    def _registry_key(self, version: str, name: str) -> str:
+        return self._key("registry", version, name)
+
+    # -- registry index -------------------------------------------------------------------------
+    def registry_index(self, registry: pd.DataFrame) -> RegistryIndex:
+        """The index of this registry version: read from the state when kept by this matcher code
+        for the same number of rows, else built from ``registry``."""
+        try:
+            reg = self._load_index(len(registry))
+            self.stats["registry_cache"] = "hit"
+            return reg
+        except Exception as exc:  # noqa: BLE001 - any unreadable state means: build it again
+            if not isinstance(exc, StateUnusable):
+                log.warning("registry index cache for version %s unreadable (%s): rebuilding it", self.version,
+                            type(exc).__name__)
+        self._built = True
+        self.stats["registry_cache"] = "built"
+        return RegistryIndex.build(registry)
+
+    def _load_index(self, rows: int) -> RegistryIndex:
+        meta = self.store.get_json(self._registry_key(self.version, "index.json"))
+        if not meta or meta.get("matcher") != self.matcher or meta.get("rows") != rows:
+            raise StateUnusable("no index kept for this version")
+        t = _read_table(self.store, self._registry_key(self.version, "rows.parquet"))
+        g = _read_table(self.store, self._registry_key(self.version, "groups.parquet"))
+        u = _read_table(self.store, self._registry_key(self.version, "units.parquet"))
+        j = _read_table(self.store, self._registry_key(self.version, "positions.parquet"))
+        if t.num_rows != rows:
+            raise StateUnusable("row count differs")
+        by_nip, by_group = _np(t, "by_nip").astype(np.int64), _np(t, "by_group").astype(np.int64)
+        nip_int = _np(t, "nip_int").astype(np.int64)
+        codes = _np(t, "group_code")
+        codes = codes.astype(np.int16 if g.num_rows < 2**15 else np.int32)
+        name_key = t.column("name_key").combine_chunks()
+        offsets = np.append(_np(g, "offset").astype(np.int64), rows)
+        reg = RegistryIndex(nip_int[by_nip], by_nip, nip_int, offsets, by_group, _objects(g, "agency"),
+                            _objects(g, "region_raw"), codes, name_key, name_key.take(pa.array(by_group)),
+                            _np(t, "has_prefix").astype(bool), _np(t, "unit_code").astype(np.int32),
+                            _objects(u, "value"), _np(t, "jabatan_code").astype(np.int32), _objects(j, "value"))
+        reg.use_regions(_objects(g, "region"))
+        self._fp = (_np(t, "fp1").astype(np.uint64), _np(t, "fp2").astype(np.uint64))
+        return reg
+
+    def prepare(self, reg: RegistryIndex) -> None:
+        """Fingerprint the registry (once per version) and keep the index; ``reg`` carries its region readings."""
+        if self._built:
+            fp1, fp2 = _fingerprints(reg)
+            self._fp = (fp1, fp2)
+            try:
+                self._save_index(reg, fp1, fp2)
+            except Exception as exc:  # noqa: BLE001 - a cache that cannot be written only costs time next run
+                log.warning("could not keep the registry index of version %s (%s)", self.version, type(exc).__name__)
+        self._state = RegistryState.of(reg, *self._fp)
+
+    def _save_index(self, reg: RegistryIndex, fp1: np.ndarray, fp2: np.ndarray) -> None:
+        rows = {"nip_int": reg.nip_int, "group_code": reg.group_code.astype(np.int32), "name_key": reg.name_key,
+                "has_prefix": reg.has_prefix, "unit_code": reg.unit_code, "jabatan_code": reg.jabatan_code,
+                "by_nip": reg.by_nip.astype(np.int64), "by_group": reg.by_group.astype(np.int64),
+                "fp1": fp1, "fp2": fp2}
+        groups = {"offset": reg.group_offsets[:-1].astype(np.int64),
+                  "agency": pa.array(reg.group_agency.tolist(), pa.string()),
+                  "region_raw": pa.array(reg.group_region_raw.tolist(), pa.string()),
+                  "region": pa.array([None if pd.isna(r) else str(r) for r in reg.group_region], pa.string())}
+        self.store.put_bytes(self._registry_key(self.version, "rows.parquet"), _table_bytes(rows))
+        self.store.put_bytes(self._registry_key(self.version, "groups.parquet"), _table_bytes(groups))
+        for name, values in (("units", reg.unit_values), ("positions", reg.jabatan_values)):
+            self.store.put_bytes(self._registry_key(self.version, f"{name}.parquet"),
+                                 _table_bytes({"value": pa.array([str(v) for v in values], pa.string())}))
+        # Written last: the index counts as kept only once every part is there.
+        self.store.put_json(self._registry_key(self.version, "index.json"),
+                            {"format": FORMAT, "matcher": self.matcher, "rows": int(len(reg.nip_int))})
+
+    # -- matching -------------------------------------------------------------------------------
+    def match(self, queries: pd.DataFrame, reg: RegistryIndex) -> pd.DataFrame:
+        """:func:`~pantau.matching.persons.match_persons`, re-matching only what may have changed."""
+        if self._state is None:
+            self.prepare(reg)
+        hashes = query_hashes(queries)
+        self.stats["queries"] = len(queries)
+        try:
+            kept, previous_version = self._load_matches()
+            change = self._change_since(previous_version)
+        except Exception as exc:  # noqa: BLE001 - no usable state: everything is matched afresh
+            reason = str(exc) if isinstance(exc, StateUnusable) else f"kept matches unreadable ({type(exc).__name__})"
+            self.stats["full_match"] = reason
+            result = match_persons(queries, reg)
+            self._save_matches(hashes, result)
+            self.stats["rematched"] = len(queries)
+            return result
+        kept = kept.drop_duplicates("query_hash").set_index("query_hash")
+        known = pd.Index(kept.index).get_indexer(hashes)
+        previous_method = np.where(known >= 0, kept["person_match"].to_numpy(dtype=object)[np.maximum(known, 0)],
+                                   None)
+        redo = (known < 0) | touched(queries, previous_method, change)
+        result = pd.DataFrame(index=queries.index, columns=RESULT_COLUMNS, dtype=object)
+        if redo.any():
+            fresh = match_persons(queries.iloc[np.flatnonzero(redo)], reg)
+            result.iloc[np.flatnonzero(redo)] = fresh[RESULT_COLUMNS].astype(object).to_numpy()
+        reuse = np.flatnonzero(~redo)
+        if len(reuse):
+            result.iloc[reuse] = kept.iloc[known[reuse]][RESULT_COLUMNS].to_numpy()
+        result = _typed(result)
+        self.stats["rematched"] = int(redo.sum())
+        self.stats["registry_rows_changed"] = change.rows
+        self._save_matches(hashes, result)
+        return result
+
+    def _change_since(self, previous_version: str) -> RegistryChange:
+        assert self._state is not None
+        if previous_version == self.version:
+            return RegistryChange(np.zeros(0, np.int64))
+        meta = self.store.get_json(self._registry_key(previous_version, "index.json"))
+        if not meta or meta.get("matcher") != self.matcher:
+            raise StateUnusable("the registry version of the kept matches is no longer kept")
+        t = _read_table(self.store, self._registry_key(previous_version, "rows.parquet"))
+        g = _read_table(self.store, self._registry_key(previous_version, "groups.parquet"))
+        by_nip = _np(t, "by_nip").astype(np.int64)
+        code = _np(t, "group_code").astype(np.int64)[by_nip]
+        old = RegistryState(_np(t, "nip_int").astype(np.int64)[by_nip], _np(t, "fp1").astype(np.uint64)[by_nip],
+                            _np(t, "fp2").astype(np.uint64)[by_nip], _objects(g, "agency")[code],
+                            _objects(g, "region")[code])
+        return registry_change(old, self._state)
+
+    def _load_matches(self) -> tuple[pd.DataFrame, str]:
+        pointer = self.store.get_json(self._key("matches", "_current.json"))
+        if not pointer:
+            raise StateUnusable("no kept matches (first run)")
+        if pointer.get("matcher") != self.matcher:
+            raise StateUnusable("the matcher changed since the kept matches")
+        kept = pq.read_table(io.BytesIO(self.store.get_bytes(pointer["key"]))).to_pandas()
+        missing = {"query_hash", *RESULT_COLUMNS} - set(kept.columns)
+        if missing or len(kept) != pointer.get("rows"):
+            raise StateUnusable("the kept matches are incomplete")
+        return kept, str(pointer["registry_version"])
+
+    def _save_matches(self, hashes: np.ndarray, result: pd.DataFrame) -> None:
+        frame = result[RESULT_COLUMNS].reset_index(drop=True).astype(object)
+        frame["match_confidence"] = result["match_confidence"].astype(float).to_numpy()
+        frame.insert(0, "query_hash", hashes)
+        key = self._key("matches", f"{uuid.uuid4().hex}.parquet")
+        try:
+            previous = self.store.get_json(self._key("matches", "_current.json"))
+            columns = {c: pa.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                                    for v in frame[c].tolist()], pa.string())
+                       for c in frame.columns if c != "match_confidence"}
+            columns["match_confidence"] = pa.array(frame["match_confidence"].astype(float), pa.float64())
+            self.store.put_bytes(key, _table_bytes(columns))
+            self.store.put_json(self._key("matches", "_current.json"),
+                                {"format": FORMAT, "key": key, "rows": len(frame), "matcher": self.matcher,
+                                 "registry_version": self.version})
+            self._prune(previous)
+        except Exception as exc:  # noqa: BLE001 - next run then matches in full, nothing is lost
+            log.warning("could not keep this run's matches (%s)", type(exc).__name__)
+
+    def _prune(self, previous: dict[str, Any] | None) -> None:
+        """Drop kept objects no longer needed: older match tables, registry versions other than this one."""
+        if previous and previous.get("key"):
+            self.store.delete(previous["key"])
+        for key in list(self.store.list(self._key("registry") + "/")):
+            if key.split("/")[-2] != self.version:
+                self.store.delete(key)
+
+
+def _typed(result: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes :func:`match_persons` gives, whatever mix of kept and fresh rows filled ``result``."""
+    template = persons._empty_result(pd.RangeIndex(0))
+    out = result.astype(object)
+    for column in RESULT_COLUMNS:
+        values = out[column].to_numpy(dtype=object)
+        values = np.array([None if (v is None or (isinstance(v, float) and np.isnan(v))) else v for v in values],
+                          dtype=object)
+        out[column] = pd.Series(values, index=out.index, dtype=object)
+    out["match_confidence"] = out["match_confidence"].astype(float)
+    return out.astype(template.dtypes.to_dict())
+
