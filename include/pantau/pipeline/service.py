@@ -18,6 +18,7 @@ from pantau.alerts.ledger import Ledger, LedgerUnavailable, deliver
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
 from pantau.followup.states import follow_up_items
+from pantau.matching.incremental import IncrementalMatcher, registry_version
 from pantau.matching.review import check_decisions, decisions_report, load_decisions
 from pantau.pipeline import publication, quality, reconcile
 from pantau.pipeline.runs import write_summary
@@ -42,10 +43,11 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
     """Link the *validated* sources, check every dataset, and only then publish them as one release."""
     cases = quality.load_validated(store, "bawaslu_cases")
     recs = quality.load_validated(store, "recommendations")
-    registry = quality.load_validated(store, "registry")
+    registry, matcher = _registry_and_matcher(store)
     follow_ups = quality.load_validated(store, "follow_ups")
     decisions = _load_review_decisions(store, registry)
-    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store))
+    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store),
+                                        incremental=matcher)
     queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
     disclosure = disclosure or DisclosureSettings.from_env()
@@ -62,9 +64,19 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
                                   settings=releases or ReleaseSettings.from_env(), disclosure=disclosure)
     summary = reconcile.summary_figures(frames["consolidated_cases"], frames["overdue_recommendations"])
     result = {"run_key": key, "as_of": str(as_of), "figures": summary, **outcome.as_dict(),
-              "review_decisions": decisions_report(decisions, _known_records(consolidated))}
+              "review_decisions": decisions_report(decisions, _known_records(consolidated)),
+              "matching": matcher.stats}
     write_summary(store, "pantau_reconcile", key, result)
     return result
+
+
+def _registry_and_matcher(store: ObjectStore) -> tuple[pd.DataFrame, IncrementalMatcher]:
+    """The validated registry and the incremental matcher keyed by its version (the pointer is read
+    once, so the kept index and matches always belong to the rows actually loaded)."""
+    pointer = store.get_json("validated/registry/_current.json")
+    if not pointer or "key" not in pointer:
+        return quality.load_validated(store, "registry"), IncrementalMatcher(store, registry_version({}))
+    return store.get_parquet(pointer["key"]), IncrementalMatcher(store, registry_version(pointer))
 
 
 #: Stewards' decisions on review items (format: pantau.matching.review). Only ever read by the
