@@ -130,39 +130,34 @@ def test_incremental_reconcile_equals_a_full_recompute(runs):
         assert answer(runs["out1"], case) != answer(runs["incremental"], case)
 
 
-def _again(store, name: str, registry: pd.DataFrame, asked: tuple[pd.DataFrame, RegistryIndex]
-           ) -> tuple[IncrementalMatcher, pd.DataFrame]:
-    """The day-2 matching step once more, as link_cases runs it (index, region readings, match)."""
-    queries, seen = asked
+def _again(store, name: str, asked: tuple[pd.DataFrame, RegistryIndex]) -> tuple[IncrementalMatcher, pd.DataFrame]:
+    """The day-2 matching step once more, with the same queries and registry index."""
     matcher = IncrementalMatcher(store, name)
-    reg = matcher.registry_index(registry)
-    reg.use_regions(seen.group_region)
-    matcher.prepare(reg)
-    return matcher, matcher.match(queries, reg)
+    return matcher, matcher.match(*asked)
 
 
 def test_the_same_registry_version_again_rematches_nothing(runs):
     second = runs["second"]
-    matcher, answer = _again(runs["store"], "day2", runs["day2"].registry, second.asked)
+    matcher, answer = _again(runs["store"], "day2", second.asked)
     pd.testing.assert_frame_equal(answer, second.answer)
     assert matcher.stats["registry_cache"] == "hit" and matcher.stats["rematched"] == 0
 
 
 def test_a_corrupt_or_missing_state_falls_back_to_a_full_match(runs, s3):
-    second, registry = runs["second"], runs["day2"].registry
+    second = runs["second"]
     store = new_store(s3)
-    _again(store, "day2", registry, second.asked)
+    _again(store, "day2", second.asked)
     kept = [k for k in store.list("state/reconcile/") if k.endswith(".parquet")]
-    assert any("/matches/" in k for k in kept) and any("/registry/day2/" in k for k in kept)
+    assert any("/matches/" in k for k in kept) and any("/registry/day2/" in k for k in kept), kept
     for key in kept:
         store.put_bytes(key, b"not parquet")
-    matcher, answer = _again(store, "day2", registry, second.asked)
+    matcher, answer = _again(store, "day2", second.asked)
     pd.testing.assert_frame_equal(answer, second.answer)
     assert matcher.stats["registry_cache"] == "built" and matcher.stats["full_match"]
     assert matcher.stats["rematched"] == matcher.stats["queries"]
 
     for key in list(store.list("state/reconcile/")):
         store.delete(key)
-    matcher, answer = _again(store, "day2", registry, second.asked)
+    matcher, answer = _again(store, "day2", second.asked)
     pd.testing.assert_frame_equal(answer, second.answer)
     assert matcher.stats["registry_cache"] == "built" and matcher.stats["rematched"] == matcher.stats["queries"]

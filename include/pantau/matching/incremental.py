@@ -2,13 +2,16 @@
 
 Two things are kept in the object store under ``state/reconcile/``:
 
-* per validated registry version, the :class:`~pantau.matching.persons.RegistryIndex` arrays and a
-  fingerprint per registry row (everything the matcher reads of that row: NIP, name key with its
-  front-title prefix, agency, the registry's region code and its reading, work unit, position),
-  as Parquet (``registry/<version>/``);
-* the previous run's match per query, keyed by a hash of the query row (every column
+* per validated registry version, the *registry state*: per registry row its NIP, a fingerprint
+  of everything else the matcher reads of the row (name key with its front-title prefix, agency,
+  the registry's region code, work unit, position), its agency and its region reading, as Parquet
+  (``registry/<version>/state.parquet``);
+* the previous run's answer per query, keyed by a hash of the query row (every column
   :func:`~pantau.matching.persons.match_persons` is given) together with the registry version it
   was computed against (``matches/``).
+
+The :class:`~pantau.matching.persons.RegistryIndex` itself is not kept: reading it back from
+Parquet costs about what building it does (docs/DECISIONS.md, "Incremental reconcile").
 
 A run re-matches a query when it is new or changed, or when a registry row it could have seen
 changed between the two versions. Which rows a query could have seen follows from the stage its
@@ -34,6 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import rapidfuzz
 
@@ -52,6 +56,7 @@ FORMAT = 1
 _NIP_ONLY = "exact_nip"
 _NIP_AND_REPAIR = "nip_repair"
 _BATCH = 20_000
+_HASH_KEY = "pantau-registry1"  # pandas wants exactly 16 bytes
 
 
 class Store(Protocol):
@@ -89,30 +94,28 @@ def query_hashes(queries: pd.DataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------- registry
 
 
-def _hash_texts(values: np.ndarray, key: str) -> np.ndarray:
-    return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=key, categorize=True)
+def _hash_texts(values: np.ndarray) -> np.ndarray:
+    # categorize=False: most names are distinct, and factorizing millions of strings first costs 6x.
+    return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=_HASH_KEY, categorize=False)
 
 
-def _fingerprints(reg: RegistryIndex) -> tuple[np.ndarray, np.ndarray]:
-    """Two independent 64-bit hashes per registry row of what the matcher reads of it (its NIP is
-    the row's key; its region reading is compared apart, see :func:`registry_change`)."""
-    out = []
+def fingerprints(reg: RegistryIndex) -> np.ndarray:
+    """A 64-bit hash per registry row (row order) of what the matcher reads of it besides its NIP
+    (the row's key) and its region reading (compared apart, see :func:`registry_change`): name key
+    with its front-title prefix, prefix mark, agency and the registry's region code, work unit,
+    normalised position."""
     names_ = np.asarray(reg.name_key.to_pylist(), dtype=object)
-    units = np.append(reg.unit_values.astype(object), np.array(["\x00"], dtype=object))
-    jabatan = np.append(reg.jabatan_values.astype(object), np.array(["\x00"], dtype=object))
-    for key in ("pantau-fp-one-16", "pantau-fp-two-16"):
-        group = _hash_texts(np.array([f"{a}\x1f{r}" for a, r in zip(reg.group_agency, reg.group_region_raw,
-                                                                       strict=True)], dtype=object), key)
-        parts = [_hash_texts(names_, key), group[reg.group_code],
-                 _hash_texts(units, key)[np.where(reg.unit_code >= 0, reg.unit_code, len(units) - 1)],
-                 _hash_texts(jabatan, key)[np.where(reg.jabatan_code >= 0, reg.jabatan_code, len(jabatan) - 1)],
-                 reg.has_prefix.astype(np.uint64)]
-        combined = np.zeros(len(names_), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for i, part in enumerate(parts):
-                combined = combined * np.uint64(1_000_003 + 2 * i) ^ part.astype(np.uint64)
-        out.append(combined)
-    return out[0], out[1]
+    group = _hash_texts(np.array([f"{a}\x1f{r}" for a, r in zip(reg.group_agency, reg.group_region_raw, strict=True)],
+                                 dtype=object))
+    units = _hash_texts(np.append(reg.unit_values.astype(object), "\x00"))
+    jabatan = _hash_texts(np.append(reg.jabatan_values.astype(object), "\x00"))
+    parts = [_hash_texts(names_), group[reg.group_code], units[np.where(reg.unit_code >= 0, reg.unit_code, -1)],
+             jabatan[np.where(reg.jabatan_code >= 0, reg.jabatan_code, -1)], reg.has_prefix.astype(np.uint64)]
+    combined = np.zeros(len(names_), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, part in enumerate(parts):
+            combined = (combined * np.uint64(1_000_003 + 2 * i)) ^ part.astype(np.uint64)
+    return combined
 
 
 def _table_bytes(columns: dict[str, Any]) -> bytes:
@@ -135,18 +138,30 @@ def _objects(table: pa.Table, name: str) -> np.ndarray:
 
 @dataclass
 class RegistryState:
-    """One registry version as the matcher saw it: per row NIP, fingerprints, agency and region reading."""
+    """One registry version as the matcher saw it, in NIP order: NIP, fingerprint, agency, region reading."""
 
-    nip: np.ndarray  # int64, NIP order
-    fp1: np.ndarray
-    fp2: np.ndarray
+    nip: np.ndarray  # int64
+    fp: np.ndarray  # uint64
     agency: np.ndarray  # object
-    region: np.ndarray  # object, the region reading
+    region: np.ndarray  # object
 
     @classmethod
-    def of(cls, reg: RegistryIndex, fp1: np.ndarray, fp2: np.ndarray) -> RegistryState:
+    def of(cls, reg: RegistryIndex) -> RegistryState:
         rows = reg.by_nip
-        return cls(reg.nip_int[rows], fp1[rows], fp2[rows], reg.kode_instansi(rows), reg.kode_wilayah(rows))
+        return cls(reg.nip_int[rows], fingerprints(reg)[rows], reg.kode_instansi(rows), reg.kode_wilayah(rows))
+
+    def to_parquet(self) -> bytes:
+        def text(values: np.ndarray) -> pa.Array:
+            return pa.array([None if v is None or v is pd.NA else str(v) for v in values], pa.string())
+
+        return _table_bytes({"nip": self.nip, "fp": self.fp, "agency": pc.dictionary_encode(text(self.agency)),
+                             "region": pc.dictionary_encode(text(self.region))})
+
+    @classmethod
+    def from_parquet(cls, data: bytes) -> RegistryState:
+        table = pq.read_table(io.BytesIO(data))
+        return cls(_np(table, "nip").astype(np.int64), _np(table, "fp").astype(np.uint64),
+                   _objects(table, "agency"), _objects(table, "region"))
 
 
 @dataclass
@@ -166,7 +181,7 @@ def registry_change(old: RegistryState, new: RegistryState) -> RegistryChange:
     """The NIPs whose row differs (added, removed, fingerprint or region reading changed), and the
     agencies and region readings those rows had in either version."""
     common, i_old, i_new = np.intersect1d(old.nip, new.nip, assume_unique=True, return_indices=True)
-    differs = ((old.fp1[i_old] != new.fp1[i_new]) | (old.fp2[i_old] != new.fp2[i_new])
+    differs = ((old.fp[i_old] != new.fp[i_new])
                | (old.region[i_old].astype(str) != new.region[i_new].astype(str))
                | (old.agency[i_old].astype(str) != new.agency[i_new].astype(str)))
     only_old = np.setdiff1d(np.arange(len(old.nip)), i_old, assume_unique=True)
@@ -245,110 +260,89 @@ class StateUnusable(Exception):
 
 
 class IncrementalMatcher:
-    """Registry index and person matches kept across runs in ``store`` (module docstring).
+    """Person matches kept across runs in ``store`` (module docstring); ``version`` names the
+    validated registry version (:func:`registry_version`).
 
-    Use: ``reg = m.registry_index(registry)``, then (once the region readings are set on ``reg``)
-    ``m.prepare(reg)``, then ``m.match(queries, reg)`` in place of ``match_persons``. ``stats``
-    holds the figures for the run summary: ``queries``, ``rematched``, ``registry_cache``
-    (``hit`` or ``built``) and ``full_match`` (why every query was matched, or None).
+    Pass :meth:`match` where :func:`~pantau.matching.persons.match_persons` would be called.
+    ``stats`` holds the figures for the run summary: ``queries``, ``rematched``,
+    ``registry_cache`` (``hit``: this version's registry state was kept; ``built``: computed now),
+    ``registry_rows_changed`` and ``full_match`` (why every query was matched, or None).
     """
 
     def __init__(self, store: Store, version: str, prefix: str = STATE) -> None:
         self.store, self.version, self.prefix = store, version, prefix
         self.matcher = matcher_version()
         self.stats: dict[str, Any] = {"registry_version": version, "registry_cache": None, "queries": 0,
-                                      "rematched": 0, "full_match": None}
-        self._built = False
-        self._state: RegistryState | None = None
+                                      "rematched": 0, "registry_rows_changed": None, "full_match": None}
 
     def _key(self, *parts: str) -> str:
         return "/".join([self.prefix, *parts])
 
-    def _registry_key(self, version: str, name: str) -> str:
-        return self._key("registry", version, name)
+    def _state_key(self, version: str) -> str:
+        return self._key("registry", version, "state.parquet")
 
-    # -- registry index -------------------------------------------------------------------------
-    def registry_index(self, registry: pd.DataFrame) -> RegistryIndex:
-        """The index of this registry version: read from the state when kept by this matcher code
-        for the same number of rows, else built from ``registry``."""
+    # -- registry state ---------------------------------------------------------------------------
+    def _kept_state(self, version: str) -> RegistryState:
+        meta = self.store.get_json(self._key("registry", version, "state.json"))
+        if not meta or meta.get("matcher") != self.matcher:
+            raise StateUnusable(f"no registry state kept for version {version}")
+        state = RegistryState.from_parquet(self.store.get_bytes(self._state_key(version)))
+        if len(state.nip) != meta.get("rows"):
+            raise StateUnusable(f"the registry state of version {version} is incomplete")
+        return state
+
+    def _current_state(self, reg: RegistryIndex, needed: bool) -> RegistryState | None:
+        """This version's registry state: kept (``hit``), or computed and kept (``built``). When not
+        ``needed`` now (same version as the kept matches), only its presence is checked."""
         try:
-            reg = self._load_index(len(registry))
-            self.stats["registry_cache"] = "hit"
-            return reg
-        except Exception as exc:  # noqa: BLE001 - any unreadable state means: build it again
+            if not needed:
+                meta = self.store.get_json(self._key("registry", self.version, "state.json"))
+                if meta and meta.get("matcher") == self.matcher and self.store.exists(self._state_key(self.version)):
+                    self.stats["registry_cache"] = "hit"
+                    return None
+            else:
+                state = self._kept_state(self.version)
+                if len(state.nip) == len(reg.nip_int):
+                    self.stats["registry_cache"] = "hit"
+                    return state
+        except Exception as exc:  # noqa: BLE001 - an unreadable state is computed again
             if not isinstance(exc, StateUnusable):
-                log.warning("registry index cache for version %s unreadable (%s): rebuilding it", self.version,
+                log.warning("registry state of version %s unreadable (%s): computing it again", self.version,
                             type(exc).__name__)
-        self._built = True
+        state = RegistryState.of(reg)
         self.stats["registry_cache"] = "built"
-        return RegistryIndex.build(registry)
-
-    def _load_index(self, rows: int) -> RegistryIndex:
-        meta = self.store.get_json(self._registry_key(self.version, "index.json"))
-        if not meta or meta.get("matcher") != self.matcher or meta.get("rows") != rows:
-            raise StateUnusable("no index kept for this version")
-        t = _read_table(self.store, self._registry_key(self.version, "rows.parquet"))
-        g = _read_table(self.store, self._registry_key(self.version, "groups.parquet"))
-        u = _read_table(self.store, self._registry_key(self.version, "units.parquet"))
-        j = _read_table(self.store, self._registry_key(self.version, "positions.parquet"))
-        if t.num_rows != rows:
-            raise StateUnusable("row count differs")
-        by_nip, by_group = _np(t, "by_nip").astype(np.int64), _np(t, "by_group").astype(np.int64)
-        nip_int = _np(t, "nip_int").astype(np.int64)
-        codes = _np(t, "group_code")
-        codes = codes.astype(np.int16 if g.num_rows < 2**15 else np.int32)
-        name_key = t.column("name_key").combine_chunks()
-        offsets = np.append(_np(g, "offset").astype(np.int64), rows)
-        reg = RegistryIndex(nip_int[by_nip], by_nip, nip_int, offsets, by_group, _objects(g, "agency"),
-                            _objects(g, "region_raw"), codes, name_key, name_key.take(pa.array(by_group)),
-                            _np(t, "has_prefix").astype(bool), _np(t, "unit_code").astype(np.int32),
-                            _objects(u, "value"), _np(t, "jabatan_code").astype(np.int32), _objects(j, "value"))
-        reg.use_regions(_objects(g, "region"))
-        self._fp = (_np(t, "fp1").astype(np.uint64), _np(t, "fp2").astype(np.uint64))
-        return reg
-
-    def prepare(self, reg: RegistryIndex) -> None:
-        """Fingerprint the registry (once per version) and keep the index; ``reg`` carries its region readings."""
-        if self._built:
-            fp1, fp2 = _fingerprints(reg)
-            self._fp = (fp1, fp2)
-            try:
-                self._save_index(reg, fp1, fp2)
-            except Exception as exc:  # noqa: BLE001 - a cache that cannot be written only costs time next run
-                log.warning("could not keep the registry index of version %s (%s)", self.version, type(exc).__name__)
-        self._state = RegistryState.of(reg, *self._fp)
-
-    def _save_index(self, reg: RegistryIndex, fp1: np.ndarray, fp2: np.ndarray) -> None:
-        rows = {"nip_int": reg.nip_int, "group_code": reg.group_code.astype(np.int32), "name_key": reg.name_key,
-                "has_prefix": reg.has_prefix, "unit_code": reg.unit_code, "jabatan_code": reg.jabatan_code,
-                "by_nip": reg.by_nip.astype(np.int64), "by_group": reg.by_group.astype(np.int64),
-                "fp1": fp1, "fp2": fp2}
-        groups = {"offset": reg.group_offsets[:-1].astype(np.int64),
-                  "agency": pa.array(reg.group_agency.tolist(), pa.string()),
-                  "region_raw": pa.array(reg.group_region_raw.tolist(), pa.string()),
-                  "region": pa.array([None if pd.isna(r) else str(r) for r in reg.group_region], pa.string())}
-        self.store.put_bytes(self._registry_key(self.version, "rows.parquet"), _table_bytes(rows))
-        self.store.put_bytes(self._registry_key(self.version, "groups.parquet"), _table_bytes(groups))
-        for name, values in (("units", reg.unit_values), ("positions", reg.jabatan_values)):
-            self.store.put_bytes(self._registry_key(self.version, f"{name}.parquet"),
-                                 _table_bytes({"value": pa.array([str(v) for v in values], pa.string())}))
-        # Written last: the index counts as kept only once every part is there.
-        self.store.put_json(self._registry_key(self.version, "index.json"),
-                            {"format": FORMAT, "matcher": self.matcher, "rows": int(len(reg.nip_int))})
+        try:
+            self.store.put_bytes(self._state_key(self.version), state.to_parquet())
+            # Written last: the state counts as kept only once its table is there.
+            self.store.put_json(self._key("registry", self.version, "state.json"),
+                                {"format": FORMAT, "matcher": self.matcher, "rows": len(state.nip)})
+        except Exception as exc:  # noqa: BLE001 - a state that cannot be kept only costs a full match next run
+            log.warning("could not keep the registry state of version %s (%s)", self.version, type(exc).__name__)
+        return state
 
     # -- matching -------------------------------------------------------------------------------
     def match(self, queries: pd.DataFrame, reg: RegistryIndex) -> pd.DataFrame:
-        """:func:`~pantau.matching.persons.match_persons`, re-matching only what may have changed."""
-        if self._state is None:
-            self.prepare(reg)
+        """:func:`~pantau.matching.persons.match_persons`, re-matching only what may have changed.
+
+        ``reg`` must carry its region readings (:meth:`RegistryIndex.use_regions`) already.
+        """
         hashes = query_hashes(queries)
         self.stats["queries"] = len(queries)
         try:
             kept, previous_version = self._load_matches()
-            change = self._change_since(previous_version)
+            if previous_version == self.version:
+                self._current_state(reg, needed=False)
+                change = RegistryChange(np.zeros(0, np.int64))
+            else:
+                old = self._kept_state(previous_version)
+                current = self._current_state(reg, needed=True)
+                assert current is not None
+                change = registry_change(old, current)
         except Exception as exc:  # noqa: BLE001 - no usable state: everything is matched afresh
             reason = str(exc) if isinstance(exc, StateUnusable) else f"kept matches unreadable ({type(exc).__name__})"
             self.stats["full_match"] = reason
+            if self.stats["registry_cache"] is None:
+                self._current_state(reg, needed=True)
             result = match_persons(queries, reg)
             self._save_matches(hashes, result)
             self.stats["rematched"] = len(queries)
@@ -371,22 +365,6 @@ class IncrementalMatcher:
         self._save_matches(hashes, result)
         return result
 
-    def _change_since(self, previous_version: str) -> RegistryChange:
-        assert self._state is not None
-        if previous_version == self.version:
-            return RegistryChange(np.zeros(0, np.int64))
-        meta = self.store.get_json(self._registry_key(previous_version, "index.json"))
-        if not meta or meta.get("matcher") != self.matcher:
-            raise StateUnusable("the registry version of the kept matches is no longer kept")
-        t = _read_table(self.store, self._registry_key(previous_version, "rows.parquet"))
-        g = _read_table(self.store, self._registry_key(previous_version, "groups.parquet"))
-        by_nip = _np(t, "by_nip").astype(np.int64)
-        code = _np(t, "group_code").astype(np.int64)[by_nip]
-        old = RegistryState(_np(t, "nip_int").astype(np.int64)[by_nip], _np(t, "fp1").astype(np.uint64)[by_nip],
-                            _np(t, "fp2").astype(np.uint64)[by_nip], _objects(g, "agency")[code],
-                            _objects(g, "region")[code])
-        return registry_change(old, self._state)
-
     def _load_matches(self) -> tuple[pd.DataFrame, str]:
         pointer = self.store.get_json(self._key("matches", "_current.json"))
         if not pointer:
@@ -401,7 +379,6 @@ class IncrementalMatcher:
 
     def _save_matches(self, hashes: np.ndarray, result: pd.DataFrame) -> None:
         frame = result[RESULT_COLUMNS].reset_index(drop=True).astype(object)
-        frame["match_confidence"] = result["match_confidence"].astype(float).to_numpy()
         frame.insert(0, "query_hash", hashes)
         key = self._key("matches", f"{uuid.uuid4().hex}.parquet")
         try:
@@ -409,7 +386,7 @@ class IncrementalMatcher:
             columns = {c: pa.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
                                     for v in frame[c].tolist()], pa.string())
                        for c in frame.columns if c != "match_confidence"}
-            columns["match_confidence"] = pa.array(frame["match_confidence"].astype(float), pa.float64())
+            columns["match_confidence"] = pa.array(result["match_confidence"].astype(float).to_numpy(), pa.float64())
             self.store.put_bytes(key, _table_bytes(columns))
             self.store.put_json(self._key("matches", "_current.json"),
                                 {"format": FORMAT, "key": key, "rows": len(frame), "matcher": self.matcher,
@@ -419,7 +396,7 @@ class IncrementalMatcher:
             log.warning("could not keep this run's matches (%s)", type(exc).__name__)
 
     def _prune(self, previous: dict[str, Any] | None) -> None:
-        """Drop kept objects no longer needed: older match tables, registry versions other than this one."""
+        """Drop kept objects no longer needed: the previous match table, other registry versions' states."""
         if previous and previous.get("key"):
             self.store.delete(previous["key"])
         for key in list(self.store.list(self._key("registry") + "/")):

@@ -185,15 +185,13 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     ``staging/transfers``, or the decree came from another BKD than the one holding the person) and
     ``person_mismatch`` (the case and the recommendation name different persons).
 
-    ``incremental`` keeps the registry index and the person matches between runs and re-matches
-    only what may have changed (:mod:`pantau.matching.incremental`); the result is the same.
+    ``incremental`` keeps the person matches between runs and re-matches only what may have
+    changed since (:mod:`pantau.matching.incremental`); the result is the same as without it.
     """
     decided = load_decisions(decisions)
-    reg = incremental.registry_index(registry) if incremental else RegistryIndex.build(registry)
+    reg = RegistryIndex.build(registry)
     index = AgencyIndex(registry, reg)
     reg.use_regions(index.group_region)
-    if incremental:
-        incremental.prepare(reg)
     cases, recs = cases.reset_index(drop=True), recs.reset_index(drop=True)
     case_agencies = index.resolve(cases["instansi_raw"], cases["kode_wilayah"], cases.get("jabatan"))
     rec_agencies = index.resolve(recs["instansi_raw"], index.regions_of_ppk(recs["ppk"]), recs.get("jabatan"),
