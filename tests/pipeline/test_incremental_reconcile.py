@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pantau.matching.agencies import AgencyIndex
 from pantau.matching.incremental import IncrementalMatcher
-from pantau.matching.persons import RegistryIndex
+from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.world import StagedWorld, load_world
 from pantau.pipeline import reconcile
 from pantau.settings import FollowUpPolicy
@@ -161,3 +162,36 @@ def test_a_corrupt_or_missing_state_falls_back_to_a_full_match(runs, s3):
     matcher, answer = _again(store, "day2", second.asked)
     pd.testing.assert_frame_equal(answer, second.answer)
     assert matcher.stats["registry_cache"] == "built" and matcher.stats["rematched"] == matcher.stats["queries"]
+
+
+def _index(registry: pd.DataFrame) -> RegistryIndex:
+    reg = RegistryIndex.build(registry)
+    reg.use_regions(AgencyIndex(registry, reg).group_region)
+    return reg
+
+
+def test_an_answer_does_not_depend_on_registry_order_or_on_the_other_queries(runs, day1):
+    """What lets a kept answer stand for a recomputed one: two equally good namesakes are listed in
+    NIP order whatever order the registry arrived in, and a query matched alone or in a batch gets
+    the same answer (nulls included)."""
+    queries, _ = runs["first"].asked
+    answer = runs["first"].answer
+    by_name = answer.index[answer["person_match"].eq("name_agency")][0]
+    person = day1.registry[day1.registry["nip"].astype(str) == answer.at[by_name, "person_nip"]]
+    namesake = person.assign(nip=_new_nips(day1.registry, person["nip"], np.random.default_rng(2)))
+    one = queries.loc[[by_name]]
+    after = match_persons(one, _index(pd.concat([day1.registry, namesake], ignore_index=True)))
+    before = match_persons(one, _index(pd.concat([namesake, day1.registry], ignore_index=True)))
+    pd.testing.assert_frame_equal(after, before)
+    assert after.at[by_name, "person_match"] == "review"
+    assert after.at[by_name, "review_candidates"] == ";".join(sorted([*person["nip"].astype(str),
+                                                                      *namesake["nip"].astype(str)]))
+
+    # A query nobody matches gets the same (null) answer alone as beside others that were matched.
+    batch = pd.concat([queries.iloc[:20], queries.iloc[[0]].assign(nip=None, nip_raw=None, name_key="zzq xqv")],
+                      ignore_index=True)
+    reg = runs["first"].asked[1]
+    together = match_persons(batch, reg)
+    assert together["person_nip"].iloc[:-1].notna().any() and together["person_match"].iloc[-1] == "unmatched"
+    alone = match_persons(batch.iloc[[-1]], reg)
+    pd.testing.assert_frame_equal(alone, together.iloc[[-1]])
