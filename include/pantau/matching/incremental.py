@@ -5,7 +5,7 @@ Two things are kept in the object store under ``state/reconcile/``:
 * per validated registry version, the *registry state*: per registry row its NIP, a fingerprint
   of everything else the matcher reads of the row (name key with its front-title prefix, agency,
   the registry's region code, work unit, position), its agency and its region reading, as Parquet
-  (``registry/<version>/state.parquet``);
+  (``registry/<version>/state.parquet`` and ``groups.parquet``);
 * the previous run's answer per query, keyed by a hash of the query row (every column
   :func:`~pantau.matching.persons.match_persons` is given) together with the registry version it
   was computed against (``matches/``).
@@ -37,7 +37,6 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import rapidfuzz
 
@@ -86,7 +85,7 @@ def matcher_version() -> str:
 def query_hashes(queries: pd.DataFrame) -> np.ndarray:
     """A 128-bit hex digest per query row over every column (names and values, types included)."""
     header = repr(sorted(map(str, queries.columns))).encode()
-    frame = queries[sorted(queries.columns, key=str)]
+    frame = queries[sorted(queries.columns, key=str)].astype(object)
     return np.array([hashlib.blake2b(header + repr(tuple(row)).encode(), digest_size=16).hexdigest()
                      for row in frame.itertuples(index=False, name=None)], dtype=object)
 
@@ -138,30 +137,36 @@ def _objects(table: pa.Table, name: str) -> np.ndarray:
 
 @dataclass
 class RegistryState:
-    """One registry version as the matcher saw it, in NIP order: NIP, fingerprint, agency, region reading."""
+    """One registry version as the matcher saw it, in NIP order: NIP, fingerprint and group per
+    row; agency and region reading per group."""
 
     nip: np.ndarray  # int64
     fp: np.ndarray  # uint64
-    agency: np.ndarray  # object
-    region: np.ndarray  # object
+    group: np.ndarray  # int32 per row
+    agency: np.ndarray  # object per group
+    region: np.ndarray  # object per group (None: unread)
 
     @classmethod
     def of(cls, reg: RegistryIndex) -> RegistryState:
         rows = reg.by_nip
-        return cls(reg.nip_int[rows], fingerprints(reg)[rows], reg.kode_instansi(rows), reg.kode_wilayah(rows))
+        return cls(reg.nip_int[rows], fingerprints(reg)[rows], reg.group_code[rows].astype(np.int32),
+                   np.asarray(reg.group_agency, dtype=object), np.asarray(reg.group_region, dtype=object))
 
-    def to_parquet(self) -> bytes:
+    def to_parquet(self) -> tuple[bytes, bytes]:
         def text(values: np.ndarray) -> pa.Array:
             return pa.array([None if v is None or v is pd.NA else str(v) for v in values], pa.string())
 
-        return _table_bytes({"nip": self.nip, "fp": self.fp, "agency": pc.dictionary_encode(text(self.agency)),
-                             "region": pc.dictionary_encode(text(self.region))})
+        return (_table_bytes({"nip": self.nip, "fp": self.fp, "group": self.group}),
+                _table_bytes({"agency": text(self.agency), "region": text(self.region)}))
 
     @classmethod
-    def from_parquet(cls, data: bytes) -> RegistryState:
-        table = pq.read_table(io.BytesIO(data))
-        return cls(_np(table, "nip").astype(np.int64), _np(table, "fp").astype(np.uint64),
-                   _objects(table, "agency"), _objects(table, "region"))
+    def from_parquet(cls, rows: bytes, groups: bytes) -> RegistryState:
+        table, per_group = pq.read_table(io.BytesIO(rows)), pq.read_table(io.BytesIO(groups))
+        group = _np(table, "group").astype(np.int32)
+        if len(group) and (group.min() < 0 or group.max() >= per_group.num_rows):
+            raise StateUnusable("the registry state's groups do not match its rows")
+        return cls(_np(table, "nip").astype(np.int64), _np(table, "fp").astype(np.uint64), group,
+                   _objects(per_group, "agency"), _objects(per_group, "region"))
 
 
 @dataclass
@@ -177,20 +182,28 @@ class RegistryChange:
         return len(self.nips)
 
 
+def _group_ids(old: RegistryState, new: RegistryState) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per distinct (agency, region reading) across both versions, per group of each."""
+    keys = [f"{a}\x1f{r}" for a, r in zip(np.concatenate([old.agency, new.agency]),
+                                           np.concatenate([old.region, new.region]), strict=True)]
+    ids, _ = pd.factorize(pd.Series(keys, dtype=object))
+    return ids[:len(old.agency)], ids[len(old.agency):]
+
+
 def registry_change(old: RegistryState, new: RegistryState) -> RegistryChange:
-    """The NIPs whose row differs (added, removed, fingerprint or region reading changed), and the
-    agencies and region readings those rows had in either version."""
+    """The NIPs whose row differs (added, removed, fingerprint, agency or region reading changed),
+    and the agencies and region readings those rows had in either version."""
+    old_ids, new_ids = _group_ids(old, new)
     common, i_old, i_new = np.intersect1d(old.nip, new.nip, assume_unique=True, return_indices=True)
-    differs = ((old.fp[i_old] != new.fp[i_new])
-               | (old.region[i_old].astype(str) != new.region[i_new].astype(str))
-               | (old.agency[i_old].astype(str) != new.agency[i_new].astype(str)))
+    differs = (old.fp[i_old] != new.fp[i_new]) | (old_ids[old.group[i_old]] != new_ids[new.group[i_new]])
     only_old = np.setdiff1d(np.arange(len(old.nip)), i_old, assume_unique=True)
     only_new = np.setdiff1d(np.arange(len(new.nip)), i_new, assume_unique=True)
     old_rows = np.concatenate([only_old, i_old[differs]])
     new_rows = np.concatenate([only_new, i_new[differs]])
     nips = np.unique(np.concatenate([old.nip[old_rows], new.nip[new_rows]]))
-    agencies_ = {str(a) for a in np.concatenate([old.agency[old_rows], new.agency[new_rows]]) if pd.notna(a)}
-    regions = {str(r) for r in np.concatenate([old.region[old_rows], new.region[new_rows]]) if pd.notna(r)}
+    old_groups, new_groups = np.unique(old.group[old_rows]), np.unique(new.group[new_rows])
+    agencies_ = {str(a) for a in [*old.agency[old_groups], *new.agency[new_groups]] if a is not None}
+    regions = {str(r) for r in [*old.region[old_groups], *new.region[new_groups]] if r is not None}
     return RegistryChange(nips, agencies_, regions)
 
 
@@ -286,7 +299,8 @@ class IncrementalMatcher:
         meta = self.store.get_json(self._key("registry", version, "state.json"))
         if not meta or meta.get("matcher") != self.matcher:
             raise StateUnusable(f"no registry state kept for version {version}")
-        state = RegistryState.from_parquet(self.store.get_bytes(self._state_key(version)))
+        state = RegistryState.from_parquet(self.store.get_bytes(self._state_key(version)),
+                                           self.store.get_bytes(self._key("registry", version, "groups.parquet")))
         if len(state.nip) != meta.get("rows"):
             raise StateUnusable(f"the registry state of version {version} is incomplete")
         return state
@@ -312,7 +326,9 @@ class IncrementalMatcher:
         state = RegistryState.of(reg)
         self.stats["registry_cache"] = "built"
         try:
-            self.store.put_bytes(self._state_key(self.version), state.to_parquet())
+            rows, groups = state.to_parquet()
+            self.store.put_bytes(self._state_key(self.version), rows)
+            self.store.put_bytes(self._key("registry", self.version, "groups.parquet"), groups)
             # Written last: the state counts as kept only once its table is there.
             self.store.put_json(self._key("registry", self.version, "state.json"),
                                 {"format": FORMAT, "matcher": self.matcher, "rows": len(state.nip)})
