@@ -193,6 +193,9 @@ def _group_ids(old: RegistryState, new: RegistryState) -> tuple[np.ndarray, np.n
 def registry_change(old: RegistryState, new: RegistryState) -> RegistryChange:
     """The NIPs whose row differs (added, removed, fingerprint, agency or region reading changed),
     and the agencies and region readings those rows had in either version."""
+    for state in (old, new):  # NIP order: a repeated NIP sits next to itself
+        if len(state.nip) > 1 and bool((state.nip[1:] == state.nip[:-1]).any()):
+            raise StateUnusable("a registry version repeats a NIP: rows cannot be paired")
     old_ids, new_ids = _group_ids(old, new)
     common, i_old, i_new = np.intersect1d(old.nip, new.nip, assume_unique=True, return_indices=True)
     differs = (old.fp[i_old] != new.fp[i_new]) | (old_ids[old.group[i_old]] != new_ids[new.group[i_new]])
