@@ -19,9 +19,10 @@ previous answer came from: an ``exact_nip`` answer read only the row holding its
 ``nip_repair`` answer also every NIP one substitution or transposition away; any other answer
 (prefix, name, review, unmatched) also its Excel prefix's NIP range, NIPs within 32 of a
 float-read NIP, and its name block: every row of its resolved agency (blocks widen inside the
-agency), or every row read as its region when only a region was resolved. The test is
-conservative: a block whose size changed is re-matched whole (the bar rises with block size).
-Anything unreadable or inconsistent in the state falls back to a full match.
+agency), or every row read as its region when only a region was resolved. That last test is
+conservative on purpose: the bar rises with the block's size and the explanation prints it, so any
+row added to or removed from a block may change its answers. Anything unreadable or inconsistent
+in the state falls back to a full match.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import io
 import logging
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -43,6 +45,7 @@ import rapidfuzz
 from pantau.matching import agencies, evidence, persons
 from pantau.matching.persons import RESULT_COLUMNS, RegistryIndex, excel_prefix, match_persons
 from pantau.normalize import names
+from pantau.reference import agency_types, regions
 
 __all__ = ["IncrementalMatcher", "RegistryChange", "query_hashes", "registry_change", "registry_version"]
 
@@ -77,9 +80,16 @@ def registry_version(pointer: dict[str, Any]) -> str:
 
 
 def matcher_version() -> str:
-    """The matcher's code and rapidfuzz's version: kept answers are void when either changes."""
-    sources = "".join(inspect.getsource(m) for m in (persons, evidence, names, agencies))
-    return hashlib.sha256(f"{FORMAT}|{rapidfuzz.__version__}|{sources}".encode()).hexdigest()[:24]
+    """The matcher's code, its data files (name prefixes, non-ASN positions, unit groups, regions,
+    agency types) and rapidfuzz's version: kept answers are void when any of them changes."""
+    digest = hashlib.sha256(f"{FORMAT}|{rapidfuzz.__version__}".encode())
+    for module in (persons, evidence, names, agencies, regions, agency_types):
+        digest.update(inspect.getsource(module).encode())
+        folder = Path(inspect.getfile(module)).parent / "data"
+        for path in sorted(folder.glob("*")) if folder.is_dir() else ():
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:24]
 
 
 def query_hashes(queries: pd.DataFrame) -> np.ndarray:
