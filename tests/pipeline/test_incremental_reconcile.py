@@ -118,6 +118,7 @@ def test_incremental_reconcile_equals_a_full_recompute(runs):
     first, second = runs["first"].stats, runs["second"].stats
     assert first["registry_cache"] == "built" and first["rematched"] == first["queries"]
     _same(runs["incremental"], runs["full"])
+    assert all(len(frame) for frame in runs["full"].values())  # nothing compared empty
     assert second["full_match"] is None and second["registry_cache"] == "built"
     assert second["registry_rows_changed"] > 0
     assert 0 < second["rematched"] < second["queries"] / 2, second
