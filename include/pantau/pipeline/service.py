@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import uuid
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -71,12 +72,16 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
 
 
 def _registry_and_matcher(store: ObjectStore) -> tuple[pd.DataFrame, IncrementalMatcher]:
-    """The validated registry and the incremental matcher keyed by its version (the pointer is read
-    once, so the kept index and matches always belong to the rows actually loaded)."""
-    pointer = store.get_json("validated/registry/_current.json")
-    if not pointer or "key" not in pointer:
-        return quality.load_validated(store, "registry"), IncrementalMatcher(store, registry_version({}))
-    return store.get_parquet(pointer["key"]), IncrementalMatcher(store, registry_version(pointer))
+    """The validated registry and the incremental matcher keyed by its version.
+
+    The kept registry state must describe the rows actually loaded: when the pointer moved while
+    they were read, the run gets a version of its own (no kept state is reused, nothing is unsound).
+    """
+    before = store.get_json("validated/registry/_current.json")
+    registry = quality.load_validated(store, "registry")
+    after = store.get_json("validated/registry/_current.json")
+    version = registry_version(after) if before == after else f"moved-{uuid.uuid4().hex[:16]}"
+    return registry, IncrementalMatcher(store, version)
 
 
 #: Stewards' decisions on review items (format: pantau.matching.review). Only ever read by the
