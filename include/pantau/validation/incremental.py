@@ -188,9 +188,18 @@ def _window(view: pd.DataFrame, rule: Rule, old: dict[str, Any], new: dict[str, 
     return mask
 
 
+def skeleton(view: pd.DataFrame) -> pd.DataFrame:
+    """A frame with ``view``'s column names and row count and nothing else (one byte per cell)."""
+    return pd.DataFrame(np.zeros((len(view), len(view.columns)), dtype=np.int8), columns=view.columns)
+
+
 def _touching(frame: pd.DataFrame, rule: Rule, checked: np.ndarray) -> np.ndarray:
     """Rows holding (in the rule's columns) a value some checked row holds; all-null keys never count."""
     columns = [c for c in _rule_columns(rule) if c in frame.columns]
+    if len(columns) == 1:
+        values = frame[columns[0]]
+        present = values.notna().to_numpy(dtype=bool)
+        return values.isin(values[checked & present].unique()).to_numpy(dtype=bool) & present
     keys = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
     present = frame[columns].notna().any(axis=1).to_numpy()
     return np.isin(keys, keys[checked & present]) & present
