@@ -2,12 +2,12 @@
 
 A daily run changes about 1 % of a national registry, yet every new staged version used to be
 validated whole (71 s at 6M rows). Each validation now leaves its per-row verdicts beside the
-validated table (a 64-bit content hash per row and the row-level rules the row failed); the next
-validation of the same table compares the new version's row hashes with them and runs Great
-Expectations only on
+validated table (per row a 64-bit hash of the values the row-level rules read, and the rules the row
+failed); the next validation of the same table compares the new version's row hashes with them and
+runs Great Expectations only on
 
-* the rows whose content is new (added or changed rows; identical rows are paired as many times as
-  both versions hold them, so a duplicated row counts as new);
+* the rows whose checked values are new (added rows, rows changed in a column some rule reads;
+  equal rows are paired as many times as both versions hold them, so a duplicated row counts as new);
 * for a cross-row rule (``expect_column_values_to_be_unique``, ``expect_compound_columns_to_be_unique``):
   every unchanged row sharing its value with a new row, and every unchanged row that failed the rule
   before (only those can stop being duplicates when rows are removed or changed). For such a row
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -110,12 +111,29 @@ def fingerprint(suite: Suite, settings: ValidationSettings, runnable: list[str],
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def row_hashes(frame: pd.DataFrame, view: pd.DataFrame, known_suffix: str) -> np.ndarray | None:
-    """A 64-bit content hash per row of ``frame`` plus its derived reference columns; None when a cell
-    cannot be hashed (lists, dicts): such a table is validated whole every time."""
-    derived = {c: view[c] for c in view.columns if c.endswith(known_suffix)}
+def verdict_columns(rules: list[Rule], view: pd.DataFrame) -> list[str]:
+    """The columns a row-level verdict reads: the rules' columns (a reference rule's derived
+    ``<column>__known`` included) and every column name a ``row_condition`` mentions. The other
+    columns never change a verdict (a quarantine row's record and detail are rebuilt from the current
+    row), so a row that changed only there keeps its verdict."""
+    named: set[str] = set()
+    for rule in rules:
+        named.update(_rule_columns(rule))
+        condition = rule.kwargs.get("row_condition")
+        if condition:
+            named.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(condition)))
+    return [c for c in view.columns if c in named]
+
+
+def row_hashes(view: pd.DataFrame, columns: list[str]) -> np.ndarray | None:
+    """A 64-bit hash per row of ``view``'s ``columns``: the values GX compares (date columns as
+    :func:`~pantau.validation.schema.comparable_view` makes them), so equal hashes mean equal verdicts;
+    None when a cell cannot be hashed (lists, dicts) or there is no column: such a table is validated
+    whole every time."""
+    if not columns:
+        return None
     try:
-        return pd.util.hash_pandas_object(frame.assign(**derived), index=False).to_numpy()
+        return pd.util.hash_pandas_object(view[columns], index=False).to_numpy()
     except (TypeError, ValueError):
         return None
 
@@ -206,12 +224,11 @@ def _touching(frame: pd.DataFrame, rule: Rule, checked: np.ndarray) -> np.ndarra
 
 
 def plan(suite: Suite, frame: pd.DataFrame, view: pd.DataFrame, runnable: list[str], parameters: dict[str, Any],
-         as_of: date, settings: ValidationSettings, prior: PriorVerdicts | None, known_suffix: str,
-         parameters_for: Any) -> Plan:
+         as_of: date, settings: ValidationSettings, prior: PriorVerdicts | None, parameters_for: Any) -> Plan:
     """Decide between incremental and full validation; ``parameters_for(as_of)`` gives a date's parameters."""
     digest = fingerprint(suite, settings, runnable, frame)
-    hashes = row_hashes(frame, view, known_suffix)
     rules = row_rules(suite, runnable)
+    hashes = row_hashes(view, verdict_columns(rules, view))
     reason = None
     if prior is None:
         reason = "no previous validation state"
@@ -242,7 +259,7 @@ def plan(suite: Suite, frame: pd.DataFrame, view: pd.DataFrame, runnable: list[s
     for rule in rules:
         mask = checked.copy()
         if rule.type in CROSS_ROW_TYPES:
-            mask |= _touching(frame, rule, checked) | failed_before[rule.name]
+            mask |= _touching(view, rule, checked) | failed_before[rule.name]
         if moved and rule.parameters & AS_OF_PARAMETERS:
             mask |= _window(view, rule, old_parameters, parameters)
         fresh[rule.name] = mask

@@ -427,7 +427,7 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     runnable = _runnable(suite, view, parameters)
     plan = None
     if track_rows or prior is not None:
-        plan = incremental.plan(suite, frame, view, runnable, parameters, as_of, settings, prior, KNOWN_SUFFIX,
+        plan = incremental.plan(suite, frame, view, runnable, parameters, as_of, settings, prior,
                                 lambda day: _parameters(day, previous_rows, settings))
     if plan is not None and plan.incremental:
         rules = incremental.row_rules(suite, runnable)
