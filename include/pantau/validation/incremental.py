@@ -243,6 +243,15 @@ def plan(suite: Suite, frame: pd.DataFrame, view: pd.DataFrame, runnable: list[s
     if reason is not None:
         return Plan(digest, hashes, reason)
     assert prior is not None and hashes is not None
+    try:
+        return _incremental_plan(view, rules, parameters, as_of, prior, parameters_for, digest, hashes)
+    except (TypeError, ValueError) as exc:  # values that do not compare: no shortcut
+        return Plan(digest, hashes, f"the versions could not be compared ({type(exc).__name__})")
+
+
+def _incremental_plan(view: pd.DataFrame, rules: list[Rule],
+                      parameters: dict[str, Any], as_of: date, prior: PriorVerdicts, parameters_for: Any,
+                      digest: str, hashes: np.ndarray) -> Plan:
     old = pd.Index(_qualified(np.asarray(prior.row_hash, dtype=np.uint64)))
     if not old.is_unique:
         return Plan(digest, hashes, "two rows of the previous version share a hash")

@@ -439,9 +439,10 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
         results = run_suite(suite, table, incremental.skeleton(view), parameters, run_key) if table else {}
         if whole:  # dataset-level rules on values (none in the source suites): the whole version
             results.update(run_suite(suite, whole, view, parameters, run_key))
-        subset = view.iloc[plan.subset].reset_index(drop=True)
-        results.update(incremental.merge(rules, run_suite(suite, sorted(names), subset, parameters, run_key),
-                                         plan, len(frame)))
+        if names:
+            subset = view.iloc[plan.subset].reset_index(drop=True)
+            results.update(incremental.merge(rules, run_suite(suite, sorted(names), subset, parameters, run_key),
+                                             plan, len(frame)))
     else:
         results = run_suite(suite, runnable, view, parameters, run_key)
     findings = _findings(suite, results)
