@@ -20,6 +20,7 @@ from pantau.validation import validate_frame
 from pantau.validation.incremental import prior_from
 from pantau.validation.report import expectation_rows
 from pantau.validation.suites import load_suite
+from pantau.validation.validate import BatchRejected
 
 from .conftest import AS_OF, follow_ups, registry
 
@@ -158,3 +159,23 @@ def test_unusable_prior_state_is_refused():
     for frame, rows in ((state, 3), (state.rename(columns={"failed": "x"}), 2)):
         with pytest.raises(ValueError):
             prior_from(frame, rows, "2025-06-30", "f")
+
+
+def test_dataset_level_failures_are_judged_on_the_whole_version():
+    tight = ValidationSettings(quarantine_min_rows=10)
+    old = registry(30)
+    new = old.copy()
+    new.loc[0:9, "nip"] = "1"  # a third of the rows now fail: above the 20 % quarantine share
+    prior = _prior("registry", old, tight)
+    failures = []
+    for given in (prior, None):
+        with pytest.raises(BatchRejected) as caught:
+            # 1000 rows last time: the row count rule, judged on the placeholder frame, fails too.
+            validate_frame("registry", new, run_key="r2", as_of=AS_OF, previous_rows=1000, settings=tight,
+                           track_rows=True, prior=given)
+        failures.append(caught.value)
+    incremental, full = failures
+    assert incremental.summary["validation_mode"] == "incremental"
+    assert incremental.args[0] == full.args[0]
+    assert "volume anomaly" in full.args[0] and "PANTAU_MAX_QUARANTINE_SHARE" in full.args[0]
+    pd.testing.assert_frame_equal(incremental.rejected, full.rejected)
