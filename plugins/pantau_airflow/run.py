@@ -53,7 +53,8 @@ def _print_task_times(dag_run: object) -> None:
     for ti in sorted(instances, key=lambda t: (t.start_date is None, t.start_date or 0)):
         if ti.start_date is not None and ti.end_date is not None:
             seconds = (ti.end_date - ti.start_date).total_seconds()
-            print(f"==> task {ti.task_id}: {ti.state} in {seconds:.1f} s", flush=True)
+            label = ti.task_id if getattr(ti, "map_index", -1) in (None, -1) else f"{ti.task_id}[{ti.map_index}]"
+            print(f"==> task {label}: {ti.state} in {seconds:.1f} s", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

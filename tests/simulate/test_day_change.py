@@ -21,7 +21,7 @@ TOKEN = "t"
 @pytest.fixture(scope="module")
 def base_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     world = tmp_path_factory.mktemp("day") / "world"
-    generate_world(world, GenerateOptions(seed=11, registry_size=6000, cases=400), progress=False)
+    generate_world(world, GenerateOptions(seed=11, registry_size=3000, cases=250), progress=False)
     return world
 
 

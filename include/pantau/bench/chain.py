@@ -37,8 +37,8 @@ PIPELINE = ("pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_in
             "pantau_alerts")
 #: Goals of issue 14 on the 2-core reference machine.
 GOALS = {"full_wall_s": 600.0, "peak_rss_mb": 4096.0, "incremental_ratio": 0.10}
-_IN_LINE = re.compile(r"^(?P<source>[\w-]+): (?P<n>\d+) in = ")
-_TASK_LINE = re.compile(r"^==> task (?P<task>[\w.-]+): (?P<state>\w+) in (?P<s>[\d.]+) s")
+_IN_LINE = re.compile(r"^(?P<source>[\w/.:-]+?): (?P<n>\d+) in = ")
+_TASK_LINE = re.compile(r"^==> task (?P<task>[\w.\[\]-]+): (?P<state>\w+) in (?P<s>[\d.]+) s")
 _ALERTS_LINE = re.compile(r"^alerts: (?P<n>\d+)")
 _VALIDATED_LINE = re.compile(r"^validated (?P<table>\w+): (?P<n>\d+) in = ")
 
