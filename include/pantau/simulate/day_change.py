@@ -1,4 +1,5 @@
-"""A day passing in a generated world: a small share of every source changed or added (docs/SIMULATOR.md).
+"""A day passing in a generated world: a small share of every source changed or added (docs/DECISIONS.md,
+"National scale, end to end").
 
 ``apply_day_change(world, fraction, seed)`` adds the world's next phase, dated the next counted day after the
 newest phase's as-of day, as the agencies would have changed their systems over one working day:
