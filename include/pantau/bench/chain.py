@@ -305,6 +305,7 @@ def run_chain_bench(args: argparse.Namespace) -> int:
             runs.append(_run_pass("full", env, log_path, sampler, not args.no_progress))
             served = bawaslu.stats()
         print(f"    bawaslu served {served['requests']:,} requests; faults {served['faults']}")
+        _report(runs, world, options, args, bench_dir)  # the full run's table now, in case the rest fails
         if all(s.ok for s in runs[0].stages):
             print(f"3/4 a day's change: {args.fraction:.1%} of every source changed or added", flush=True)
             counts = apply_day_change(work_world, args.fraction, args.seed)
@@ -315,6 +316,13 @@ def run_chain_bench(args: argparse.Namespace) -> int:
                 env = _sources_env(work_world, home, bawaslu, exports, store, smtp, args.per_page)
                 runs.append(_run_pass("incremental", env, log_path, sampler, not args.no_progress))
     print()
+    out = _report(runs, world, options, args, bench_dir)
+    print(f"\ntable written to {out}; DAG logs in {log_path}")
+    return 0 if all(s.ok for r in runs for s in r.stages) and len(runs) == 2 else 1
+
+
+def _report(runs: list[ChainRun], world: Path, options: dict[str, Any], args: argparse.Namespace,
+            bench_dir: Path) -> Path:
     lines = format_table(runs)
     print("\n".join(lines))
     result = {"world": str(world), "options": options, "fraction": args.fraction, "goals": GOALS,
@@ -326,8 +334,7 @@ def run_chain_bench(args: argparse.Namespace) -> int:
               "table": lines}
     out = bench_dir / f"chain-{args.registry_size}-{args.cases}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\ntable written to {out}; DAG logs in {log_path}")
-    return 0 if all(s.ok for r in runs for s in r.stages) and len(runs) == 2 else 1
+    return out
 
 
 def register(subparsers: Any) -> None:
