@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pantau-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv browser demo test test-fast lint bench-ingest bench clean up down
+.PHONY: help venv browser demo test test-fast lint bench-ingest bench bench-chain clean up down
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-ingest: $(STAMP) ## Ingestion throughput: 100k Bawaslu cases and a 6M-pers
 bench: $(STAMP) ## Reconcile 50k cases against a 6M-person registry, with Splink as the peer; then accuracy
 	$(BIN)/pantau bench reconcile
 	$(BIN)/pantau bench accuracy --world .pantau/bench/reconcile-6m --registry-size 6000000 --cases 50000
+
+bench-chain: $(STAMP) ## Whole chain through Airflow: 6M persons / 100k cases, then a 1 % day's change and the incremental run
+	$(BIN)/pantau bench chain
 
 COMPOSE ?= docker compose
 # Profile "simulated": the simulated agencies and the Mailpit catcher; `make up COMPOSE_PROFILES=` without them.

@@ -237,6 +237,9 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     from pantau.bench import reconcile as reconcile_bench
 
     reconcile_bench.register(kinds)
+    from pantau.bench import chain as chain_bench
+
+    chain_bench.register(kinds)
 
 
 def _open_ledger(url: str | None) -> Ledger:

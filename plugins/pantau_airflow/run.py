@@ -20,7 +20,7 @@ PIPELINE = (
 )
 
 
-def run_dags(dag_ids: list[str], dags_folder: str | None = None) -> dict[str, str]:
+def run_dags(dag_ids: list[str], dags_folder: str | None = None, task_times: bool = False) -> dict[str, str]:
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=dags_folder) if dags_folder else DagBag()
@@ -35,18 +35,35 @@ def run_dags(dag_ids: list[str], dags_folder: str | None = None) -> dict[str, st
         dag_run = bag.dags[dag_id].test()
         state = str(getattr(dag_run, "state", "unknown"))
         states[dag_id] = state
+        if task_times:
+            _print_task_times(dag_run)
         print(f"==> {dag_id}: {state} in {time.monotonic() - started:.1f} s", flush=True)
         if state != "success":
             break
     return states
 
 
+def _print_task_times(dag_run: object) -> None:
+    """One ``==> task <id>: <state> in <s> s`` line per task instance of the run (``pantau bench chain``)."""
+    try:
+        instances = dag_run.get_task_instances()  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 (timings are a nicety; the run's state is what counts)
+        print(f"==> task times unavailable: {type(exc).__name__}", flush=True)
+        return
+    for ti in sorted(instances, key=lambda t: (t.start_date is None, t.start_date or 0)):
+        if ti.start_date is not None and ti.end_date is not None:
+            seconds = (ti.end_date - ti.start_date).total_seconds()
+            label = ti.task_id if getattr(ti, "map_index", -1) in (None, -1) else f"{ti.task_id}[{ti.map_index}]"
+            print(f"==> task {label}: {ti.state} in {seconds:.1f} s", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dag_ids", nargs="*", default=list(PIPELINE), help="DAGs to run, in order (default: all)")
     parser.add_argument("--dags-folder", default=None)
+    parser.add_argument("--task-times", action="store_true", help="also print each task's wall time")
     args = parser.parse_args(argv)
-    states = run_dags(args.dag_ids, args.dags_folder)
+    states = run_dags(args.dag_ids, args.dags_folder, args.task_times)
     failed = {d: s for d, s in states.items() if s != "success"}
     if failed or len(states) != len(args.dag_ids):
         print(f"FAILED: {failed}", file=sys.stderr)

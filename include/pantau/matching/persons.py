@@ -352,11 +352,16 @@ def _context_ok(q: pd.DataFrame, reg: RegistryIndex, qi: np.ndarray, rows: np.nd
     return agency_ok & region_ok
 
 
-def _pick(qi: np.ndarray, rows: np.ndarray, score: np.ndarray, **extra: np.ndarray) -> pd.DataFrame:
+def _pick(qi: np.ndarray, rows: np.ndarray, score: np.ndarray, nips: np.ndarray, **extra: np.ndarray) -> pd.DataFrame:
     """Best and runner-up candidate per query from long (query, row, score) arrays; ``extra``
-    columns ride along with the best candidate."""
-    frame = pd.DataFrame({"qi": qi, "row": rows, "score": score, **extra}).sort_values(
-        ["qi", "score", "row"], ascending=[True, False, True])
+    columns ride along with the best candidate.
+
+    Equal scores are ordered by the candidates' NIPs (``nips``), not by their row positions: the
+    answer must not depend on the order the registry arrived in, so that a match kept from an
+    earlier run (:mod:`pantau.matching.incremental`) equals one recomputed today.
+    """
+    frame = pd.DataFrame({"qi": qi, "row": rows, "score": score, "nip_order": nips, **extra}).sort_values(
+        ["qi", "score", "nip_order"], ascending=[True, False, True])
     frame["rank"] = frame.groupby("qi").cumcount()
     best = frame[frame["rank"] == 0].set_index("qi")
     second = frame[frame["rank"] == 1].set_index("qi")
@@ -410,7 +415,7 @@ def _stage_repair(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: p
     written_birth = np.array([int(digits[i][:8]) for i in qi], dtype=np.int64)
     same_birth = reg.nip_int[cand] // 10**10 == written_birth
     score = np.where(keep, score + same_birth * 2.0, 0.0)
-    best = _pick(qi, cand, np.clip(score, 0.0, 100.0))
+    best = _pick(qi, cand, np.clip(score, 0.0, 100.0), reg.nip_int[cand])
     _apply_pick(out, q, reg, best, "nip_repair", REPAIR_NAME, REPAIR_NAME - 10, "one-typo NIP neighbour")
 
 
@@ -478,7 +483,7 @@ def _stage_prefix(q: pd.DataFrame, qe: QueryEvidence, reg: RegistryIndex, out: p
     # The 18 digits a ".0" cell kept may be exact: agreeing with them breaks ties, never decides alone.
     written = _eighteen_digits(q["nip_raw"].astype(str).str.removesuffix(".0"), pd.Series(False, index=q.index))
     exact = written.to_numpy(dtype=object)[qi] == reg.nip_text(rows)
-    best = _pick(qi, rows, np.clip(score + exact * 2.0, 0.0, 100.0))
+    best = _pick(qi, rows, np.clip(score + exact * 2.0, 0.0, 100.0), reg.nip_int[rows])
     _apply_pick(out, q, reg, best, "nip_prefix", PREFIX_NAME, PREFIX_NAME - 10, "Excel-damaged NIP prefix + name")
 
 
@@ -590,7 +595,7 @@ def _fuzzy_pass(q: pd.DataFrame, reg: RegistryIndex, out: pd.DataFrame, todo: np
         ["q", "r", "nan"], kind="stable").drop_duplicates(["q", "r"]).index.to_numpy()
     qi, rows, core_score = qi[first], rows[first], core_score[first]
     ev = _pair_scores(qe, reg, qi, rows, core_score, positions=True)
-    best = _pick(qi, rows, ev.total, name=np.clip(ev.name, 0, 100), contradiction=ev.contradiction,
+    best = _pick(qi, rows, ev.total, reg.nip_int[rows], name=np.clip(ev.name, 0, 100), contradiction=ev.contradiction,
                  corroborated=ev.corroborated, notes=ev.notes)
     kinds = np.array([str(keys[i])[0] for i in best.index], dtype=object)
     _apply_fuzzy(out, q, qe, reg, best, sizes[best.index.to_numpy()], kinds)
@@ -662,4 +667,8 @@ def match_persons(queries: pd.DataFrame, reg: RegistryIndex) -> pd.DataFrame:
     answered_by_prefix = damaged & (out["person_match"] != "unmatched").to_numpy()
     _stage_fuzzy(q, reg, out, todo & ~answered_by_prefix, qe)
     out.index = queries.index
+    # pandas turns the None of an object column into NaN once any row of it was assigned: one null
+    # (None) whatever the batch held, so a row's answer is the same matched alone or with others.
+    for column in ("person_nip", "review_candidates"):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out

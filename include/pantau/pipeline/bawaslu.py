@@ -74,7 +74,9 @@ def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int,
 
     Offset paging drifts when data changes mid-scan (a record repeated or skipped). Repeats are
     harmless (deduplicated when staging); a skip shows up as fewer distinct records than the API's
-    ``total``, so the scan is repeated until the union covers the total, up to ``MAX_SCANS`` times.
+    ``total``. The pages on either side of a repeat are fetched again first (a drifted window repeats one
+    record of its neighbour and skips one); if the union still falls short, the scan is repeated until it
+    covers the total, up to ``MAX_SCANS`` times.
     Records are told apart by their content, so two versions of a record sharing a register number and
     ``updated_at`` count as two (staging quarantines them); a record the source itself holds twice
     is accepted once two scans in a row page exactly the same records.
@@ -93,14 +95,31 @@ def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int,
     stable = False
     for scan_no in range(1, MAX_SCANS + 1):
         this_scan: list[str] = []
+        by_page: list[tuple[int, list[str]]] = []
         for page in client.scan(watermark, per_page):
             key = f"{raw_prefix(run_key)}{landing}/scan{scan_no}-page{page.number:05d}.json"
             store.put_once(key, page.body, "application/json")
             keys.append(key)
             total = page.total
-            this_scan += [content_digest(r) for r in page.records]
+            digests = [content_digest(r) for r in page.records]
+            by_page.append((page.number, digests))
+            this_scan += digests
         seen.update(this_scan)
         if len(seen) >= total:
+            break
+        # A drifted page shows as a record shared by two neighbouring pages, and the record it skipped sits
+        # on one of the two: fetching just those pages again is a few requests, where a new scan costs as
+        # many requests as there are pages (at national scale nearly every scan drifts somewhere).
+        again = _drifted_pages(by_page)
+        for number in again:
+            page = client.fetch_page(watermark, number, per_page)
+            key = f"{raw_prefix(run_key)}{landing}/scan{scan_no}-page{number:05d}-again.json"
+            store.put_once(key, page.body, "application/json")
+            keys.append(key)
+            seen.update(content_digest(r) for r in page.records)
+        if again and len(seen) >= total:
+            log.info("scan %s drifted on %s pages; fetching them again completed the %s records", scan_no,
+                     len(again), total)
             break
         if this_scan == previous_scan and len(this_scan) == total:
             # Two identical passes holding exactly `total` records: no drift, the source holds exact
@@ -124,6 +143,15 @@ def land(client: BawasluClient, store: ObjectStore, run_key: str, per_page: int,
                 "source_repeats_records": stable}
     store.put_json(f"{raw_prefix(run_key)}manifest.json", manifest)
     return manifest
+
+
+def _drifted_pages(by_page: list[tuple[int, list[str]]]) -> list[int]:
+    """Numbers of the pages next to a repeat between neighbouring pages (both pages of each pair, in order)."""
+    out: set[int] = set()
+    for (number, digests), (next_number, next_digests) in zip(by_page, by_page[1:], strict=False):
+        if next_number == number + 1 and not set(digests).isdisjoint(next_digests):
+            out.update((number, next_number))
+    return sorted(out)
 
 
 def _identity(record: Any) -> str:

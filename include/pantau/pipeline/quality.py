@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,7 @@ import pyarrow as pa
 from pantau.exceptions import ValidationFailed
 from pantau.settings import ValidationSettings
 from pantau.storage import ObjectStore, sha256_hex
+from pantau.validation.incremental import PriorVerdicts, prior_from
 from pantau.validation.report import (
     REPORT_PREFIX,
     index_entry,
@@ -143,21 +145,49 @@ def _reject(store: ObjectStore, exc: ValidationFailed, dataset: str, run_key: st
 
 def _validate(store: ObjectStore, dataset: str, frame: pd.DataFrame, run_key: str, as_of: date,
               previous_rows: int | None, settings: ValidationSettings, references: dict[str, Any] | None = None, *,
-              zone: str = "validation", version: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+              zone: str = "validation", version: str | None = None, track_rows: bool = False,
+              prior: PriorVerdicts | None = None, prior_problem: str | None = None) -> _Validated:
     from pantau.validation import validate_frame
 
     version = version or f"run {run_key}"
     try:
         outcome = validate_frame(dataset, frame, run_key=run_key, as_of=as_of, previous_rows=previous_rows,
-                                 settings=settings, references=references)
+                                 settings=settings, references=references, track_rows=track_rows, prior=prior)
     except ValidationFailed as exc:
         raise _reject(store, exc, dataset, run_key, zone, version, settings) from exc
+    if prior_problem and outcome.summary.get("validation_mode") == "full":
+        outcome.summary["full_reason"] = prior_problem
     index_key = _publish_report(store, outcome.summary, outcome.results, settings, version=version,
                                 quarantine=quarantine_key(zone, dataset, run_key), rejected=None)
     summary = {**outcome.summary, "docs_index": index_key}
     quarantine = pd.concat([outcome.quarantine, outcome.flagged], ignore_index=True) if len(outcome.flagged) \
         else outcome.quarantine
-    return outcome.valid, quarantine, summary
+    return _Validated(outcome.valid, quarantine, summary, outcome.verdicts, outcome.fingerprint)
+
+
+@dataclass
+class _Validated:
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame
+    summary: dict[str, Any]
+    verdicts: pd.DataFrame | None
+    fingerprint: str | None
+
+
+def verdicts_key(table: str, run_key: str) -> str:
+    """Where a source validation keeps its per-row verdicts for the next, incremental, validation."""
+    return f"validated/{table}/{run_key}.verdicts.parquet"
+
+
+def _prior(store: ObjectStore, done: Mapping[str, Any] | None) -> tuple[PriorVerdicts | None, str | None]:
+    """The previous validation's per-row verdicts, or None and why (then the table is validated whole)."""
+    if not done or not done.get("verdicts_key"):
+        return None, "no previous validation state"
+    try:
+        state = store.get_parquet(done["verdicts_key"])
+        return prior_from(state, int(done["rows_in"]), str(done["as_of"]), str(done["fingerprint"])), None
+    except Exception as exc:  # noqa: BLE001 - missing, unreadable or inconsistent state: validate whole
+        return None, f"previous validation state unusable ({type(exc).__name__})"
 
 
 def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: ValidationSettings) -> dict[str, Any]:
@@ -180,13 +210,20 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
             recs = recommendations if recommendations is not None else load_validated(store, "recommendations")
             references = {"nomor_rekomendasi": set(recs["nomor_rekomendasi"].dropna())}
         previous_rows = done.get("rows_in") if done else None
-        valid, quarantine, summary = _validate(store, table, frame, run_key, as_of, previous_rows, settings,
-                                               references, version=f"staged version {staged['key']}")
+        prior, prior_problem = _prior(store, done)
+        result = _validate(store, table, frame, run_key, as_of, previous_rows, settings, references,
+                           version=f"staged version {staged['key']}", track_rows=True, prior=prior,
+                           prior_problem=prior_problem)
+        valid, summary = result.valid, result.summary
         key = store.put_parquet(f"validated/{table}/{run_key}.parquet", valid)
-        quarantined = store.put_parquet(quarantine_key("validation", table, run_key), quarantine)
+        quarantined = store.put_parquet(quarantine_key("validation", table, run_key), result.quarantine)
         pointer = {"key": key, "staged_key": staged["key"], "run_key": run_key, "rows_in": len(frame),
                    "rows_valid": len(valid), "rows_quarantined": summary.get("rows_quarantined", 0),
-                   "quarantine_key": quarantined, "docs_index": summary["docs_index"]}
+                   "quarantine_key": quarantined, "docs_index": summary["docs_index"],
+                   "rows_checked": summary.get("rows_checked"), "validation_mode": summary.get("validation_mode")}
+        if result.verdicts is not None:
+            pointer.update(verdicts_key=store.put_parquet(verdicts_key(table, run_key), result.verdicts),
+                           fingerprint=result.fingerprint, as_of=as_of.isoformat())
         store.put_json(f"validated/{table}/_current.json", pointer)
         results[table] = {**pointer, "summary": summary}
     return results
@@ -209,11 +246,10 @@ def validate_for_publication(store: ObjectStore, frames: dict[str, pd.DataFrame]
     summaries: dict[str, Any] = {}
     for name, frame in frames.items():
         previous = current["datasets"].get(name)
-        rows, quarantine, summary = _validate(store, name, frame, run_key, as_of,
-                                              previous.get("rows") if previous else None, settings,
-                                              zone="publication", version=f"candidate version {run_key}")
-        if len(quarantine):
-            store.put_parquet(quarantine_key("publication", name, run_key), quarantine)
-        valid[name] = rows
-        summaries[name] = summary
+        result = _validate(store, name, frame, run_key, as_of, previous.get("rows") if previous else None,
+                           settings, zone="publication", version=f"candidate version {run_key}")
+        if len(result.quarantine):
+            store.put_parquet(quarantine_key("publication", name, run_key), result.quarantine)
+        valid[name] = result.valid
+        summaries[name] = result.summary
     return valid, summaries

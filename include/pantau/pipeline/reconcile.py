@@ -8,6 +8,7 @@ review queue, and stewards' decisions (:mod:`pantau.matching.review`) are applie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,7 @@ from pantau.linking import (
 )
 from pantau.matching.agencies import AgencyIndex
 from pantau.matching.categories import categorize, category_codes, sanction_severity
+from pantau.matching.incremental import IncrementalMatcher
 from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
 from pantau.settings import FollowUpPolicy
@@ -86,7 +88,9 @@ def _person_queries(frame: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame
 
 
 def _match_both(cases: pd.DataFrame, case_agencies: pd.DataFrame, recs: pd.DataFrame, rec_agencies: pd.DataFrame,
-                reg: RegistryIndex, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+                reg: RegistryIndex, decisions: pd.DataFrame,
+                matcher: Callable[[pd.DataFrame, RegistryIndex], pd.DataFrame] = match_persons,
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Person matches for cases and recommendations in one pass over the registry blocks.
 
     One call instead of two halves the per-block work (each agency block is read and compared once);
@@ -94,7 +98,7 @@ def _match_both(cases: pd.DataFrame, case_agencies: pd.DataFrame, recs: pd.DataF
     """
     queries = pd.concat([_person_queries(cases, case_agencies), _person_queries(recs, rec_agencies)],
                         ignore_index=True)
-    matched = match_persons(queries, reg)
+    matched = matcher(queries, reg)
     case_matched = matched.iloc[:len(cases)].set_axis(cases.index)
     rec_matched = matched.iloc[len(cases):].set_axis(recs.index)
     return (apply_person_decisions(case_matched, "person:case:" + cases["nomor_register"].astype(str), decisions),
@@ -165,7 +169,8 @@ def _conflicts(frame: pd.DataFrame) -> pd.Series:
 
 
 def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame, registry: pd.DataFrame,
-               decisions: pd.DataFrame | str | None = None, transfers: pd.DataFrame | None = None) -> pd.DataFrame:
+               decisions: pd.DataFrame | str | None = None, transfers: pd.DataFrame | None = None, *,
+               incremental: IncrementalMatcher | None = None) -> pd.DataFrame:
     """One row per person per case: Bawaslu case ⟷ recommendation ⟷ follow-up, with match method.
 
     Follow-ups that answer no known recommendation become rows of their own, flagged. Columns of
@@ -179,6 +184,9 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     ``transferred_between_bkds`` (the person appears in ``transfers``, the national combination's
     ``staging/transfers``, or the decree came from another BKD than the one holding the person) and
     ``person_mismatch`` (the case and the recommendation name different persons).
+
+    ``incremental`` keeps the person matches between runs and re-matches only what may have
+    changed since (:mod:`pantau.matching.incremental`); the result is the same as without it.
     """
     decided = load_decisions(decisions)
     reg = RegistryIndex.build(registry)
@@ -188,7 +196,8 @@ def link_cases(cases: pd.DataFrame, recs: pd.DataFrame, follow_ups: pd.DataFrame
     case_agencies = index.resolve(cases["instansi_raw"], cases["kode_wilayah"], cases.get("jabatan"))
     rec_agencies = index.resolve(recs["instansi_raw"], index.regions_of_ppk(recs["ppk"]), recs.get("jabatan"),
                                  raw_hints=False)
-    case_matched, rec_matched = _match_both(cases, case_agencies, recs, rec_agencies, reg, decided)
+    case_matched, rec_matched = _match_both(cases, case_agencies, recs, rec_agencies, reg, decided,
+                                            incremental.match if incremental else match_persons)
     case_side = _prepare_cases(cases, case_agencies, case_matched)
     rec_side = _prepare_recs(recs, rec_matched)
     by_ref, ambiguous_ref = link_by_reference(case_side, rec_side, cases["name_key"], recs["name_key"])

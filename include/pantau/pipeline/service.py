@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import uuid
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,6 +19,7 @@ from pantau.alerts.ledger import Ledger, LedgerUnavailable, deliver
 from pantau.alerts.mailer import SmtpSettings
 from pantau.exceptions import ConfigError
 from pantau.followup.states import follow_up_items
+from pantau.matching.incremental import IncrementalMatcher, registry_version
 from pantau.matching.review import check_decisions, decisions_report, load_decisions
 from pantau.pipeline import publication, quality, reconcile
 from pantau.pipeline.runs import write_summary
@@ -42,10 +44,11 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
     """Link the *validated* sources, check every dataset, and only then publish them as one release."""
     cases = quality.load_validated(store, "bawaslu_cases")
     recs = quality.load_validated(store, "recommendations")
-    registry = quality.load_validated(store, "registry")
+    registry, matcher = _registry_and_matcher(store)
     follow_ups = quality.load_validated(store, "follow_ups")
     decisions = _load_review_decisions(store, registry)
-    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store))
+    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store),
+                                        incremental=matcher)
     queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
     disclosure = disclosure or DisclosureSettings.from_env()
@@ -62,9 +65,23 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
                                   settings=releases or ReleaseSettings.from_env(), disclosure=disclosure)
     summary = reconcile.summary_figures(frames["consolidated_cases"], frames["overdue_recommendations"])
     result = {"run_key": key, "as_of": str(as_of), "figures": summary, **outcome.as_dict(),
-              "review_decisions": decisions_report(decisions, _known_records(consolidated))}
+              "review_decisions": decisions_report(decisions, _known_records(consolidated)),
+              "matching": matcher.stats}
     write_summary(store, "pantau_reconcile", key, result)
     return result
+
+
+def _registry_and_matcher(store: ObjectStore) -> tuple[pd.DataFrame, IncrementalMatcher]:
+    """The validated registry and the incremental matcher keyed by its version.
+
+    The kept registry state must describe the rows actually loaded: when the pointer moved while
+    they were read, the run gets a version of its own (no kept state is reused, nothing is unsound).
+    """
+    before = store.get_json("validated/registry/_current.json")
+    registry = quality.load_validated(store, "registry")
+    after = store.get_json("validated/registry/_current.json")
+    version = registry_version(after) if before == after else f"moved-{uuid.uuid4().hex[:16]}"
+    return registry, IncrementalMatcher(store, version)
 
 
 #: Stewards' decisions on review items (format: pantau.matching.review). Only ever read by the

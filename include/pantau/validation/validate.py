@@ -17,6 +17,7 @@ from pantau.exceptions import ValidationFailed
 from pantau.pipeline.runs import quarantine_frame, quarantine_row
 from pantau.reasons import reason
 from pantau.settings import ValidationSettings
+from pantau.validation import incremental
 from pantau.validation.domain import domain_parameters
 from pantau.validation.gx_runner import run_suite
 from pantau.validation.schema import KindProblem, comparable_view, kind_problems
@@ -62,6 +63,11 @@ class ValidationOutcome:
     summary: dict[str, Any]
     results: dict[str, Any]
     flagged: pd.DataFrame = field(default_factory=lambda: quarantine_frame([]))
+    #: Per-row state for the next incremental validation (:mod:`pantau.validation.incremental`):
+    #: ``row_hash`` and the row-level rules each row ``failed``; None unless asked for (``track_rows``).
+    verdicts: pd.DataFrame | None = None
+    #: What the verdicts depend on besides the rows and the as-of date; store it with them.
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -388,7 +394,8 @@ def _summary(dataset: str, suite: Suite, run_key: str, as_of: date, frame: pd.Da
 
 
 def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: date, previous_rows: int | None,
-                   settings: ValidationSettings, references: Mapping[str, Collection[str]] | None = None) -> ValidationOutcome:
+                   settings: ValidationSettings, references: Mapping[str, Collection[str]] | None = None,
+                   track_rows: bool = False, prior: incremental.PriorVerdicts | None = None) -> ValidationOutcome:
     """Validate ``frame`` against ``expectations/<dataset>.json``.
 
     Rows failing a ``quarantine`` rule leave ``valid`` for ``quarantine`` (one row per record, the
@@ -397,6 +404,13 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     current state of a staged source, not an incremental batch. ``references`` maps a column to
     its known keys (``{"nomor_rekomendasi": recommendations["nomor_rekomendasi"]}``) for the
     reference rules, which are skipped without it.
+
+    ``track_rows`` returns per-row verdicts (``outcome.verdicts`` and ``outcome.fingerprint``) for the
+    next validation of the same table; given them back as ``prior``, the row-level rules run only on
+    the rows that changed and the others keep their verdict (:mod:`pantau.validation.incremental`);
+    the outcome is the one a full validation would give. The summary says how many rows were
+    checked (``rows_checked``), how many verdicts were reused (``rows_reused``), and, for a full
+    validation, why (``full_reason``).
 
     Raises:
         BatchRejected: (a ``ValidationFailed``) schema or type drift, a volume anomaly, a failed
@@ -411,7 +425,26 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     parameters = _parameters(as_of, previous_rows, settings)
     view = _with_references(comparable_view(frame, suite.columns), references or {})
     runnable = _runnable(suite, view, parameters)
-    results = run_suite(suite, runnable, view, parameters, run_key)
+    plan = None
+    if track_rows or prior is not None:
+        plan = incremental.plan(suite, frame, view, runnable, parameters, as_of, settings, prior,
+                                lambda day: _parameters(day, previous_rows, settings))
+    if plan is not None and plan.incremental:
+        rules = incremental.row_rules(suite, runnable)
+        names = {r.name for r in rules}
+        table = [r.name for r in suite.rules if r.name in runnable and r.type in incremental.TABLE_TYPES]
+        whole = [n for n in runnable if n not in names and n not in table]
+        # Table rules read only the column names and the row count: a placeholder frame with both
+        # gives their verdict without GX hashing the whole version for its batch id.
+        results = run_suite(suite, table, incremental.skeleton(view), parameters, run_key) if table else {}
+        if whole:  # dataset-level rules on values (none in the source suites): the whole version
+            results.update(run_suite(suite, whole, view, parameters, run_key))
+        if names:
+            subset = view.iloc[plan.subset].reset_index(drop=True)
+            results.update(incremental.merge(rules, run_suite(suite, sorted(names), subset, parameters, run_key),
+                                             plan, len(frame)))
+    else:
+        results = run_suite(suite, runnable, view, parameters, run_key)
     findings = _findings(suite, results)
     rows = quarantine_frame(_row_entries(frame, findings, suite, run_key, "quarantine", set()))
     quarantined_positions = _positions(findings, "quarantine")
@@ -422,6 +455,11 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     # Column, contract kind and inferred kind only (never the example value): the report page shows these.
     summary.update(previous_rows=previous_rows, volume_bounds=[parameters["volume_min"], parameters["volume_max"]],
                    type_drift=[{"column": p.column, "expected": p.kind, "found": p.found} for p in drifted])
+    checked = len(plan.subset) if plan is not None and plan.incremental else len(frame)
+    summary.update(validation_mode="incremental" if plan is not None and plan.incremental else "full",
+                   full_reason=plan.reason if plan is not None else "no per-row state kept for this dataset",
+                   rows_checked=checked, rows_reused=len(frame) - checked,
+                   rows_new=plan.rows_new if plan is not None and plan.incremental else len(frame))
     problems = _dataset_problems(frame, suite, findings, parameters, previous_rows, drifted)
     share = len(rows) / len(frame) if len(frame) else 0.0
     if len(frame) >= settings.quarantine_min_rows and share > settings.max_quarantine_share:
@@ -433,7 +471,13 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
         rejected = rejected_batch(frame, findings, suite, run_key, [p.split(":", 1)[0] for p in problems])
         raise BatchRejected(explain_failure(summary), summary, rejected, results)
     valid = frame.drop(index=sorted(quarantined_positions)).reset_index(drop=True)
-    return ValidationOutcome(valid, rows, summary, results, flagged)
+    outcome = ValidationOutcome(valid, rows, summary, results, flagged)
+    if plan is not None and plan.hashes is not None:
+        failing = {f.rule.name: f.rows for f in findings
+                   if f.rule.on_failure != "fail_dataset" and f.error is None and f.rows}
+        outcome.verdicts = incremental.verdicts(plan.hashes, failing, len(frame))
+        outcome.fingerprint = plan.fingerprint
+    return outcome
 
 
 def _positions(findings: list[_Finding], on_failure: str) -> set[int]:

@@ -200,6 +200,22 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s - %s", self.address_string(), format % args)
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """A client that gives up (its timeout after a timeout fault, a closed keep-alive connection) resets the
+    socket; ``socketserver`` would print that as a full traceback on the console. It is expected here: one line."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            log.info("client %s:%s went away (%s)", *client_address[:2], type(exc).__name__)
+            return
+        super().handle_error(request, client_address)
+
+
 class SimulatorHttpServer:
     """A threaded HTTP server with phase switching, request counters and fault injection.
 
@@ -213,7 +229,7 @@ class SimulatorHttpServer:
         self._injector = FaultInjector(faults)
         self._host = host
         self._requested_port = port
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _QuietHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -232,7 +248,7 @@ class SimulatorHttpServer:
         self.set_phase(max(self._phases) if not self._phase else self._phase)
         handler = type("BoundHandler", (_Handler,), {"sim": self})
         self._stopping.clear()
-        self._httpd = ThreadingHTTPServer((self._host, self._requested_port), handler)
+        self._httpd = _QuietHTTPServer((self._host, self._requested_port), handler)
         # A short poll interval keeps stop() fast (shutdown waits for the next poll).
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__,

@@ -38,6 +38,10 @@ DEFAULT_SECRET_KEY = "pantau-local-secret"  # moto accepts any credentials; not 
 _READY_PREFIX = "READY "
 _TMP_SUFFIX = ".pantau-tmp"
 _START_TIMEOUT_S = 30.0
+#: moto buffers each object in a ``SpooledTemporaryFile`` of ``MOTO_S3_DEFAULT_KEY_BUFFER_SIZE`` bytes (default
+#: 5 MiB - 1 KiB) and spills larger objects to a temporary file. 1 MiB keeps the many mid-sized objects of a
+#: national run (page JSON, staged Parquet chunks) on disk rather than in the server's memory.
+DEFAULT_KEY_BUFFER_BYTES = 1 << 20
 # Imported rather than run with -m, which would import this module twice (package + __main__).
 _CHILD_CODE = "from pantau.simulate.servers.objectstore import main; main()"
 
@@ -98,6 +102,7 @@ class EmbeddedObjectStore:
         port: int = 0,
         access_key: str = DEFAULT_ACCESS_KEY,
         secret_key: str = DEFAULT_SECRET_KEY,
+        key_buffer_bytes: int | None = DEFAULT_KEY_BUFFER_BYTES,
     ) -> None:
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
         self.host = host
@@ -106,6 +111,7 @@ class EmbeddedObjectStore:
         self.secret_key = secret_key
         self._proc: subprocess.Popen[str] | None = None
         self._port: int | None = None
+        self.key_buffer_bytes = key_buffer_bytes  # None: moto's own default
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> EmbeddedObjectStore:
@@ -116,6 +122,7 @@ class EmbeddedObjectStore:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=self._child_env(),
         )
         try:
             self._port = self._await_ready(self._proc)
@@ -125,6 +132,17 @@ class EmbeddedObjectStore:
             self._terminate()
             raise
         return self
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.key_buffer_bytes is not None:
+            env["MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"] = str(int(self.key_buffer_bytes))
+        return env
+
+    @property
+    def pid(self) -> int | None:
+        """The moto child's process id (for measuring its memory), or None when not started."""
+        return self._proc.pid if self._proc is not None else None
 
     def stop(self) -> None:
         if self._proc is None:
