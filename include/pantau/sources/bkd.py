@@ -42,7 +42,18 @@ class BkdSource:
     timezone: str = "Asia/Jakarta"
 
 
-def _select(table: str, columns: tuple[str, ...], lower_bound: str | None) -> sa.Select:
+def ordered(dialect: str) -> bool:
+    """Whether a pull sorts its rows (``ORDER BY updated_at, key``). Nothing downstream depends on the
+    order (staging finds duplicates and the watermark across chunks, the current state is sorted by
+    key), but the raw zone is write-once: a retried landing must produce the same chunk bytes from the
+    same data. SQLite reads a table in its file's order (rowid, or the ``updated_at`` index for a
+    bounded pull), the same every time, and sorting a million rows cost it ~2 s; PostgreSQL's
+    synchronized sequential scans can start mid-table, and MySQL's order is the engine's, so they sort.
+    """
+    return dialect != "sqlite"
+
+
+def _select(table: str, columns: tuple[str, ...], lower_bound: str | None, dialect: str) -> sa.Select:
     # Column names are the contract; table names are configuration, quoted by SQLAlchemy.
     tbl = sa.table(table, *(sa.column(c) for c in columns))
     query = sa.select(*tbl.c)
@@ -52,8 +63,7 @@ def _select(table: str, columns: tuple[str, ...], lower_bound: str | None) -> sa
         # midnight, so the comparison is right on SQLite, PostgreSQL and MySQL whatever the column
         # holds. Staging then keeps only rows at or after the typed watermark.
         query = query.where(tbl.c.updated_at >= lower_bound)
-    # No ORDER BY, as on the Arrow path (see _arrow_select): the same rows in the database's order.
-    return query
+    return query.order_by(tbl.c.updated_at, tbl.c[columns[0]]) if ordered(dialect) else query
 
 
 def table_columns(engine: sa.Engine, table: str) -> list[str] | None:
@@ -75,7 +85,7 @@ def read_chunks(
     Rows are streamed (server-side cursor on PostgreSQL) so memory is bounded by ``chunk_rows``.
     """
     with engine.connect().execution_options(stream_results=True, yield_per=chunk_rows) as conn:
-        result = conn.execute(_select(table, columns, lower_bound))
+        result = conn.execute(_select(table, columns, lower_bound, engine.dialect.name))
         for rows in result.partitions(chunk_rows):
             # Transposed in C; pandas writes ints, dates and datetimes (PostgreSQL) with str(),
             # which is the same text SQLite stores.
@@ -159,8 +169,7 @@ def _real_label(column: str) -> str:
 
 def _arrow_select(engine: sa.Engine, driver: str, table: str, columns: tuple[str, ...],
                   lower_bound: str | None, reals: list[str] | None = None) -> str:
-    """The pull's SQL for the ADBC driver. No ORDER BY: nothing downstream depends on the order of the
-    rows (docs/DECISIONS.md, "BKD extraction through Arrow"), and sorting cost SQLite ~2 s per million.
+    """The pull's SQL for the ADBC driver, sorted only where :func:`ordered` says so.
 
     On SQLite the driver infers each column's type from the first batch and fails on a later value of
     another type (an all-NULL start becomes int64). A typing row of empty texts comes first (UNION ALL,
@@ -180,6 +189,8 @@ def _arrow_select(engine: sa.Engine, driver: str, table: str, columns: tuple[str
     query = sa.select(*values).select_from(tbl)
     if lower_bound:
         query = query.where(tbl.c.updated_at >= lower_bound)
+    if ordered(engine.dialect.name):
+        query = query.order_by(tbl.c.updated_at, tbl.c[columns[0]])
     if driver == "sqlite":
         typing_row = sa.select(*(sa.literal("").label(c) for c in columns),
                                *(sa.literal("").label(_real_label(c)) for c in reals),
@@ -190,7 +201,7 @@ def _arrow_select(engine: sa.Engine, driver: str, table: str, columns: tuple[str
     return str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.ChunkedArray:
+def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.ChunkedArray | pa.Array:
     values = table.column(column)
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         # A BLOB in the first batch makes the column binary: its bytes are the text (UTF-8 checked).
@@ -202,7 +213,7 @@ def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.Chunked
         if real.null_count < len(real):
             # A REAL is rare damage in a BKD table: rendered as str() of the float, like read_chunks.
             rendered = pa.array([None if v is None else str(float(v)) for v in real.to_pylist()], pa.string())
-            values = pc.if_else(real.is_valid(), rendered, values)
+            values = pc.if_else(real.is_valid().combine_chunks(), rendered, values.combine_chunks())
     return values
 
 
@@ -231,7 +242,8 @@ def _text_table(batches: list[pa.RecordBatch], columns: tuple[str, ...], driver:
                 reals: list[str]) -> pa.Table:
     table = pa.Table.from_batches(batches)
     if driver == "sqlite":
-        return pa.table({c: _sqlite_column(table, c, reals).combine_chunks() for c in columns})
+        # Left in the driver's batches: the Parquet bytes do not depend on how a column is chunked.
+        return pa.table({c: _sqlite_column(table, c, reals) for c in columns})
     return pa.table({c: _python_text(table.column(c).combine_chunks()) for c in columns})
 
 
