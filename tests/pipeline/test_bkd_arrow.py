@@ -243,3 +243,34 @@ def test_bench_extract_lands_every_bkd_row(world):
                             for t in (source.pegawai_table, source.tindak_lanjut_table))
     assert result["stage"] == "bkd-extract" and result["records"] == expected
     assert result["peak_rss_mib"] > 0 and result["records_per_s"] > 0 and len(result["runs"]) == 1
+
+
+def test_a_chunk_that_cannot_be_written_stops_the_landing(world):
+    """Chunks are written behind the read: a failed write still stops the landing, and no manifest
+    names chunks that are not there."""
+    source = world_bkd_sources(world)[0]
+
+    class Store:
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+            self.manifests = 0
+
+        def get_json(self, key):
+            return None
+
+        def put_json(self, key, value):
+            self.manifests += 1
+
+        def put_once(self, key, data):
+            if len(self.keys) == 1:
+                raise FileExistsError(f"raw object {key} already exists with different content")
+            self.keys.append(key)
+            return True
+
+    store = Store()
+    engine = sa.create_engine(source.url)
+    with pytest.raises(FileExistsError):
+        bkd.land(engine, source, store, "run1", 300)
+    engine.dispose()
+    assert store.keys == [f"{bkd.raw_prefix(source.code, 'run1')}pegawai/chunk-00001.parquet"]
+    assert store.manifests == 0
