@@ -120,6 +120,19 @@ def _store(env: dict[str, str]) -> Any:
     return ObjectStore.connect(env["s3"], env["access_key"], env["secret_key"], env["bucket"])
 
 
+def _peak_rss_kib(usage: resource.struct_rusage) -> int:
+    """This process's peak RSS: ``VmHWM``, which starts afresh with the process's own memory.
+    ``ru_maxrss`` does not: Linux carries the parent's peak into a child started by vfork (as
+    subprocess does), so a parent that had generated a 6M world made every stage look like 2 GiB."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return int(usage.ru_maxrss)  # KiB on Linux
+
+
 def run_stage(stage: str) -> None:
     """Child-process entry: run one stage, print one JSON line with its figures and peak RSS."""
     env = json.loads(os.environ["PANTAU_BENCH_ENV"])
@@ -128,7 +141,7 @@ def run_stage(stage: str) -> None:
                "bkd-extract": _stage_bkd_extract}[stage](env)
     seconds = time.monotonic() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak_kib = usage.ru_maxrss  # KiB on Linux
+    peak_kib = _peak_rss_kib(usage)
     # CPU time (all threads, imports included) tells a busy machine from a slow stage.
     print(json.dumps({"stage": stage, "seconds": round(seconds, 1),
                       "records_per_s": round(figures["records"] / seconds) if seconds else None,

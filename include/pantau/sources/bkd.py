@@ -242,8 +242,8 @@ def _text_table(batches: list[pa.RecordBatch], columns: tuple[str, ...], driver:
                 reals: list[str]) -> pa.Table:
     table = pa.Table.from_batches(batches)
     if driver == "sqlite":
-        # Left in the driver's batches: the Parquet bytes do not depend on how a column is chunked.
-        return pa.table({c: _sqlite_column(table, c, reals) for c in columns})
+        # Copied out of the driver's batches (malloc'd by the driver) so they are freed at once.
+        return pa.table({c: _sqlite_column(table, c, reals).combine_chunks() for c in columns})
     return pa.table({c: _python_text(table.column(c).combine_chunks()) for c in columns})
 
 
