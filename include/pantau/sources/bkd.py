@@ -201,8 +201,9 @@ def _arrow_select(engine: sa.Engine, driver: str, table: str, columns: tuple[str
     return str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.ChunkedArray | pa.Array:
-    values = table.column(column)
+def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.Array:
+    # Copied out of the driver's batches (malloc'd by the driver) so that they are freed at once.
+    values = table.column(column).combine_chunks()
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         # A BLOB in the first batch makes the column binary: its bytes are the text (UTF-8 checked).
         values = values.cast(pa.string())
@@ -213,7 +214,7 @@ def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.Chunked
         if real.null_count < len(real):
             # A REAL is rare damage in a BKD table: rendered as str() of the float, like read_chunks.
             rendered = pa.array([None if v is None else str(float(v)) for v in real.to_pylist()], pa.string())
-            values = pc.if_else(real.is_valid().combine_chunks(), rendered, values.combine_chunks())
+            values = pc.if_else(real.is_valid().combine_chunks(), rendered, values)
     return values
 
 
@@ -242,8 +243,7 @@ def _text_table(batches: list[pa.RecordBatch], columns: tuple[str, ...], driver:
                 reals: list[str]) -> pa.Table:
     table = pa.Table.from_batches(batches)
     if driver == "sqlite":
-        # Copied out of the driver's batches (malloc'd by the driver) so they are freed at once.
-        return pa.table({c: _sqlite_column(table, c, reals).combine_chunks() for c in columns})
+        return pa.table({c: _sqlite_column(table, c, reals) for c in columns})
     return pa.table({c: _python_text(table.column(c).combine_chunks()) for c in columns})
 
 
