@@ -96,7 +96,7 @@ def _user_error(exc: BaseException) -> str | None:
 def _bench(args: argparse.Namespace) -> int:
     from pantau.bench.ingest import bench_ingest
 
-    results = bench_ingest(args.world, tuple(args.stages))
+    results = bench_ingest(args.world, tuple(args.stages), repeat=args.repeat, sink=args.sink)
     print("stage      records        seconds  records/s   peak RSS")
     for r in results:
         print(f"{r['stage']:10} {r['records']:>12,} {r['seconds']:>9} {r['records_per_s']:>10,} "
@@ -223,7 +223,7 @@ def _add_replay(commands: argparse._SubParsersAction) -> None:
 def _add_bench(commands: argparse._SubParsersAction) -> None:
     from pathlib import Path
 
-    from pantau.bench.ingest import STAGES
+    from pantau.bench.ingest import EXTRA_STAGES, SINKS, STAGES
 
     bench = commands.add_parser("bench", help="benchmarks: ingest (100k cases, 6M registry), reconcile (50k × 6M, with a peer), accuracy")
     kinds = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCHMARK")
@@ -232,7 +232,11 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ingest.add_argument("--world", type=Path, default=None,
                         help="world folder to reuse or generate (default PANTAU_HOME/bench/world)")
-    ingest.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
+    ingest.add_argument("--stages", nargs="+", choices=STAGES + EXTRA_STAGES, default=list(STAGES),
+                        help="bkd-extract: BKD extraction alone (SQL to raw chunks), any world size")
+    ingest.add_argument("--repeat", type=int, default=1, help="bkd-extract runs; the median is reported")
+    ingest.add_argument("--sink", choices=SINKS, default="s3",
+                        help="bkd-extract: chunks to the embedded S3 server, or encoded and dropped (null)")
     ingest.set_defaults(func=_bench)
     from pantau.bench import reconcile as reconcile_bench
 

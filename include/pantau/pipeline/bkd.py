@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -146,14 +147,21 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
             present = table_columns(engine, names[table])
             unknown = sorted(set(present) - set(columns)) if present is not None else []
             chunks = read_batches(engine, names[table], columns, lower_bound, chunk_rows, arrow=arrow)
-            for number, chunk in enumerate(chunks, 1):
-                buffer = io.BytesIO()
-                pq.write_table(chunk, buffer)
-                key = f"{raw_prefix(source.code, run_key)}{table}/chunk-{number:05d}.parquet"
-                store.put_once(key, buffer.getvalue())
-                keys.append(key)
-                rows += chunk.num_rows
-                log.info("BKD %s %s: %s rows extracted", source.code, table, rows)
+            prefix = f"{raw_prefix(source.code, run_key)}{table}/"
+            # One chunk is encoded and uploaded in a thread while the next is read (both release the
+            # GIL): at most two chunks in memory, written in order.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bkd-land") as writer:
+                pending: Future[None] | None = None
+                for number, chunk in enumerate(chunks, 1):
+                    key = f"{prefix}chunk-{number:05d}.parquet"
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(_put_chunk, store, key, chunk)
+                    keys.append(key)
+                    rows += chunk.num_rows
+                    log.info("BKD %s %s: %s rows extracted", source.code, table, rows)
+                if pending is not None:
+                    pending.result()
         except sa.exc.SQLAlchemyError as exc:
             raise SourceError(
                 f"BKD {source.code}: cannot read table {names[table]!r} at {_host(engine)}: "
@@ -167,6 +175,12 @@ def land(engine: sa.Engine, source: BkdSource, store: ObjectStore, run_key: str,
                                      "unknown_columns": unknown}
     store.put_json(f"{raw_prefix(source.code, run_key)}manifest.json", manifest)
     return manifest
+
+
+def _put_chunk(store: ObjectStore, key: str, chunk: pa.Table) -> None:
+    buffer = io.BytesIO()
+    pq.write_table(chunk, buffer)
+    store.put_once(key, buffer.getvalue())
 
 
 def _host(engine: sa.Engine) -> str:

@@ -42,7 +42,18 @@ class BkdSource:
     timezone: str = "Asia/Jakarta"
 
 
-def _select(table: str, columns: tuple[str, ...], lower_bound: str | None) -> sa.Select:
+def ordered(dialect: str) -> bool:
+    """Whether a pull sorts its rows (``ORDER BY updated_at, key``). Nothing downstream depends on the
+    order (staging finds duplicates and the watermark across chunks, the current state is sorted by
+    key), but the raw zone is write-once: a retried landing must produce the same chunk bytes from the
+    same data. SQLite reads a table in its file's order (rowid, or the ``updated_at`` index for a
+    bounded pull), the same every time, and sorting a million rows cost it ~2 s; PostgreSQL's
+    synchronized sequential scans can start mid-table, and MySQL's order is the engine's, so they sort.
+    """
+    return dialect != "sqlite"
+
+
+def _select(table: str, columns: tuple[str, ...], lower_bound: str | None, dialect: str) -> sa.Select:
     # Column names are the contract; table names are configuration, quoted by SQLAlchemy.
     tbl = sa.table(table, *(sa.column(c) for c in columns))
     query = sa.select(*tbl.c)
@@ -52,7 +63,7 @@ def _select(table: str, columns: tuple[str, ...], lower_bound: str | None) -> sa
         # midnight, so the comparison is right on SQLite, PostgreSQL and MySQL whatever the column
         # holds. Staging then keeps only rows at or after the typed watermark.
         query = query.where(tbl.c.updated_at >= lower_bound)
-    return query.order_by(tbl.c.updated_at, tbl.c[columns[0]])
+    return query.order_by(tbl.c.updated_at, tbl.c[columns[0]]) if ordered(dialect) else query
 
 
 def table_columns(engine: sa.Engine, table: str) -> list[str] | None:
@@ -74,7 +85,7 @@ def read_chunks(
     Rows are streamed (server-side cursor on PostgreSQL) so memory is bounded by ``chunk_rows``.
     """
     with engine.connect().execution_options(stream_results=True, yield_per=chunk_rows) as conn:
-        result = conn.execute(_select(table, columns, lower_bound))
+        result = conn.execute(_select(table, columns, lower_bound, engine.dialect.name))
         for rows in result.partitions(chunk_rows):
             # Transposed in C; pandas writes ints, dates and datetimes (PostgreSQL) with str(),
             # which is the same text SQLite stores.
@@ -122,49 +133,89 @@ def _adbc_connect(engine: sa.Engine, driver: str) -> Any:
     return pg_dbapi.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
 
 
-def _sqlite_text(column: sa.ColumnClause) -> sa.ColumnElement:
-    """One tagged text per value. The ADBC SQLite driver infers a column's type from its first rows
-    (an all-null start becomes int64, and a later text then fails), so every value is sent as text:
-    '' is NULL, else a tag and the value ('v' text or integer, 'r' a REAL to 17 digits, 'b' a BLOB in
-    hex), which :func:`_untag_sqlite` turns into exactly the text :func:`read_chunks` makes of what the
-    sqlite3 module returns (``str()``; a BLOB decoded as UTF-8)."""
-    kind = sa.func.typeof(column)
-    return sa.case(
-        (kind == "null", sa.literal("")),
-        (kind == "real", sa.literal("r") + sa.func.printf("%.17g", column)),
-        (kind == "blob", sa.literal("b") + sa.func.hex(column)),
-        else_=sa.literal("v") + sa.cast(column, sa.Text),
-    )
+#: Column name of the marker that tells the typing row apart from the data (see :func:`_arrow_select`).
+SENTINEL = "_pantau_typing_row"
+
+
+def sqlite_affinity(declared: str | None) -> str:
+    """The affinity SQLite gives a column declared ``declared`` (sqlite.org/datatype3.html, 3.1)."""
+    kind = (declared or "").upper()
+    if "INT" in kind:
+        return "INTEGER"
+    if any(word in kind for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if not kind or "BLOB" in kind:
+        return "BLOB"
+    if any(word in kind for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def _sqlite_may_hold_real(conn: Any, table: str, columns: tuple[str, ...]) -> list[str]:
+    """The columns that can hold a REAL: all but those of TEXT affinity, where SQLite stores any number
+    as its text on insert. A view or a column it cannot describe counts as able to."""
+    cursor = conn.cursor()
+    try:
+        cursor.execute("SELECT name, type FROM pragma_table_info(?)", (table,))
+        declared = {name: kind for name, kind in cursor.fetchall()}
+    finally:
+        cursor.close()
+    return [c for c in columns if c not in declared or sqlite_affinity(declared[c]) != "TEXT"]
+
+
+def _real_label(column: str) -> str:
+    return f"_pantau_real_{column}"
 
 
 def _arrow_select(engine: sa.Engine, driver: str, table: str, columns: tuple[str, ...],
-                  lower_bound: str | None) -> str:
+                  lower_bound: str | None, reals: list[str] | None = None) -> str:
+    """The pull's SQL for the ADBC driver, sorted only where :func:`ordered` says so.
+
+    On SQLite the driver infers each column's type from the first batch and fails on a later value of
+    another type (an all-NULL start becomes int64). A typing row of empty texts comes first (UNION ALL,
+    marked by :data:`SENTINEL` so it is found whatever the order) and makes every column a string:
+    SQLite then hands over its own text of each value, which is ``str()`` of what the sqlite3 module
+    returns for text, integers and UTF-8 BLOBs. A REAL is the exception (SQLite writes 15 or 17
+    digits, Python the shortest repr): each column in ``reals`` (those that can hold one, see
+    :func:`_sqlite_may_hold_real`) gets a companion column with the REAL to 17 digits, NULL otherwise,
+    which :func:`_text_table` renders as Python does."""
     tbl = sa.table(table, *(sa.column(c) for c in columns))
-    values = [(_sqlite_text(tbl.c[c]) if driver == "sqlite" else tbl.c[c]).label(c) for c in columns]
+    values: list[sa.ColumnElement] = [tbl.c[c].label(c) for c in columns]
+    if driver == "sqlite":
+        reals = list(reals if reals is not None else columns)
+        values += [sa.case((sa.func.typeof(tbl.c[c]) == "real", sa.func.printf("%.17g", tbl.c[c])))
+                   .label(_real_label(c)) for c in reals]
+        values.append(sa.null().label(SENTINEL))
     query = sa.select(*values).select_from(tbl)
-    order: sa.ColumnElement = tbl.c.updated_at
     if lower_bound:
         query = query.where(tbl.c.updated_at >= lower_bound)
-    elif driver == "sqlite":
-        # A full pull scans the table and sorts: walking the updated_at index instead costs a random
-        # page read per row (1.5x the time on a 1M-row registry). SQLite's unary + (a no-op on the
-        # value) keeps the planner off the index; the column name is the contract's, not configuration.
-        order = sa.literal_column("+updated_at")
-    query = query.order_by(order, tbl.c[columns[0]])
+    if ordered(engine.dialect.name):
+        query = query.order_by(tbl.c.updated_at, tbl.c[columns[0]])
+    if driver == "sqlite":
+        typing_row = sa.select(*(sa.literal("").label(c) for c in columns),
+                               *(sa.literal("").label(_real_label(c)) for c in reals),
+                               sa.literal(1).label(SENTINEL))
+        query = sa.union_all(typing_row, query)  # type: ignore[assignment]
     # The bound is a date formatted by pantau.pipeline.bkd.pull_lower_bound, rendered as a quoted
     # literal; the table name is configuration and is quoted by the dialect's compiler.
     return str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _untag_sqlite(values: pa.Array) -> pa.Array:
-    tag = pc.utf8_slice_codeunits(values, 0, 1)
-    text = pc.utf8_slice_codeunits(values, 1)
-    if pc.any(pc.and_(pc.not_equal(tag, "v"), pc.not_equal(tag, ""))).as_py():
-        # A REAL or a BLOB in a text column is rare damage: rendered as read_chunks renders them.
-        rendered = [None if t == "" else v if t == "v" else str(float(v)) if t == "r" else bytes.fromhex(v).decode()
-                    for t, v in zip(tag.to_pylist(), text.to_pylist(), strict=True)]
-        return pa.array(rendered, pa.string())
-    return pc.if_else(pc.equal(tag, ""), pa.scalar(None, pa.string()), text)
+def _sqlite_column(table: pa.Table, column: str, reals: list[str]) -> pa.Array:
+    # Copied out of the driver's batches (malloc'd by the driver) so that they are freed at once.
+    values = table.column(column).combine_chunks()
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        # A BLOB in the first batch makes the column binary: its bytes are the text (UTF-8 checked).
+        values = values.cast(pa.string())
+    else:
+        values.validate(full=True)  # SQLite does not check that a TEXT or BLOB is UTF-8; Arrow must
+    if column in reals:
+        real = table.column(_real_label(column))
+        if real.null_count < len(real):
+            # A REAL is rare damage in a BKD table: rendered as str() of the float, like read_chunks.
+            rendered = pa.array([None if v is None else str(float(v)) for v in real.to_pylist()], pa.string())
+            values = pc.if_else(real.is_valid().combine_chunks(), rendered, values)
+    return values
 
 
 def _renders_exactly(kind: pa.DataType) -> bool:
@@ -188,10 +239,12 @@ def _python_text(values: pa.Array) -> pa.Array:
     return pc.cast(values, pa.string())
 
 
-def _text_table(batches: list[pa.RecordBatch], columns: tuple[str, ...], driver: str) -> pa.Table:
+def _text_table(batches: list[pa.RecordBatch], columns: tuple[str, ...], driver: str,
+                reals: list[str]) -> pa.Table:
     table = pa.Table.from_batches(batches)
-    convert = _untag_sqlite if driver == "sqlite" else _python_text
-    return pa.table({c: convert(table.column(c).combine_chunks()) for c in columns})
+    if driver == "sqlite":
+        return pa.table({c: _sqlite_column(table, c, reals) for c in columns})
+    return pa.table({c: _python_text(table.column(c).combine_chunks()) for c in columns})
 
 
 def _secret_free(exc: BaseException, engine: sa.Engine) -> str:
@@ -219,11 +272,14 @@ def read_batches(engine: sa.Engine, table: str, columns: tuple[str, ...], lower_
     driver = arrow_driver(engine) if arrow else None
     if driver is not None:
         errors = _arrow_errors()
-        sql = _arrow_select(engine, driver, table, columns, lower_bound)
         conn = cursor = None
+        reals: list[str] = []
         try:
             try:
                 conn = _adbc_connect(engine, driver)
+                if driver == "sqlite":
+                    reals = _sqlite_may_hold_real(conn, table, columns)
+                sql = _arrow_select(engine, driver, table, columns, lower_bound, reals)
                 cursor = conn.cursor()
                 if driver == "sqlite":
                     cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(ADBC_BATCH_ROWS)})
@@ -233,7 +289,7 @@ def read_batches(engine: sa.Engine, table: str, columns: tuple[str, ...], lower_
                 raise BkdReadError(f"{exc.__class__.__name__}: {_secret_free(exc, engine)}") from None
             if driver == "sqlite" or all(_renders_exactly(f.type) for f in reader.schema):
                 try:
-                    yield from _rechunk(reader, columns, driver, chunk_rows)
+                    yield from _rechunk(reader, columns, driver, chunk_rows, reals)
                 except errors as exc:
                     raise BkdReadError(f"{exc.__class__.__name__}: {_secret_free(exc, engine)}") from None
                 return
@@ -248,21 +304,25 @@ def read_batches(engine: sa.Engine, table: str, columns: tuple[str, ...], lower_
         yield as_text_table(chunk, columns)
 
 
-def _rechunk(reader: pa.RecordBatchReader, columns: tuple[str, ...], driver: str,
-             chunk_rows: int) -> Iterator[pa.Table]:
+def _rechunk(reader: pa.RecordBatchReader, columns: tuple[str, ...], driver: str, chunk_rows: int,
+             reals: list[str]) -> Iterator[pa.Table]:
     pending: list[pa.RecordBatch] = []
     held = 0
     for batch in reader:
+        if driver == "sqlite":
+            marker = batch.column(SENTINEL)
+            if marker.null_count < len(marker):  # the typing row (see _arrow_select)
+                batch = batch.filter(marker.is_null())
         while batch.num_rows:
             take = min(chunk_rows - held, batch.num_rows)
             pending.append(batch.slice(0, take))
             held += take
             batch = batch.slice(take)
             if held == chunk_rows:
-                yield _text_table(pending, columns, driver)
+                yield _text_table(pending, columns, driver, reals)
                 pending, held = [], 0
     if held:
-        yield _text_table(pending, columns, driver)
+        yield _text_table(pending, columns, driver, reals)
 
 
 def as_text_table(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Table:
