@@ -4,7 +4,9 @@
 release the alerts DAG reads into an embedded S3 store and saves that store under ``--state``;
 ``run`` restores it, sends every digest to an SMTP sink on 127.0.0.1 through a fresh SQLite ledger
 (the full run: every item new) and prints the seconds taken; ``--repeat N`` runs it N times, each with
-a fresh ledger and outbox, and prints the median; ``--profile`` writes a pyinstrument HTML profile.
+a fresh ledger and outbox, and prints the median; ``--profile`` writes a pyinstrument HTML profile;
+``--keep DIR`` keeps the first run's messages and ledger there (the messages' ``Date`` is fixed at 07:00
+WIB of the as-of date, so two versions' outboxes compare byte for byte).
 
     python scripts/bench_alerts.py build --world /tmp/alertspeed-world --state /tmp/alertspeed-state
     python scripts/bench_alerts.py run --world /tmp/alertspeed-world --state /tmp/alertspeed-state --repeat 3
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
+from datetime import time as dt_time
 from pathlib import Path
 
 
@@ -55,11 +59,12 @@ def build(world: Path, state: Path) -> None:
     print(f"release saved in {state}", flush=True)
 
 
-def run(world: Path, state: Path, repeat: int, profile: Path | None) -> list[float]:
+def run(world: Path, state: Path, repeat: int, profile: Path | None, keep: Path | None = None) -> list[float]:
+    from pantau.alerts.digest import WIB
+    from pantau.alerts.mailer import SmtpSettings
     from pantau.pipeline.service import alerts_line, send_alerts
     from pantau.settings import FollowUpPolicy
     from pantau.simulate.servers import EmbeddedObjectStore, SmtpSink
-    from pantau.alerts.mailer import SmtpSettings
     from pantau.storage import ObjectStore
 
     as_of, policy = _as_of(world), FollowUpPolicy.from_env()
@@ -77,8 +82,13 @@ def run(world: Path, state: Path, repeat: int, profile: Path | None) -> list[flo
                     profiler.start()
                 started = time.perf_counter()
                 result = send_alerts(store, smtp, contacts, f"bench-{n}", as_of, policy,
-                                     ledger=f"sqlite:///{tmp}/ledger.sqlite")
+                                     ledger=f"sqlite:///{tmp}/ledger.sqlite",
+                                     moment=datetime.combine(as_of, dt_time(7, 0), WIB))
                 times.append(time.perf_counter() - started)
+                if keep is not None and n == 0:
+                    if keep.exists():
+                        shutil.rmtree(keep)
+                    shutil.copytree(tmp, keep)
                 if profiler is not None:
                     profiler.stop()
                     profile.write_text(profiler.output_html(), encoding="utf-8")
@@ -96,11 +106,12 @@ def main() -> None:
     parser.add_argument("--state", type=Path, required=True, help="folder of the saved S3 store")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=Path, help="write a pyinstrument HTML profile of the first run here")
+    parser.add_argument("--keep", type=Path, help="keep the first run's outbox and ledger in this folder")
     args = parser.parse_args()
     if args.step == "build":
         build(args.world, args.state)
     else:
-        run(args.world, args.state, args.repeat, args.profile)
+        run(args.world, args.state, args.repeat, args.profile, args.keep)
 
 
 if __name__ == "__main__":

@@ -364,15 +364,18 @@ class Ledger:
             else:
                 conn.execute(d.update().where(d.c.message_id == message_id)
                              .values(state=SENDING, attempts=d.c.attempts + 1, last_attempt_at=now))
-            for number, step in out.items:
-                values = {"state": SENDING, "message_id": message_id, "digest_key": out.digest_key,
-                          "as_of": out.as_of, "last_attempt_at": now}
-                if (number, step) in rows:
-                    conn.execute(t.update().where(t.c.nomor_rekomendasi == number, t.c.step == step,
-                                                  t.c.recipient_set == key).values(**values))
-                else:
-                    conn.execute(t.insert().values(nomor_rekomendasi=number, step=step, recipient_set=key,
-                                                   first_attempt_at=now, **values))
+            # Each kind of write as one executemany: one round trip per message, not per item.
+            values = {"state": SENDING, "message_id": message_id, "digest_key": out.digest_key,
+                      "as_of": out.as_of, "last_attempt_at": now}
+            known = [{"b_number": number, "b_step": step} for number, step in out.items if (number, step) in rows]
+            if known:
+                conn.execute(t.update().where(t.c.nomor_rekomendasi == sa.bindparam("b_number"),
+                                              t.c.step == sa.bindparam("b_step"), t.c.recipient_set == key)
+                             .values(**values), known)
+            new = [{"nomor_rekomendasi": number, "step": step, "recipient_set": key, "first_attempt_at": now,
+                    **values} for number, step in out.items if (number, step) not in rows]
+            if new:
+                conn.execute(t.insert(), new)
             # A pending message of this recipient set none of whose items it still owns was rebuilt into
             # this one (a retry on a later day, or with an item more): it will never be sent as it was.
             owned = sa.select(t.c.message_id).where(t.c.recipient_set == key).distinct()
