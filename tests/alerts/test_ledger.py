@@ -211,6 +211,41 @@ def test_a_re_reminder_on_a_later_day_is_a_new_message_and_a_stale_one_is_refuse
     assert len(sink.messages()) == 4
 
 
+def test_one_smtp_connection_per_run_and_a_closed_one_is_replaced(engine, tmp_path, monkeypatch):
+    import smtplib
+
+    from pantau.alerts.ledger import SmtpTransport
+
+    opened: list[smtplib.SMTP] = []
+
+    class Counted(smtplib.SMTP):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(smtplib, "SMTP", Counted)
+    ledger = Ledger.open(engine)
+    sink, _ = start_sink(tmp_path / "outbox")
+    port = sink.port
+    settings = SmtpSettings(host="127.0.0.1", port=port, from_email="pantau@pantau.local", timeout_s=5)
+    try:
+        messages = outgoing(6)
+        assert len(deliver(ledger, messages[:4], settings).sent) == 4
+        assert len(opened) == 1 and opened[0].sock is None  # one session for the run, closed at its end
+        # The server goes away between two messages of a run (a restart, an idle timeout): the kept
+        # connection is replaced before anything of the next message is sent; nothing fails or repeats.
+        transport = SmtpTransport(settings)
+        assert len(deliver(ledger, messages[4:5], transport).sent) == 1
+        sink.stop()
+        sink, _ = start_sink(tmp_path / "outbox", port=port)
+        assert len(deliver(ledger, messages[5:], transport).sent) == 1
+        transport.close()
+        assert len(opened) == 3
+        assert_each_exactly_once(sink, messages)
+    finally:
+        sink.stop()
+
+
 def test_smtp_down_then_up(engine, tmp_path):
     ledger = Ledger.open(engine)
     messages = outgoing(5)

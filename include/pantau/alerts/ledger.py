@@ -364,15 +364,18 @@ class Ledger:
             else:
                 conn.execute(d.update().where(d.c.message_id == message_id)
                              .values(state=SENDING, attempts=d.c.attempts + 1, last_attempt_at=now))
-            for number, step in out.items:
-                values = {"state": SENDING, "message_id": message_id, "digest_key": out.digest_key,
-                          "as_of": out.as_of, "last_attempt_at": now}
-                if (number, step) in rows:
-                    conn.execute(t.update().where(t.c.nomor_rekomendasi == number, t.c.step == step,
-                                                  t.c.recipient_set == key).values(**values))
-                else:
-                    conn.execute(t.insert().values(nomor_rekomendasi=number, step=step, recipient_set=key,
-                                                   first_attempt_at=now, **values))
+            # Each kind of write as one executemany: one round trip per message, not per item.
+            values = {"state": SENDING, "message_id": message_id, "digest_key": out.digest_key,
+                      "as_of": out.as_of, "last_attempt_at": now}
+            known = [{"b_number": number, "b_step": step} for number, step in out.items if (number, step) in rows]
+            if known:
+                conn.execute(t.update().where(t.c.nomor_rekomendasi == sa.bindparam("b_number"),
+                                              t.c.step == sa.bindparam("b_step"), t.c.recipient_set == key)
+                             .values(**values), known)
+            new = [{"nomor_rekomendasi": number, "step": step, "recipient_set": key, "first_attempt_at": now,
+                    **values} for number, step in out.items if (number, step) not in rows]
+            if new:
+                conn.execute(t.insert(), new)
             # A pending message of this recipient set none of whose items it still owns was rebuilt into
             # this one (a retry on a later day, or with an item more): it will never be sent as it was.
             owned = sa.select(t.c.message_id).where(t.c.recipient_set == key).distinct()
@@ -412,10 +415,59 @@ Transport = Callable[[EmailMessage, Callable[[], None]], str]
 
 class SmtpTransport:
     """SMTP over :mod:`smtplib` in the steps the protocol needs: ``SMTP.sendmail`` sends DATA and the
-    final ``.`` in one call, so a fault in it cannot tell "before the end of DATA" from "after"."""
+    final ``.`` in one call, so a fault in it cannot tell "before the end of DATA" from "after".
+
+    One connection carries every message of a run (a new connection, with STARTTLS and login, per
+    digest cost more than the digest at national scale): a message starts with ``RSET`` on a kept
+    connection, and a kept connection the server closed meanwhile is replaced once at that step,
+    where nothing of the message was sent yet. After any other fault the connection is dropped and
+    the next message opens a new one. :meth:`close` (``deliver`` calls it) ends the session."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+        try:
+            if s.starttls:
+                smtp.starttls()
+            if s.login:
+                smtp.login(s.login, s.password or "")
+            smtp.ehlo_or_helo_if_needed()
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _ready(self) -> smtplib.SMTP:
+        """A connection in its initial state: the kept one after ``RSET``, or a new one."""
+        if self._smtp is not None:
+            try:
+                code, _ = self._smtp.rset()
+                if code == 250:
+                    return self._smtp
+            except (smtplib.SMTPException, OSError):
+                pass  # closed by the server while idle: nothing of this message was sent
+            self._drop()
+        self._smtp = self._open()
+        return self._smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        """End the session politely (QUIT) and close the connection, if one is open."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # every message was settled already: the QUIT reply changes nothing
+            finally:
+                self._drop()
 
     def __call__(self, message: EmailMessage, point_of_no_return: Callable[[], None]) -> str:
         s = self.settings
@@ -424,13 +476,8 @@ class SmtpTransport:
                       for header in message.get_all(name, []) for a in header.addresses]
         body = message.as_bytes(policy=policy.SMTP.clone(linesep="\r\n"))
         body = _without_bcc(body)
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+        smtp = self._ready()
         try:
-            if s.starttls:
-                smtp.starttls()
-            if s.login:
-                smtp.login(s.login, s.password or "")
-            smtp.ehlo_or_helo_if_needed()
             code, reply = smtp.mail(s.from_email)
             if code != 250:
                 raise smtplib.SMTPSenderRefused(code, reply, s.from_email)
@@ -451,13 +498,13 @@ class SmtpTransport:
             code, reply = smtp.getreply()
             if code != 250:
                 raise smtplib.SMTPDataError(code, reply)
-            try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass  # delivered: the reply to the "." is what counts
             return f"{code} {reply.decode('utf-8', 'replace')}"
-        finally:
-            smtp.close()
+        except BaseException:
+            # Whatever state the session is in (a refusal mid-envelope, a lost connection, the ledger's
+            # point of no return failing before the "."), it is not reused: the server discards an
+            # unfinished transaction when the connection closes.
+            self._drop()
+            raise
 
 
 def _without_bcc(body: bytes) -> bytes:
@@ -477,6 +524,14 @@ def deliver(ledger: Ledger, messages: Sequence[Outgoing], send: Transport | Smtp
     because a message whose send cannot be recorded must not be sent.
     """
     transport: Transport = SmtpTransport(send) if isinstance(send, SmtpSettings) else send
+    try:
+        return _deliver(ledger, messages, transport)
+    finally:
+        if isinstance(transport, SmtpTransport) and transport is not send:
+            transport.close()
+
+
+def _deliver(ledger: Ledger, messages: Sequence[Outgoing], transport: Transport) -> DeliveryReport:
     report = DeliveryReport(recovered=ledger.recover())
     for out in messages:
         message_id = out.message_id
