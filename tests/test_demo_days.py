@@ -122,3 +122,13 @@ def test_release_changes_says_nothing_new_when_the_pointer_stays(tmp_path):
 
 # The demo serving day 2 into a home that ran day 1, end to end through Airflow: tests/test_end_to_end.py
 # (test_day_two_publishes_what_changed_and_sends_only_new_items).
+
+
+def test_airflow_env_is_absolute_for_a_relative_home(tmp_path, monkeypatch) -> None:
+    """`make bench-chain` passes the relative default `.pantau/bench/chain`; Airflow refuses a relative SQLite URL."""
+    from pantau.demo import airflow_env
+
+    monkeypatch.chdir(tmp_path)
+    env = airflow_env(Path(".pantau") / "home")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{tmp_path / '.pantau' / 'home' / 'airflow' / 'airflow.db'}"
+    assert env["PANTAU_HOME"] == str(tmp_path / ".pantau" / "home")

@@ -55,6 +55,8 @@ class LocalStack:
 
 
 def airflow_env(home: Path) -> dict[str, str]:
+    # Absolute paths: Airflow refuses a relative SQLite URL, and a relative PANTAU_HOME would move with the cwd.
+    home = Path(home).resolve()
     airflow_home = home / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
     return {

@@ -270,8 +270,8 @@ def run_chain_bench(args: argparse.Namespace) -> int:
     from pantau.simulate.day_change import apply_day_change
     from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
 
-    bench_dir = Path(args.dir)
-    world = Path(args.world) if args.world else bench_dir / f"world-{args.registry_size}-{args.cases}-{args.seed}"
+    bench_dir = Path(args.dir).resolve()  # the default is relative to the checkout; Airflow needs absolute paths
+    world = Path(args.world).resolve() if args.world else bench_dir / f"world-{args.registry_size}-{args.cases}-{args.seed}"
     options = {"seed": args.seed, "registry_size": args.registry_size, "cases": args.cases, "bkds": args.bkds,
                "dialect": "a"}
     print(f"1/4 world: {args.registry_size:,} persons over {args.bkds} BKDs, {args.cases:,} cases, seed {args.seed} "
