@@ -9,15 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-#: The order a full pass must follow: sources first, then reconcile, then alerts.
-PIPELINE = (
-    "pantau_ingest_bawaslu",
-    "pantau_ingest_recommendations",
-    "pantau_ingest_bkd",
-    "pantau_reconcile",
-    "pantau_alerts",
-)
+from pantau.pipeline import PIPELINE
+
+__all__ = ["PIPELINE", "main", "run_dags"]
 
 
 def run_dags(dag_ids: list[str], dags_folder: str | None = None, task_times: bool = False) -> dict[str, str]:
@@ -37,6 +33,7 @@ def run_dags(dag_ids: list[str], dags_folder: str | None = None, task_times: boo
         states[dag_id] = state
         if task_times:
             _print_task_times(dag_run)
+            _print_peak_rss()
         print(f"==> {dag_id}: {state} in {time.monotonic() - started:.1f} s", flush=True)
         if state != "success":
             break
@@ -55,6 +52,18 @@ def _print_task_times(dag_run: object) -> None:
             seconds = (ti.end_date - ti.start_date).total_seconds()
             label = ti.task_id if getattr(ti, "map_index", -1) in (None, -1) else f"{ti.task_id}[{ti.map_index}]"
             print(f"==> task {label}: {ti.state} in {seconds:.1f} s", flush=True)
+
+
+def _print_peak_rss() -> None:
+    """``==> peak RSS <MiB> MiB``: this process's own peak (``VmHWM``). ``ru_maxrss`` as a parent sees it
+    after the exit is not: Linux carries the parent's peak into a child started by vfork, as subprocess does."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            print(f"==> peak RSS {int(line.split()[1]) / 1024:.0f} MiB", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

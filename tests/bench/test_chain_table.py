@@ -53,3 +53,14 @@ def test_records_are_read_from_what_each_dag_prints() -> None:
                                               "validated registry: unchanged since the last run"]) == 4959
     assert stage_records("pantau_alerts", ["alerts: 170 sent, 0 already sent"]) == 170
     assert stage_records("pantau_alerts", ["nothing"]) is None
+
+
+def test_the_peak_rss_a_dag_process_prints_is_the_line_the_bench_reads(capsys) -> None:
+    """A stage's peak RSS is the child's own VmHWM (ru_maxrss after a vfork carries the bench's own peak)."""
+    from pantau.bench.chain import _PEAK_LINE
+    from pantau_airflow.run import _print_peak_rss
+
+    _print_peak_rss()
+    line = capsys.readouterr().out.strip()
+    found = _PEAK_LINE.match(line)
+    assert found is not None and 10 < int(found.group("mib")) < 100_000, line
