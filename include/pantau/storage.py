@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 from minio import Minio
 from minio.error import S3Error
 
@@ -109,10 +110,20 @@ class ObjectStore:
     def put_parquet(self, key: str, frame: pd.DataFrame) -> str:
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False, engine="pyarrow")
-        return self.put_bytes(key, buffer.getvalue(), "application/vnd.apache.parquet")
+        # Sent from the buffer itself: getvalue() would copy a 6M-row registry's Parquet once more.
+        size = buffer.tell()
+        buffer.seek(0)
+        self.client.put_object(self.bucket, key, buffer, size, content_type="application/vnd.apache.parquet")
+        return key
 
-    def get_parquet(self, key: str) -> pd.DataFrame:
-        return pd.read_parquet(io.BytesIO(self.get_bytes(key)), engine="pyarrow")
+    def get_parquet(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The Parquet object as a frame; only ``columns`` (those present) when given."""
+        data = io.BytesIO(self.get_bytes(key))
+        if columns is not None:
+            present = set(pq.read_schema(data).names)
+            columns = [c for c in columns if c in present]
+            data.seek(0)
+        return pd.read_parquet(data, engine="pyarrow", columns=columns)
 
     def put_csv(self, key: str, frame: pd.DataFrame) -> str:
         # UTF-8 with BOM so that Excel (what most agency staff open CSVs with) shows names right.

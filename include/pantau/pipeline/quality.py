@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pantau.exceptions import ValidationFailed
+from pantau.pipeline.runs import release_unused_memory
 from pantau.settings import ValidationSettings
 from pantau.storage import ObjectStore, sha256_hex
 from pantau.validation.incremental import PriorVerdicts, prior_from
@@ -226,14 +227,17 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
                            fingerprint=result.fingerprint, as_of=as_of.isoformat())
         store.put_json(f"validated/{table}/_current.json", pointer)
         results[table] = {**pointer, "summary": summary}
+        del frame, valid, result
+        release_unused_memory()
     return results
 
 
-def load_validated(store: ObjectStore, table: str) -> pd.DataFrame:
+def load_validated(store: ObjectStore, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The current validated version of ``table`` (only ``columns``, those it has, when given)."""
     pointer = _pointer(store, f"validated/{table}/_current.json")
     if pointer is None:
         raise FileNotFoundError(f"validated/{table} has no version yet: the validate_sources task runs first")
-    return store.get_parquet(pointer["key"])
+    return store.get_parquet(pointer["key"], columns)
 
 
 def validate_for_publication(store: ObjectStore, frames: dict[str, pd.DataFrame], run_key: str, as_of: date,

@@ -22,7 +22,7 @@ from pantau.followup.states import follow_up_items
 from pantau.matching.incremental import IncrementalMatcher, registry_version
 from pantau.matching.review import check_decisions, decisions_report, load_decisions
 from pantau.pipeline import publication, quality, reconcile
-from pantau.pipeline.runs import write_summary
+from pantau.pipeline.runs import release_unused_memory, write_summary
 from pantau.publishing import release, statistics
 from pantau.settings import (
     DisclosureSettings,
@@ -42,13 +42,8 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
                           releases: ReleaseSettings | None = None,
                           disclosure: DisclosureSettings | None = None) -> dict[str, Any]:
     """Link the *validated* sources, check every dataset, and only then publish them as one release."""
-    cases = quality.load_validated(store, "bawaslu_cases")
-    recs = quality.load_validated(store, "recommendations")
-    registry, matcher = _registry_and_matcher(store)
-    follow_ups = quality.load_validated(store, "follow_ups")
-    decisions = _load_review_decisions(store, registry)
-    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store),
-                                        incremental=matcher)
+    consolidated, decisions, matcher = _link(store)
+    release_unused_memory()  # the registry and its index are gone: publication starts from what linking left
     queue = reconcile.build_review_queue(consolidated, decisions)
     overdue = reconcile.overdue(consolidated, as_of, policy)
     disclosure = disclosure or DisclosureSettings.from_env()
@@ -71,6 +66,22 @@ def reconcile_and_publish(store: ObjectStore, run_id: str, key: str, as_of: date
     return result
 
 
+def _link(store: ObjectStore) -> tuple[pd.DataFrame, pd.DataFrame, IncrementalMatcher]:
+    """The consolidated cases, the stewards' decisions and the matcher (with its figures).
+
+    The registry lives only inside this call: at 6M persons it and its index are most of the task's
+    memory, and nothing after linking reads them.
+    """
+    cases = quality.load_validated(store, "bawaslu_cases")
+    recs = quality.load_validated(store, "recommendations")
+    registry, matcher = _registry_and_matcher(store)
+    follow_ups = quality.load_validated(store, "follow_ups")
+    decisions = _load_review_decisions(store, registry)
+    consolidated = reconcile.link_cases(cases, recs, follow_ups, registry, decisions, _load_transfers(store),
+                                        incremental=matcher)
+    return consolidated, decisions, matcher
+
+
 def _registry_and_matcher(store: ObjectStore) -> tuple[pd.DataFrame, IncrementalMatcher]:
     """The validated registry and the incremental matcher keyed by its version.
 
@@ -78,7 +89,7 @@ def _registry_and_matcher(store: ObjectStore) -> tuple[pd.DataFrame, Incremental
     they were read, the run gets a version of its own (no kept state is reused, nothing is unsound).
     """
     before = store.get_json("validated/registry/_current.json")
-    registry = quality.load_validated(store, "registry")
+    registry = quality.load_validated(store, "registry", reconcile.REGISTRY_COLUMNS)
     after = store.get_json("validated/registry/_current.json")
     version = registry_version(after) if before == after else f"moved-{uuid.uuid4().hex[:16]}"
     return registry, IncrementalMatcher(store, version)

@@ -42,6 +42,12 @@ class Rule:
     notes: str | None
 
     @property
+    def columns(self) -> list[str]:
+        """The columns the expectation names (``column``, ``column_A``/``column_B``, ``column_list``)."""
+        named = [self.kwargs[k] for k in ("column", "column_A", "column_B") if isinstance(self.kwargs.get(k), str)]
+        return named + list(self.kwargs.get("column_list") or [])
+
+    @property
     def parameters(self) -> set[str]:
         """Names of the ``{"$PARAMETER": name}`` values this expectation needs at run time."""
         return {v["$PARAMETER"] for v in self.kwargs.values() if isinstance(v, dict) and "$PARAMETER" in v}
