@@ -133,3 +133,13 @@ def test_xlsx_document_dates_and_zip_entry_times_are_fixed() -> None:
         core = archive.read("docProps/core.xml").decode()
         assert {entry.date_time for entry in archive.infolist()} == {(1980, 1, 31, 0, 0, 0)}
     assert "<dcterms:created" in core and core.count("2000-01-01T00:00:00Z") == 2
+
+
+def test_cleaned_text_keeps_the_dtype_pandas_infers() -> None:
+    # The release id is a digest of the Parquet bytes, which record each column's dtype: cleaning text
+    # must leave it as pandas infers it for texts, or an unchanged re-run would publish a new release.
+    from pantau.publishing.files import tidy
+
+    tidied = tidy(pd.DataFrame({"nama": pd.Series(["Budi", None, "Ayu\u200f"], dtype=object)}))
+    assert tidied["nama"].dtype == pd.Series(["Budi", None]).dtype
+    assert tidied["nama"].tolist()[::2] == ["Budi", "Ayu"] and pd.isna(tidied["nama"][1])

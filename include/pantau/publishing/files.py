@@ -63,10 +63,13 @@ def _map_text(series: pd.Series, function: object) -> pd.Series:
     present = series.dropna()
     if present.empty:
         return series.astype(object).where(series.notna(), None)
-    distinct = pd.unique(present.astype(str))
-    mapping = dict(zip(distinct, map(function, distinct), strict=True))  # type: ignore[arg-type]
-    return series.astype(object).map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
-                                      else mapping[str(v)])
+    texts = present.astype(str).tolist()
+    mapping = {text: function(text) for text in dict.fromkeys(texts)}  # type: ignore[operator]
+    # Missing cells (None, NaN, NA) become None; one dict lookup per present cell, no per-cell callable.
+    out = np.full(len(series), None, dtype=object)
+    out[series.notna().to_numpy()] = [mapping[text] for text in texts]
+    # No dtype given: pandas infers it as Series.map did (str under pandas 3), so Parquet bytes stay the same.
+    return pd.Series(out, index=series.index, name=series.name)
 
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
