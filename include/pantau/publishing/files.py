@@ -33,6 +33,7 @@ __all__ = ["WIB", "clean_text", "csv_bytes", "csv_from_people", "for_people", "n
 WIB = "Asia/Jakarta"
 _EPOCH = datetime(2000, 1, 1)
 _INF = float("inf")
+_TEXT_DTYPE = pd.Series(["text"]).dtype  # what pandas infers for a column of texts ("str" under pandas 3)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 _WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
@@ -63,8 +64,16 @@ def _map_text(series: pd.Series, function: object) -> pd.Series:
     present = series.dropna()
     if present.empty:
         return series.astype(object).where(series.notna(), None)
-    texts = present.astype(str).tolist()
-    mapping = {text: function(text) for text in dict.fromkeys(texts)}  # type: ignore[operator]
+    if series.dtype == _TEXT_DTYPE:
+        mapping = {text: function(text) for text in present.unique().tolist()}  # type: ignore[operator]
+        if all(new == old for old, new in mapping.items()):
+            # Nothing to change (the common case, and always so when for_people re-tidies a tidied frame):
+            # the column as it is, which is what rebuilding it would give, dtype included.
+            return series
+        texts = present.tolist()
+    else:
+        texts = present.astype(str).tolist()
+        mapping = {text: function(text) for text in dict.fromkeys(texts)}  # type: ignore[operator]
     # Missing cells (None, NaN, NA) become None; one dict lookup per present cell, no per-cell callable.
     out = np.full(len(series), None, dtype=object)
     out[series.notna().to_numpy()] = [mapping[text] for text in texts]
