@@ -152,24 +152,24 @@ def xlsx_from_people(people: pd.DataFrame, sheet: str = "data") -> bytes:
     for col, name in enumerate(people.columns):
         text(0, col, str(name))
     columns = [people[c].tolist() for c in people.columns]
+    na = pd.NA
     for row, values in enumerate(zip(*columns, strict=True), start=1):
         for col, value in enumerate(values):
             kind = value.__class__
             if kind is str:
                 if value:
                     text(row, col, value)
-            elif value is None or value is pd.NA:
+            elif kind is float:  # a missing text comes as NaN: an empty cell
+                if value - value == 0.0:
+                    number(row, col, value)
+                elif value == value:  # infinite
+                    text(row, col, str(value))
+            elif value is None or value is na:
                 continue
             elif kind is bool:
                 boolean(row, col, value)
             elif kind is int:
                 number(row, col, value)
-            elif kind is float:
-                if value == value:  # NaN: an empty cell
-                    if value in (_INF, -_INF):
-                        text(row, col, str(value))
-                    else:
-                        number(row, col, value)
             else:
                 _write_other(worksheet, row, col, value)
     workbook.close()
