@@ -123,6 +123,11 @@ def test_xlsx_never_infers_a_formula_number_error_or_link_from_text(text: str) -
         assert not any("externalLink" in name or "sheet1.xml.rels" in name for name in archive.namelist())
 
 
+def test_xlsx_writes_an_infinite_number_as_its_text_not_a_formula() -> None:
+    data = xlsx_from_people(pd.DataFrame({"ratio": [float("inf"), -float("inf"), 2.0]}))
+    assert [row[0] for row in _read_back(data)[1][1:]] == [("inf", "s"), ("-inf", "s"), (2, "n")]
+
+
 def test_xlsx_cuts_text_at_the_excel_cell_limit() -> None:
     rows = _read_back(xlsx_from_people(pd.DataFrame({"uraian": ["ab" * 20000]})))[1]
     assert rows[1][0] == (("ab" * 20000)[:32767], "s")

@@ -135,8 +135,8 @@ def xlsx_from_people(people: pd.DataFrame, sheet: str = "data") -> bytes:
     all cells in memory). Every cell goes through a typed writer, never XlsxWriter's ``write``, which
     guesses: text is always a text cell (no number, formula or URL is inferred from it), numbers are
     numbers, booleans booleans, missing values empty cells. A text over Excel's cell limit of 32,767
-    characters (UTF-16 units) is cut there by XlsxWriter, as openpyxl cut it before; a non-finite number, which a cell cannot hold
-    except as a formula, is written as its text.
+    characters (UTF-16 units) is cut there by XlsxWriter, as openpyxl cut it before; an infinite number,
+    which a cell can hold only as a formula's error, is written as its text.
     """
     import xlsxwriter
 
@@ -145,7 +145,8 @@ def xlsx_from_people(people: pd.DataFrame, sheet: str = "data") -> bytes:
         "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
         "strings_to_urls": False, "nan_inf_to_errors": False})
     # Fixed document dates: the same table gives the same bytes, so checksums say when content changed.
-    # XlsxWriter dates every zip entry 1980-01-31 itself, so nothing else in the file varies.
+    # XlsxWriter dates every zip entry 1980-01-31 itself (and its temporary parts are all mode 0600), so
+    # nothing else in the file varies; the test reads both back.
     workbook.set_properties({"created": _EPOCH})
     worksheet = workbook.add_worksheet(sheet[:31])
     text, number, boolean = worksheet.write_string, worksheet.write_number, worksheet.write_boolean
