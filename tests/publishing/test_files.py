@@ -98,6 +98,7 @@ def test_xlsx_cells_read_back_with_the_values_and_types_written() -> None:
         "flag": [True, False, None, True],
         "mixed": [np.int64(5), np.float64(1.5), np.bool_(False), pd.Timestamp("2024-07-16")],
         "empty": [None, pd.NA, float("nan"), None],
+        "tanggal_sk": pd.to_datetime(["2024-07-16", None, None, None]),  # naive: a missing one is NaT
     })
     title, rows = _read_back(xlsx_from_people(frame, "a_sheet_name_longer_than_thirty_one_characters"))
     assert title == "a_sheet_name_longer_than_thirty"
@@ -109,6 +110,7 @@ def test_xlsx_cells_read_back_with_the_values_and_types_written() -> None:
     assert [c["flag"] for c in cells] == [(True, "b"), (False, "b"), (None, "n"), (True, "b")]
     assert [c["mixed"] for c in cells] == [(5, "n"), (1.5, "n"), (False, "b"), ("2024-07-16 00:00:00", "s")]
     assert all(c["empty"][0] is None for c in cells)
+    assert [c["tanggal_sk"][0] for c in cells] == ["2024-07-16 00:00:00", None, None, None]  # as CSV: no "NaT"
 
 
 @pytest.mark.parametrize("text", ["=1+1", "#N/A", "1e5", "+62812", "http://example.org/x", "TRUE", "2024-07-16"])
