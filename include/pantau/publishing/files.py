@@ -24,6 +24,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["WIB", "clean_text", "csv_bytes", "csv_from_people", "for_people", "neutralise_formula", "parquet_bytes", "tidy",
@@ -31,7 +32,8 @@ __all__ = ["WIB", "clean_text", "csv_bytes", "csv_from_people", "for_people", "n
 
 WIB = "Asia/Jakarta"
 _EPOCH = datetime(2000, 1, 1)
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+_INF = float("inf")
+_TEXT_DTYPE = pd.Series(["text"]).dtype  # what pandas infers for a column of texts ("str" under pandas 3)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 _WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
@@ -62,10 +64,21 @@ def _map_text(series: pd.Series, function: object) -> pd.Series:
     present = series.dropna()
     if present.empty:
         return series.astype(object).where(series.notna(), None)
-    distinct = pd.unique(present.astype(str))
-    mapping = dict(zip(distinct, map(function, distinct), strict=True))  # type: ignore[arg-type]
-    return series.astype(object).map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
-                                      else mapping[str(v)])
+    if series.dtype == _TEXT_DTYPE:
+        mapping = {text: function(text) for text in present.unique().tolist()}  # type: ignore[operator]
+        if all(new == old for old, new in mapping.items()):
+            # Nothing to change (the common case, and always so when for_people re-tidies a tidied frame):
+            # the column as it is, which is what rebuilding it would give, dtype included.
+            return series
+        texts = present.tolist()
+    else:
+        texts = present.astype(str).tolist()
+        mapping = {text: function(text) for text in dict.fromkeys(texts)}  # type: ignore[operator]
+    # Missing cells (None, NaN, NA) become None; one dict lookup per present cell, no per-cell callable.
+    out = np.full(len(series), None, dtype=object)
+    out[series.notna().to_numpy()] = [mapping[text] for text in texts]
+    # No dtype given: pandas infers it as Series.map did (str under pandas 3), so Parquet bytes stay the same.
+    return pd.Series(out, index=series.index, name=series.name)
 
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -116,40 +129,71 @@ def csv_from_people(people: pd.DataFrame) -> bytes:
 
 
 def xlsx_from_people(people: pd.DataFrame, sheet: str = "data") -> bytes:
-    """:func:`xlsx_bytes` of a frame :func:`for_people` has prepared."""
-    from openpyxl import Workbook
+    """:func:`xlsx_bytes` of a frame :func:`for_people` has prepared.
 
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append([str(c) for c in people.columns])
-    columns = [people[c].tolist() for c in people.columns]
-    for row in zip(*columns, strict=True):
-        worksheet.append([_cell(v) for v in row])
-    # Fixed document dates: the same table gives the same bytes, so checksums say when content changed.
-    workbook.properties.created = workbook.properties.modified = _EPOCH
+    XlsxWriter in ``constant_memory`` mode writes the sheet row by row (inline strings, no table of
+    all cells in memory). Every cell goes through a typed writer, never XlsxWriter's ``write``, which
+    guesses: text is always a text cell (no number, formula or URL is inferred from it), numbers are
+    numbers, booleans booleans, missing values empty cells. A text over Excel's cell limit of 32,767
+    characters (UTF-16 units) is cut there by XlsxWriter, as openpyxl cut it before; an infinite number,
+    which a cell can hold only as a formula's error, is written as its text.
+    """
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    workbook = xlsxwriter.Workbook(buffer, {
+        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+        "strings_to_urls": False, "nan_inf_to_errors": False})
+    # Fixed document dates: the same table gives the same bytes, so checksums say when content changed.
+    # XlsxWriter dates every zip entry 1980-01-31 itself (and its temporary parts are all mode 0600), so
+    # nothing else in the file varies; the test reads both back.
+    workbook.set_properties({"created": _EPOCH})
+    worksheet = workbook.add_worksheet(sheet[:31])
+    text, number, boolean = worksheet.write_string, worksheet.write_number, worksheet.write_boolean
+    for col, name in enumerate(people.columns):
+        text(0, col, str(name))
+    columns = [people[c].tolist() for c in people.columns]
+    na = pd.NA
+    for row, values in enumerate(zip(*columns, strict=True), start=1):
+        for col, value in enumerate(values):
+            kind = value.__class__
+            if kind is str:
+                if value:
+                    text(row, col, value)
+            elif kind is float:  # a missing text comes as NaN: an empty cell
+                if value - value == 0.0:
+                    number(row, col, value)
+                elif value == value:  # infinite
+                    text(row, col, str(value))
+            elif value is None or value is na:
+                continue
+            elif kind is bool:
+                boolean(row, col, value)
+            elif kind is int:
+                number(row, col, value)
+            else:
+                _write_other(worksheet, row, col, value)
+    workbook.close()
+    return buffer.getvalue()
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The same archive with every entry dated 1980-01-01 (zip stores each entry's write time)."""
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            body = source.read(entry.filename)
-            if entry.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the time of saving
-                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
-            target.writestr(info, body)
-    return out.getvalue()
+def _write_other(worksheet: object, row: int, col: int, value: object) -> None:
+    # numpy scalars, dates, decimals and anything else: numbers and booleans as such, the rest as text.
+    if isinstance(value, (np.bool_, np.integer, np.floating)):
+        value = value.item()
+    cell = _cell(value)
+    if cell is None:
+        return
+    if isinstance(cell, bool):
+        worksheet.write_boolean(row, col, cell)  # type: ignore[attr-defined]
+    elif isinstance(cell, (int, float)) and cell not in (_INF, -_INF):
+        worksheet.write_number(row, col, cell)  # type: ignore[attr-defined]
+    elif str(cell):
+        worksheet.write_string(row, col, str(cell))  # type: ignore[attr-defined]
 
 
 def _cell(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, (bool, int, float, str)):
         return value

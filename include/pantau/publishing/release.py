@@ -46,7 +46,7 @@ VALIDATION_PREFIX = "published/validation"
 PINNED_KEY = "state/releases/pinned.json"
 #: Bumped when the bytes a given table is written as change (writers, file set): the digest then
 #: changes, so a run after an upgrade publishes the new files instead of calling itself unchanged.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"  # 3: XLSX written by XlsxWriter
 WIB = ZoneInfo("Asia/Jakarta")
 
 
