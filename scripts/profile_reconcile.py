@@ -1,0 +1,152 @@
+"""Where the reconcile DAG's time and memory go at national scale, without Airflow around it.
+
+    python scripts/profile_reconcile.py snapshot --world .pantau/bench/chain/world-6000000-100000-20241127
+    python scripts/profile_reconcile.py profile
+
+``snapshot`` runs the three ingest DAGs through Airflow (as ``make bench-chain`` does) on a copy of a
+generated world, then copies every object of the embedded store to ``--snapshot`` (default
+``.pantau/profile/snapshot``). ``profile`` loads that snapshot into a fresh embedded store and runs the
+reconcile DAG's two steps in this process (``validate_sources``, ``reconcile_and_publish``), printing
+per step its wall time and resident memory (before -> peak -> after, sampled every 50 ms), and writes
+a pyinstrument profile next to the snapshot (``profile.txt``). The process's memory includes the
+earlier steps' leftovers, as the DAG's task process does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "include"), str(ROOT / "plugins")]
+
+PROCESS = psutil.Process()
+_peak = [0.0]
+
+
+def _rss_mb() -> float:
+    return PROCESS.memory_info().rss / 2**20
+
+
+def _sample() -> None:
+    while True:
+        _peak[0] = max(_peak[0], _rss_mb())
+        time.sleep(0.05)
+
+
+def _measured(owner: Any, name: str) -> None:
+    """Replace ``owner.name`` by a wrapper printing its wall time and memory."""
+    function: Callable[..., Any] = getattr(owner, name)
+    label = f"{getattr(owner, '__name__', owner).split('.')[-1]}.{name}"
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        before, outer_peak = _rss_mb(), _peak[0]
+        _peak[0] = before
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            print(f"  {label:42s} {time.perf_counter() - started:7.1f} s   RSS {before:7,.0f} -> peak "
+                  f"{_peak[0]:7,.0f} -> {_rss_mb():7,.0f} MB", flush=True)
+            _peak[0] = max(outer_peak, _peak[0])
+
+    setattr(owner, name, wrapper)
+
+
+def snapshot(world: Path, target: Path) -> None:
+    from pantau import demo
+    from pantau.bench.chain import _sources_env, copy_world, run_dag
+    from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
+    from pantau.storage import ObjectStore
+
+    run = target.parent / "run"
+    if run.exists():
+        shutil.rmtree(run)
+    work, home = run / "world", run / "home"
+    copy_world(world, work)
+    log = home / "logs" / "airflow.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    faults = demo.world_faults(work)
+    with EmbeddedObjectStore(None) as embedded, SmtpSink(home / "outbox") as smtp, \
+            BawasluApiServer(work, demo.SIM_TOKEN, faults) as bawaslu, ExportsServer(work, faults) as exports:
+        env = _sources_env(work, home, bawaslu, exports, embedded, smtp, None)
+        demo.migrate(env, log)
+        for dag_id in ("pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_ingest_bkd"):
+            result = run_dag(env, dag_id, log)
+            print(f"{dag_id}: {'done' if result.ok else 'FAILED'} in {result.wall_s:.0f} s", flush=True)
+            if not result.ok:
+                raise SystemExit(f"{dag_id} failed; see {log}")
+        store = ObjectStore.connect(embedded.endpoint, embedded.access_key, embedded.secret_key, demo.S3_BUCKET)
+        if target.exists():
+            shutil.rmtree(target)
+        for key in store.list(""):
+            path = target / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(store.get_bytes(key))
+    (target / "_as_of.json").write_text(json.dumps({"as_of": demo._world_as_of(work)}))  # noqa: SLF001
+    print(f"snapshot in {target}")
+
+
+def profile(source: Path) -> None:
+    from pyinstrument import Profiler
+
+    from pantau import demo
+    from pantau.matching import incremental, persons
+    from pantau.pipeline import publication, quality, reconcile, service
+    from pantau.publishing import statistics
+    from pantau.settings import FollowUpPolicy, ValidationSettings
+    from pantau.simulate.servers import EmbeddedObjectStore
+    from pantau.storage import ObjectStore
+
+    as_of = date.fromisoformat(json.loads((source / "_as_of.json").read_text())["as_of"][:10])
+    with EmbeddedObjectStore(None) as embedded:
+        store = ObjectStore.connect(embedded.endpoint, embedded.access_key, embedded.secret_key, demo.S3_BUCKET)
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and path.name != "_as_of.json":
+                store.put_bytes(str(path.relative_to(source)), path.read_bytes())
+        threading.Thread(target=_sample, daemon=True).start()
+        for owner, name in [(quality, "validate_sources"), (quality, "load_validated"), (service, "_link"),
+                            (persons.RegistryIndex, "build"), (incremental.IncrementalMatcher, "match"),
+                            (reconcile, "link_cases"), (reconcile, "overdue"), (statistics, "compliance_statistics"),
+                            (quality, "validate_for_publication"), (publication, "publish")]:
+            _measured(owner, name)
+        profiler = Profiler(interval=0.01)
+        profiler.start()
+        started = time.perf_counter()
+        quality.validate_sources(store, "profile-1", as_of, ValidationSettings.from_env())
+        service.reconcile_and_publish(store, "profile-run-1", "profile-1", as_of, FollowUpPolicy.from_env())
+        profiler.stop()
+        print(f"total {time.perf_counter() - started:.1f} s, peak RSS {_peak[0]:,.0f} MB")
+        out = source.parent / "profile.txt"
+        out.write_text(profiler.output_text(unicode=False, color=False))
+        print(f"profile in {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["snapshot", "profile"])
+    parser.add_argument("--world", type=Path, help="a generated world (snapshot)")
+    parser.add_argument("--snapshot", type=Path, default=ROOT / ".pantau" / "profile" / "snapshot")
+    args = parser.parse_args()
+    if args.step == "snapshot":
+        if args.world is None or not (args.world / "manifest.json").is_file():
+            parser.error("--world must name a generated world (make bench-chain generates one)")
+        snapshot(args.world.resolve(), args.snapshot.resolve())
+    else:
+        if not args.snapshot.is_dir():
+            parser.error(f"no snapshot in {args.snapshot}: run the snapshot step first")
+        profile(args.snapshot.resolve())
+
+
+if __name__ == "__main__":
+    main()
