@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from minio import Minio
 from minio.error import S3Error
@@ -110,6 +111,20 @@ class ObjectStore:
     def put_parquet(self, key: str, frame: pd.DataFrame) -> str:
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False, engine="pyarrow")
+        return self._put_buffer(key, buffer)
+
+    def put_parquet_batches(self, key: str, batches: Iterable[pd.DataFrame], schema: pa.Schema) -> str:
+        """One Parquet object from ``batches`` of rows, converted one at a time with ``schema``
+        (``pyarrow.Schema.from_pandas`` of the whole table, pandas metadata included): the rows a
+        6M-row table keeps need not be copied into one frame first. Read back, it is the frame the
+        batches make together, as :meth:`put_parquet` would have written it."""
+        buffer = io.BytesIO()
+        with pq.ParquetWriter(buffer, schema) as writer:
+            for batch in batches:
+                writer.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
+        return self._put_buffer(key, buffer)
+
+    def _put_buffer(self, key: str, buffer: io.BytesIO) -> str:
         # Sent from the buffer itself: getvalue() would copy a 6M-row registry's Parquet once more.
         size = buffer.tell()
         buffer.seek(0)

@@ -7,6 +7,7 @@ keep the validated frame afterwards (at 6M persons that was 2.3 GB held for the 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pantau.validation import validate, validate_frame
@@ -62,3 +63,38 @@ def test_gx_keeps_no_validated_frame(settings):
     manager = gx_context().data_sources.get(DATA_SOURCE).get_execution_engine().batch_manager
     assert manager.batch_data_cache == {}
     assert not manager.batch_cache
+
+
+def test_birth_dates_are_compared_in_one_step_and_out_of_range_years_still_fail(settings):
+    from datetime import date
+
+    from pantau.validation.schema import comparable_view
+
+    frame = registry(6)
+    frame["tanggal_lahir"] = [date(1980, 1, 2), date(2031, 5, 6), None, date(1975, 3, 4), date(1990, 7, 8),
+                              date(1969, 12, 31)]
+    view = comparable_view(frame, {"tanggal_lahir": "date"})
+    # Nanoseconds: the unit GX compares column-wise (seconds went value by value, 10 s at 6M rows).
+    assert view["tanggal_lahir"].dt.unit == "ns"
+    assert _run("registry", frame, settings).quarantine["reason_code"].tolist() == ["future_date"]
+    # A year with no nanosecond form keeps its unit, and is still a future date, not a null.
+    frame.loc[4, "tanggal_lahir"] = date(9999, 1, 1)
+    assert comparable_view(frame, {"tanggal_lahir": "date"})["tanggal_lahir"].dt.unit == "s"
+    out = _run("registry", frame, settings)
+    assert sorted(out.quarantine["record_key"]) == sorted(frame.loc[[1, 4], "nip"])
+    assert set(out.quarantine["reason_code"]) == {"future_date"}
+
+
+def test_valid_rows_written_in_batches_read_back_as_the_valid_frame(store, settings):
+    out = _run("registry", _defective_registry(), settings)
+    assert list(out.dropped) == sorted(out.dropped) and len(out.dropped) == 5
+    batches = list(out.valid_batches(rows=4))
+    assert len(batches) == 3  # 12 input rows, 4 at a time; the quarantined ones left out of each
+    pd.testing.assert_frame_equal(pd.concat(batches, ignore_index=True), out.valid)
+    schema = pa.Schema.from_pandas(out.checked, preserve_index=False)
+    streamed = store.put_parquet_batches("validated/registry/batches.parquet", out.valid_batches(rows=4), schema)
+    whole = store.put_parquet("validated/registry/whole.parquet", out.valid)
+    pd.testing.assert_frame_equal(store.get_parquet(streamed), store.get_parquet(whole))
+    # A table with no rows still makes a readable object with every column.
+    nothing = store.put_parquet_batches("validated/registry/empty.parquet", iter([out.checked.iloc[:0]]), schema)
+    assert list(store.get_parquet(nothing).columns) == list(out.checked.columns)

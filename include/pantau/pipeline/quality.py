@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -40,6 +40,9 @@ from pantau.validation.report import (
     report_key,
 )
 from pantau.validation.suites import load_suite
+
+if TYPE_CHECKING:  # for annotations: the validation package is imported where it runs, as before
+    from pantau.validation.validate import ValidationOutcome
 
 SOURCE_TABLES = ("bawaslu_cases", "recommendations", "registry", "follow_ups")
 #: Prefix of the validation report pages and their index.
@@ -163,16 +166,28 @@ def _validate(store: ObjectStore, dataset: str, frame: pd.DataFrame, run_key: st
     summary = {**outcome.summary, "docs_index": index_key}
     quarantine = pd.concat([outcome.quarantine, outcome.flagged], ignore_index=True) if len(outcome.flagged) \
         else outcome.quarantine
-    return _Validated(outcome.valid, quarantine, summary, outcome.verdicts, outcome.fingerprint)
+    return _Validated(outcome, quarantine, summary)
 
 
 @dataclass
 class _Validated:
-    valid: pd.DataFrame
-    quarantine: pd.DataFrame
+    outcome: ValidationOutcome
+    quarantine: pd.DataFrame  # quarantined and flagged rows
     summary: dict[str, Any]
-    verdicts: pd.DataFrame | None
-    fingerprint: str | None
+
+    @property
+    def valid(self) -> pd.DataFrame:
+        return self.outcome.valid
+
+    @property
+    def rows_valid(self) -> int:
+        return len(self.outcome.checked) - len(self.outcome.dropped)
+
+    def put_valid(self, store: ObjectStore, key: str) -> str:
+        """Write the valid rows batch by batch: a 6M-row registry is never held twice."""
+        checked = self.outcome.checked
+        return store.put_parquet_batches(key, self.outcome.valid_batches(),
+                                         pa.Schema.from_pandas(checked, preserve_index=False))
 
 
 def verdicts_key(table: str, run_key: str) -> str:
@@ -215,19 +230,19 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
         result = _validate(store, table, frame, run_key, as_of, previous_rows, settings, references,
                            version=f"staged version {staged['key']}", track_rows=True, prior=prior,
                            prior_problem=prior_problem)
-        valid, summary = result.valid, result.summary
-        key = store.put_parquet(f"validated/{table}/{run_key}.parquet", valid)
+        summary = result.summary
+        key = result.put_valid(store, f"validated/{table}/{run_key}.parquet")
         quarantined = store.put_parquet(quarantine_key("validation", table, run_key), result.quarantine)
         pointer = {"key": key, "staged_key": staged["key"], "run_key": run_key, "rows_in": len(frame),
-                   "rows_valid": len(valid), "rows_quarantined": summary.get("rows_quarantined", 0),
+                   "rows_valid": result.rows_valid, "rows_quarantined": summary.get("rows_quarantined", 0),
                    "quarantine_key": quarantined, "docs_index": summary["docs_index"],
                    "rows_checked": summary.get("rows_checked"), "validation_mode": summary.get("validation_mode")}
-        if result.verdicts is not None:
-            pointer.update(verdicts_key=store.put_parquet(verdicts_key(table, run_key), result.verdicts),
-                           fingerprint=result.fingerprint, as_of=as_of.isoformat())
+        if result.outcome.verdicts is not None:
+            pointer.update(verdicts_key=store.put_parquet(verdicts_key(table, run_key), result.outcome.verdicts),
+                           fingerprint=result.outcome.fingerprint, as_of=as_of.isoformat())
         store.put_json(f"validated/{table}/_current.json", pointer)
         results[table] = {**pointer, "summary": summary}
-        del frame, valid, result
+        del frame, result
         release_unused_memory()
     return results
 

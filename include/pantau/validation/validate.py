@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,8 @@ class ValidationOutcome:
     only their counts.
     """
 
-    valid: pd.DataFrame
+    #: The validated frame (positional index); ``valid`` is it without the ``dropped`` rows.
+    checked: pd.DataFrame
     quarantine: pd.DataFrame
     summary: dict[str, Any]
     results: dict[str, Any]
@@ -67,6 +69,26 @@ class ValidationOutcome:
     verdicts: pd.DataFrame | None = None
     #: What the verdicts depend on besides the rows and the as-of date; store it with them.
     fingerprint: str | None = None
+    #: Positions in ``checked`` of the quarantined rows, ascending.
+    dropped: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @cached_property
+    def valid(self) -> pd.DataFrame:
+        """The rows let through, as one frame (made on first use: for a clean table, the input itself)."""
+        if not len(self.dropped):
+            return self.checked
+        return self.checked.drop(index=self.dropped).reset_index(drop=True)
+
+    def valid_batches(self, rows: int = 250_000) -> Iterator[pd.DataFrame]:
+        """The rows let through, ``rows`` input rows at a time (at least one, possibly empty, batch).
+
+        Writing a 6M-row registry from these instead of :attr:`valid` never holds a second copy of it.
+        """
+        keep = np.ones(len(self.checked), dtype=bool)
+        keep[self.dropped] = False
+        for start in range(0, max(len(self.checked), 1), rows):
+            part, kept = self.checked.iloc[start:start + rows], keep[start:start + rows]
+            yield part if kept.all() else part[kept]
 
 
 @dataclass
@@ -491,10 +513,10 @@ def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: da
     if problems:
         rejected = rejected_batch(frame, findings, suite, run_key, [p.split(":", 1)[0] for p in problems])
         raise BatchRejected(explain_failure(summary), summary, rejected, results)
-    # A clean 6M-row registry is returned as it came: dropping nothing would still copy every column.
-    valid = frame.drop(index=sorted(quarantined_positions)).reset_index(drop=True) if quarantined_positions \
-        else frame
-    outcome = ValidationOutcome(valid, rows, summary, results, flagged)
+    # The valid rows are made only when asked for (ValidationOutcome.valid): a 6M-row registry
+    # written batch by batch (valid_batches) is never held twice.
+    outcome = ValidationOutcome(frame, rows, summary, results, flagged,
+                                dropped=np.array(sorted(quarantined_positions), dtype=np.int64))
     if plan is not None and plan.hashes is not None:
         failing = {f.rule.name: f.rows for f in findings
                    if f.rule.on_failure != "fail_dataset" and f.error is None and f.rows}
