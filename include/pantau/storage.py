@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -109,38 +110,52 @@ class ObjectStore:
 
     # -- tables -----------------------------------------------------------------------------
     def put_parquet(self, key: str, frame: pd.DataFrame) -> str:
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False, engine="pyarrow")
-        return self._put_buffer(key, buffer)
+        with _spool() as buffer:
+            frame.to_parquet(buffer, index=False, engine="pyarrow")
+            return self._put_buffer(key, buffer)
 
     def put_parquet_batches(self, key: str, batches: Iterable[pd.DataFrame], schema: pa.Schema) -> str:
         """One Parquet object from ``batches`` of rows, converted one at a time with ``schema``
         (``pyarrow.Schema.from_pandas`` of the whole table, pandas metadata included): the rows a
         6M-row table keeps need not be copied into one frame first. Read back, it is the frame the
         batches make together, as :meth:`put_parquet` would have written it."""
-        buffer = io.BytesIO()
-        with pq.ParquetWriter(buffer, schema) as writer:
-            for batch in batches:
-                writer.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
-        return self._put_buffer(key, buffer)
+        with _spool() as buffer:
+            with pq.ParquetWriter(buffer, schema) as writer:
+                for batch in batches:
+                    writer.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
+            return self._put_buffer(key, buffer)
 
-    def _put_buffer(self, key: str, buffer: io.BytesIO) -> str:
-        # Sent from the buffer itself: getvalue() would copy a 6M-row registry's Parquet once more.
+    def _put_buffer(self, key: str, buffer: IO[bytes]) -> str:
+        # Sent from the buffer itself, part by part: the bytes are never copied into one object.
         size = buffer.tell()
         buffer.seek(0)
         self.client.put_object(self.bucket, key, buffer, size, content_type="application/vnd.apache.parquet")
         return key
 
-    def get_parquet(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """The Parquet object as a frame; only ``columns`` (those present) when given."""
+    def get_parquet(self, key: str, columns: list[str] | None = None,
+                    dictionary: list[str] | None = None) -> pd.DataFrame:
+        """The Parquet object as a frame; only ``columns`` (those present) when given, and the text
+        columns named in ``dictionary`` as categoricals (codes into their distinct values)."""
         data = io.BytesIO(self.get_bytes(key))
-        if columns is not None:
+        if columns is not None or dictionary:
             present = set(pq.read_schema(data).names)
-            columns = [c for c in columns if c in present]
+            columns = [c for c in columns if c in present] if columns is not None else None
+            dictionary = [c for c in dictionary or () if c in present and (columns is None or c in columns)]
             data.seek(0)
+        if dictionary:
+            return pd.read_parquet(data, engine="pyarrow", columns=columns, read_dictionary=dictionary)
         return pd.read_parquet(data, engine="pyarrow", columns=columns)
 
     def put_csv(self, key: str, frame: pd.DataFrame) -> str:
         # UTF-8 with BOM so that Excel (what most agency staff open CSVs with) shows names right.
         data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
         return self.put_bytes(key, data, "text/csv; charset=utf-8")
+
+
+#: Tables are encoded in memory up to this size, then in a temporary file: a 6M-row registry's
+#: Parquet (about 230 MB, and as much again while the buffer grows) stays out of the task's memory.
+SPOOL_BYTES = 64 * 2**20
+
+
+def _spool() -> tempfile.SpooledTemporaryFile[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")

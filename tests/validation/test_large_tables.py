@@ -98,3 +98,40 @@ def test_valid_rows_written_in_batches_read_back_as_the_valid_frame(store, setti
     # A table with no rows still makes a readable object with every column.
     nothing = store.put_parquet_batches("validated/registry/empty.parquet", iter([out.checked.iloc[:0]]), schema)
     assert list(store.get_parquet(nothing).columns) == list(out.checked.columns)
+
+
+def test_repeated_values_are_found_by_sorting_nulls_never_count():
+    values = pd.Series(["a", "b", None, "a", "c", None, "b", "a"], dtype="str")
+    assert validate._repeated_rows(values).tolist() == [0, 1, 3, 6, 7]
+    assert validate._repeated_rows(pd.Series(["x", "y"], dtype=object)).tolist() == []
+    assert validate._repeated_rows(pd.Series([], dtype="str")).tolist() == []
+    # Not text (numbers, a mix): GX checks the column whole, as before.
+    assert validate._repeated_rows(pd.Series([1, 2, 1])) is None
+    assert validate._repeated_rows(pd.Series(["1", 1], dtype=object)) is None
+
+
+@pytest.mark.parametrize("repeat", [True, False])
+def test_uniqueness_on_the_repeated_rows_only_gives_the_verdict_of_the_whole_column(monkeypatch, settings, repeat):
+    frame = registry(12)
+    if repeat:
+        frame.loc[[2, 8, 11], "nip"] = frame.loc[3, "nip"]
+    frame.loc[5, "nip"] = None
+    whole = _run("registry", frame.copy(), settings)
+    monkeypatch.setattr(validate, "SPLIT_ROWS", 1)
+    seen: list[int] = []
+    original = validate.run_suite
+
+    def sizes(suite, names, view, *args):
+        if names == ["nip_unique"]:
+            seen.append(len(view))
+        return original(suite, names, view, *args)
+
+    monkeypatch.setattr(validate, "run_suite", sizes)
+    apart = _run("registry", frame.copy(), settings)
+    assert seen == [4 if repeat else 0]  # GX saw the four rows holding the repeated NIP, or none
+    for name in ("valid", "quarantine", "flagged", "verdicts"):
+        pd.testing.assert_frame_equal(getattr(apart, name), getattr(whole, name))
+    how = ("duration_s",)
+    assert {k: v for k, v in apart.summary.items() if k not in how} == \
+        {k: v for k, v in whole.summary.items() if k not in how}
+    assert ("duplicate_key" in set(apart.quarantine["reason_code"])) is repeat

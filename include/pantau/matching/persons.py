@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from pantau.matching.evidence import PairEvidence, QueryEvidence, score_pairs, thresholds
+from pantau.normalize.frames import plain
 from pantau.normalize.names import PREFIX_PATTERN, SUFFIX_MARKERS, NamePrefix, PrefixArrays, split_prefixes
 
 __all__ = ["MARGIN", "RegistryIndex", "excel_prefix", "match_persons"]
@@ -157,8 +158,9 @@ class RegistryIndex:
         nips = pa.array(registry["nip"].astype(str), type=pa.string())
         nip_int = pc.cast(nips, pa.int64()).to_numpy(zero_copy_only=False) if len(nips) else np.zeros(0, np.int64)
         by_nip = np.argsort(nip_int)  # NIPs are unique: no need for a stable sort
-        agency, agencies = pd.factorize(registry["kode_instansi"].fillna(""), sort=True)
-        region, regions = pd.factorize(registry["kode_wilayah"].fillna(""), sort=True)
+        # As text: a dictionary-encoded column would sort by its codes, and the groups must sort by code text.
+        agency, agencies = pd.factorize(plain(registry["kode_instansi"]).fillna(""), sort=True)
+        region, regions = pd.factorize(plain(registry["kode_wilayah"]).fillna(""), sort=True)
         pair = agency.astype(np.int64) * (len(regions) + 1) + region
         codes, pairs = pd.factorize(pair, sort=True)  # sorted by agency, then region
         # Group codes fit 16 bits in practice, where numpy's stable sort is a radix sort (4x faster).

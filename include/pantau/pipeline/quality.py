@@ -219,6 +219,7 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
             results[table] = {"skipped": "this staged version was already validated", **done}
             continue
         frame = store.get_parquet(staged["key"])
+        release_unused_memory()  # the read's buffers, before validation allocates
         if table == "recommendations":
             recommendations = frame
         references = None
@@ -247,12 +248,14 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
     return results
 
 
-def load_validated(store: ObjectStore, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """The current validated version of ``table`` (only ``columns``, those it has, when given)."""
+def load_validated(store: ObjectStore, table: str, columns: list[str] | None = None,
+                   dictionary: list[str] | None = None) -> pd.DataFrame:
+    """The current validated version of ``table`` (only ``columns``, those it has, when given; the
+    ``dictionary`` columns as categoricals, see :meth:`ObjectStore.get_parquet`)."""
     pointer = _pointer(store, f"validated/{table}/_current.json")
     if pointer is None:
         raise FileNotFoundError(f"validated/{table} has no version yet: the validate_sources task runs first")
-    return store.get_parquet(pointer["key"], columns)
+    return store.get_parquet(pointer["key"], columns, dictionary)
 
 
 def validate_for_publication(store: ObjectStore, frames: dict[str, pd.DataFrame], run_key: str, as_of: date,

@@ -28,6 +28,7 @@ from pantau.matching.categories import categorize, category_codes, sanction_seve
 from pantau.matching.incremental import IncrementalMatcher
 from pantau.matching.persons import RegistryIndex, match_persons
 from pantau.matching.review import apply_person_decisions, load_decisions, review_queue
+from pantau.normalize.frames import plain_frame
 from pantau.settings import FollowUpPolicy
 
 #: Registry statuses of someone no longer in service (retired, dismissed, deceased).
@@ -35,6 +36,10 @@ INACTIVE = ("pensiun", "berhenti", "meninggal")
 #: The registry columns link_cases reads; callers at national scale should load only these.
 REGISTRY_COLUMNS = ["nip", "nama", "gelar_depan", "name_key", "kode_instansi", "nama_instansi", "unit_kerja",
                     "jabatan", "kode_wilayah", "status", "updated_at", "bkd"]
+#: Those with few distinct values, read dictionary-encoded for linking (0.9 GB of text at 6M persons,
+#: 0.1 GB as codes); the persons linked leave it as plain text (:func:`pantau.normalize.frames.plain`).
+REGISTRY_DICTIONARY = ["gelar_depan", "kode_instansi", "nama_instansi", "unit_kerja", "jabatan", "kode_wilayah",
+                       "status", "bkd"]
 #: Registry timestamps are read in Indonesia's western time zone when compared with decree dates.
 WIB = "Asia/Jakarta"
 #: Evidence of the vocabulary mappings (the value as sent, "method:confidence"), carried into the
@@ -52,7 +57,7 @@ def _evidence(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
 def _person_columns(registry: pd.DataFrame, transfers: pd.DataFrame | None) -> pd.DataFrame:
     # jabatan: the position an alert names, so the PPK knows whom it is about (docs/DOMAIN.md §5, Alerts).
     cols = ["nip", "nama", "kode_instansi", "nama_instansi", "jabatan", "kode_wilayah", "status", "updated_at", "bkd"]
-    persons = registry[[c for c in cols if c in registry]].rename(columns={c: f"registry_{c}" for c in cols
+    persons = plain_frame(registry[[c for c in cols if c in registry]]).rename(columns={c: f"registry_{c}" for c in cols
                                                                             if c != "nip"})
     if "registry_updated_at" not in persons:
         persons["registry_updated_at"] = pd.NaT

@@ -89,7 +89,7 @@ def _registry_and_matcher(store: ObjectStore) -> tuple[pd.DataFrame, Incremental
     they were read, the run gets a version of its own (no kept state is reused, nothing is unsound).
     """
     before = store.get_json("validated/registry/_current.json")
-    registry = quality.load_validated(store, "registry", reconcile.REGISTRY_COLUMNS)
+    registry = quality.load_validated(store, "registry", reconcile.REGISTRY_COLUMNS, reconcile.REGISTRY_DICTIONARY)
     after = store.get_json("validated/registry/_current.json")
     version = registry_version(after) if before == after else f"moved-{uuid.uuid4().hex[:16]}"
     return registry, IncrementalMatcher(store, version)

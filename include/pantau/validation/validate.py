@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pantau.exceptions import ValidationFailed
-from pantau.pipeline.runs import quarantine_frame, quarantine_row
+from pantau.pipeline.runs import quarantine_frame, quarantine_row, release_unused_memory
 from pantau.reasons import reason
 from pantau.settings import ValidationSettings
 from pantau.validation import incremental
@@ -418,10 +420,11 @@ def _run_narrow(suite: Suite, runnable: list[str], view: pd.DataFrame, parameter
     """``run_suite`` on only what each rule reads: table rules (column names, row count) on a placeholder
     of ``view``'s shape, column rules on the columns they name.
 
-    GX hashes every cell of the frame it is given for the batch id, and keeps every rule's interim
-    metrics (a mask per rule) until the run ends: validating the 6M-row registry's 24 columns at once
-    took 1.9 GB more at the peak than the frame. From ``SPLIT_ROWS`` rows, each rule runs on its own. A rule whose columns cannot be told (a table rule of another kind, a rule
-    without column arguments) gets the whole view, as before.
+    GX keeps every rule's interim metrics (a mask per rule) until the run ends: validating the 6M-row
+    registry's 24 columns at once took 1.9 GB more at the peak than the frame. From ``SPLIT_ROWS``
+    rows, each rule runs on its own, and a uniqueness rule on a text column only on the rows whose
+    value repeats (:func:`_repeated_rows`). A rule whose columns cannot be told (a table rule of
+    another kind, a rule without column arguments) gets the whole view, as before.
     """
     chosen = [r for r in suite.rules if r.name in runnable]
     table = [r.name for r in chosen if r.type in incremental.TABLE_TYPES]
@@ -432,8 +435,44 @@ def _run_narrow(suite: Suite, runnable: list[str], view: pd.DataFrame, parameter
     # A large table: one GX run per rule, or GX holds every rule's interim metrics at once.
     for group in [rest] if len(view) < SPLIT_ROWS else [[rule] for rule in rest]:
         columns = incremental.verdict_columns(group, view)
-        results.update(run_suite(suite, [r.name for r in group], view[columns], parameters, run_key))
+        repeated = _repeated_rows(view[columns[0]]) if len(view) >= SPLIT_ROWS and len(columns) == 1 \
+            and group[0].type == "expect_column_values_to_be_unique" else None
+        if repeated is not None:
+            # GX finds repeats by hashing every value (1 GB for 6M NIPs); it is given only the rows
+            # whose value repeats, and its verdict is put back on the whole table's positions.
+            every = np.ones(len(view), dtype=bool)
+            on_rows = incremental.Plan("", None, subset=repeated, fresh={group[0].name: every},
+                                       failed_before={group[0].name: ~every})
+            found = run_suite(suite, [group[0].name], view[columns].iloc[repeated].reset_index(drop=True),
+                              parameters, run_key)
+            results.update(incremental.merge(group, found, on_rows, len(view)))
+        else:
+            results.update(run_suite(suite, [r.name for r in group], view[columns], parameters, run_key))
+        if len(view) >= SPLIT_ROWS:  # what one rule's run freed serves the next, not only Arrow's pool
+            release_unused_memory()
     return results
+
+
+def _repeated_rows(values: pd.Series) -> np.ndarray | None:
+    """Positions (ascending) of the rows whose value another row holds too, nulls never counting,
+    found by sorting with Arrow (equal values end up side by side; no hash table of every value,
+    no Python string per value). None when the column is not text: then GX checks it whole."""
+    try:
+        array = pa.array(values.array, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    present = len(array) - array.null_count
+    order = pc.array_sort_indices(array, null_placement="at_end").to_numpy()[:present]
+    ordered = array.take(pa.array(order))
+    same = pc.equal(ordered.slice(1), ordered.slice(0, max(present - 1, 0))).to_numpy(zero_copy_only=False)
+    repeated = np.zeros(present, dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return np.sort(order[repeated]).astype(np.int64)
 
 
 def validate_frame(dataset: str, frame: pd.DataFrame, *, run_key: str, as_of: date, previous_rows: int | None,
