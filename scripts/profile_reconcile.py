@@ -2,14 +2,18 @@
 
     python scripts/profile_reconcile.py snapshot --world .pantau/bench/chain/world-6000000-100000-20241127
     python scripts/profile_reconcile.py profile
+    python scripts/profile_reconcile.py profile --until link --no-profiler   # memory of the first half only
 
 ``snapshot`` runs the three ingest DAGs through Airflow (as ``make bench-chain`` does) on a copy of a
 generated world, then copies every object of the embedded store to ``--snapshot`` (default
 ``.pantau/profile/snapshot``). ``profile`` loads that snapshot into a fresh embedded store and runs the
 reconcile DAG's two steps in this process (``validate_sources``, ``reconcile_and_publish``), printing
 per step its wall time and resident memory (before -> peak -> after, sampled every 50 ms), and writes
-a pyinstrument profile next to the snapshot (``profile.txt``). The process's memory includes the
-earlier steps' leftovers, as the DAG's task process does.
+a pyinstrument profile next to the snapshot (``profile.txt``). ``--until link`` stops after validation
+and linking (``service._link``), before publication; ``--no-profiler`` leaves pyinstrument out (its
+sampling slows publication several times over). The process's memory includes the earlier steps'
+leftovers; under Airflow the two steps are two task processes, each starting about 0.3 GB higher
+(Airflow's imports).
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def snapshot(world: Path, target: Path) -> None:
     print(f"snapshot in {target}")
 
 
-def profile(source: Path) -> None:
+def profile(source: Path, until: str, profiler_on: bool) -> None:
     from pyinstrument import Profiler
 
     from pantau import demo
@@ -117,19 +121,25 @@ def profile(source: Path) -> None:
         threading.Thread(target=_sample, daemon=True).start()
         for owner, name in [(quality, "validate_sources"), (quality, "load_validated"), (service, "_link"),
                             (persons.RegistryIndex, "build"), (incremental.IncrementalMatcher, "match"),
-                            (reconcile, "link_cases"), (reconcile, "overdue"), (statistics, "compliance_statistics"),
-                            (quality, "validate_for_publication"), (publication, "publish")]:
+                            (incremental.RegistryState, "of"), (reconcile, "link_cases"), (reconcile, "overdue"),
+                            (statistics, "compliance_statistics"), (quality, "validate_for_publication"),
+                            (publication, "publish")]:
             _measured(owner, name)
         profiler = Profiler(interval=0.01)
-        profiler.start()
+        if profiler_on:
+            profiler.start()
         started = time.perf_counter()
         quality.validate_sources(store, "profile-1", as_of, ValidationSettings.from_env())
-        service.reconcile_and_publish(store, "profile-run-1", "profile-1", as_of, FollowUpPolicy.from_env())
-        profiler.stop()
+        if until == "link":
+            service._link(store)  # noqa: SLF001 - the first half of reconcile_and_publish, on its own
+        else:
+            service.reconcile_and_publish(store, "profile-run-1", "profile-1", as_of, FollowUpPolicy.from_env())
         print(f"total {time.perf_counter() - started:.1f} s, peak RSS {_peak[0]:,.0f} MB")
-        out = source.parent / "profile.txt"
-        out.write_text(profiler.output_text(unicode=False, color=False))
-        print(f"profile in {out}")
+        if profiler_on:
+            profiler.stop()
+            out = source.parent / "profile.txt"
+            out.write_text(profiler.output_text(unicode=False, color=False))
+            print(f"profile in {out}")
 
 
 def main() -> None:
@@ -137,6 +147,9 @@ def main() -> None:
     parser.add_argument("step", choices=["snapshot", "profile"])
     parser.add_argument("--world", type=Path, help="a generated world (snapshot)")
     parser.add_argument("--snapshot", type=Path, default=ROOT / ".pantau" / "profile" / "snapshot")
+    parser.add_argument("--until", choices=["publish", "link"], default="publish",
+                        help="profile: stop after linking (link) or run the whole task (publish)")
+    parser.add_argument("--no-profiler", action="store_true", help="profile: without pyinstrument")
     args = parser.parse_args()
     if args.step == "snapshot":
         if args.world is None or not (args.world / "manifest.json").is_file():
@@ -145,7 +158,7 @@ def main() -> None:
     else:
         if not args.snapshot.is_dir():
             parser.error(f"no snapshot in {args.snapshot}: run the snapshot step first")
-        profile(args.snapshot.resolve())
+        profile(args.snapshot.resolve(), args.until, not args.no_profiler)
 
 
 if __name__ == "__main__":
