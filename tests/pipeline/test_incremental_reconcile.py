@@ -196,3 +196,15 @@ def test_an_answer_does_not_depend_on_registry_order_or_on_the_other_queries(run
     assert together["person_nip"].iloc[:-1].notna().any() and together["person_match"].iloc[-1] == "unmatched"
     alone = match_persons(batch.iloc[[-1]], reg)
     pd.testing.assert_frame_equal(alone, together.iloc[[-1]])
+
+
+def test_name_keys_hashed_in_blocks_give_the_fingerprints_of_one_pass(day1, monkeypatch):
+    from pantau.matching import incremental
+
+    reg = RegistryIndex.build(day1.registry)
+    whole = incremental._hash_texts(np.asarray(reg.name_key.to_pylist(), dtype=object))
+    monkeypatch.setattr(incremental, "NAME_BLOCK", 7)  # many blocks
+    np.testing.assert_array_equal(incremental._hash_names(reg.name_key), whole)
+    before = incremental.fingerprints(reg)
+    monkeypatch.setattr(incremental, "NAME_BLOCK", len(reg.name_key) + 1)  # one block
+    np.testing.assert_array_equal(incremental.fingerprints(reg), before)

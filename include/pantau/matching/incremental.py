@@ -108,19 +108,31 @@ def _hash_texts(values: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=_HASH_KEY, categorize=False)
 
 
+#: Name keys are hashed this many at a time: 6M of them as Python strings at once took 1.1 GB.
+NAME_BLOCK = 250_000
+
+
+def _hash_names(names: pa.Array) -> np.ndarray:
+    """:func:`_hash_texts` of an Arrow array of texts, a block at a time (a hash reads only its own value)."""
+    out = np.empty(len(names), dtype=np.uint64)
+    for start in range(0, len(names), NAME_BLOCK):
+        block = names.slice(start, NAME_BLOCK).to_pylist()
+        out[start:start + len(block)] = _hash_texts(np.asarray(block, dtype=object))
+    return out
+
+
 def fingerprints(reg: RegistryIndex) -> np.ndarray:
     """A 64-bit hash per registry row (row order) of what the matcher reads of it besides its NIP
     (the row's key) and its region reading (compared apart, see :func:`registry_change`): name key
     with its front-title prefix, prefix mark, agency and the registry's region code, work unit,
     normalised position."""
-    names_ = np.asarray(reg.name_key.to_pylist(), dtype=object)
     group = _hash_texts(np.array([f"{a}\x1f{r}" for a, r in zip(reg.group_agency, reg.group_region_raw, strict=True)],
                                  dtype=object))
     units = _hash_texts(np.append(reg.unit_values.astype(object), "\x00"))
     jabatan = _hash_texts(np.append(reg.jabatan_values.astype(object), "\x00"))
-    parts = [_hash_texts(names_), group[reg.group_code], units[np.where(reg.unit_code >= 0, reg.unit_code, -1)],
+    parts = [_hash_names(reg.name_key), group[reg.group_code], units[np.where(reg.unit_code >= 0, reg.unit_code, -1)],
              jabatan[np.where(reg.jabatan_code >= 0, reg.jabatan_code, -1)], reg.has_prefix.astype(np.uint64)]
-    combined = np.zeros(len(names_), dtype=np.uint64)
+    combined = np.zeros(len(reg.name_key), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i, part in enumerate(parts):
             combined = (combined * np.uint64(1_000_003 + 2 * i)) ^ part.astype(np.uint64)
@@ -363,10 +375,10 @@ class IncrementalMatcher:
                 self._current_state(reg, needed=False)
                 change = RegistryChange(np.zeros(0, np.int64))
             else:
-                old = self._kept_state(previous_version)
+                # This version's state first: building it is the step's peak, the old one is read after.
                 current = self._current_state(reg, needed=True)
                 assert current is not None
-                change = registry_change(old, current)
+                change = registry_change(self._kept_state(previous_version), current)
         except Exception as exc:  # noqa: BLE001 - no usable state: everything is matched afresh
             reason = str(exc) if isinstance(exc, StateUnusable) else f"kept matches unreadable ({type(exc).__name__})"
             self.stats["full_match"] = reason

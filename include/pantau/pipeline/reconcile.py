@@ -57,8 +57,8 @@ def _evidence(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
 def _person_columns(registry: pd.DataFrame, transfers: pd.DataFrame | None) -> pd.DataFrame:
     # jabatan: the position an alert names, so the PPK knows whom it is about (docs/DOMAIN.md §5, Alerts).
     cols = ["nip", "nama", "kode_instansi", "nama_instansi", "jabatan", "kode_wilayah", "status", "updated_at", "bkd"]
-    persons = plain_frame(registry[[c for c in cols if c in registry]]).rename(columns={c: f"registry_{c}" for c in cols
-                                                                            if c != "nip"})
+    persons = plain_frame(registry[[c for c in cols if c in registry]])
+    persons = persons.rename(columns={c: f"registry_{c}" for c in cols if c != "nip"})
     if "registry_updated_at" not in persons:
         persons["registry_updated_at"] = pd.NaT
     moved = _transfers(transfers)
