@@ -69,18 +69,11 @@ def _measured(owner: Any, name: str) -> None:
 
 def snapshot(world: Path, target: Path) -> None:
     from pantau import demo
-    from pantau.bench.chain import _sources_env, copy_world, run_dag
+    from pantau.bench.chain import _sources_env, prepare_run, run_dag
     from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
     from pantau.storage import ObjectStore
 
-    run = target.parent / "run"
-    if run.exists():
-        shutil.rmtree(run)
-    work, home = run / "world", run / "home"
-    copy_world(world, work)
-    log = home / "logs" / "airflow.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    faults = demo.world_faults(work)
+    work, home, log, faults = prepare_run(world, target.parent / "run")
     with EmbeddedObjectStore(None) as embedded, SmtpSink(home / "outbox") as smtp, \
             BawasluApiServer(work, demo.SIM_TOKEN, faults) as bawaslu, ExportsServer(work, faults) as exports:
         env = _sources_env(work, home, bawaslu, exports, embedded, smtp, None)

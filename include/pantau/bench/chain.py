@@ -212,6 +212,20 @@ def run_dag(env: dict[str, str], dag_id: str, log_path: Path) -> StageResult:
                        process.returncode == 0, tasks)
 
 
+def prepare_run(world: Path, run_dir: Path) -> tuple[Path, Path, Path, Any]:
+    """A fresh run folder: the world copied to ``run_dir/world``, an empty Airflow home ``run_dir/home``
+    with its log folder. Returns the world copy, the home, the Airflow log path and the world's faults."""
+    from pantau import demo
+
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    work_world, home = run_dir / "world", run_dir / "home"
+    copy_world(world, work_world)
+    log_path = home / "logs" / "airflow.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return work_world, home, log_path, demo.world_faults(work_world)
+
+
 def copy_world(source: Path, target: Path) -> None:
     """A working copy a day change may alter: SQLite databases copied, every other file hard-linked."""
     if target.exists():
@@ -289,14 +303,7 @@ def run_chain_bench(args: argparse.Namespace) -> int:
     if child.exitcode != 0:
         raise SystemExit(f"generating the world failed (exit code {child.exitcode}); see the error above")
     print(f"    ready in {time.perf_counter() - started:.0f} s (reused when generated before with these options)")
-    run_dir = bench_dir / "run"
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
-    work_world, home = run_dir / "world", run_dir / "home"
-    copy_world(world, work_world)
-    log_path = home / "logs" / "airflow.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    faults = demo.world_faults(work_world)
+    work_world, home, log_path, faults = prepare_run(world, bench_dir / "run")
     buffer = None if args.moto_buffer_mib is None or args.moto_buffer_mib < 0 else int(args.moto_buffer_mib * 2**20)
     runs: list[ChainRun] = []
     with ExitStack() as stack:
