@@ -3,6 +3,7 @@
     python scripts/profile_reconcile.py snapshot --world .pantau/bench/chain/world-6000000-100000-20241127
     python scripts/profile_reconcile.py profile
     python scripts/profile_reconcile.py profile --until link --no-profiler   # memory of the first half only
+    python scripts/profile_reconcile.py snapshot --incremental --world ... --snapshot .pantau/profile/incremental
 
 ``snapshot`` runs the three ingest DAGs through Airflow (as ``make bench-chain`` does) on a copy of a
 generated world, then copies every object of the embedded store to ``--snapshot`` (default
@@ -67,22 +68,36 @@ def _measured(owner: Any, name: str) -> None:
     setattr(owner, name, wrapper)
 
 
-def snapshot(world: Path, target: Path) -> None:
+INGEST = ("pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_ingest_bkd")
+
+
+def snapshot(world: Path, target: Path, incremental: bool) -> None:
     from pantau import demo
     from pantau.bench.chain import _sources_env, prepare_run, run_dag
+    from pantau.simulate.day_change import apply_day_change
     from pantau.simulate.servers import BawasluApiServer, EmbeddedObjectStore, ExportsServer, SmtpSink
     from pantau.storage import ObjectStore
 
     work, home, log, faults = prepare_run(world, target.parent / "run")
-    with EmbeddedObjectStore(None) as embedded, SmtpSink(home / "outbox") as smtp, \
-            BawasluApiServer(work, demo.SIM_TOKEN, faults) as bawaslu, ExportsServer(work, faults) as exports:
-        env = _sources_env(work, home, bawaslu, exports, embedded, smtp, None)
-        demo.migrate(env, log)
-        for dag_id in ("pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_ingest_bkd"):
-            result = run_dag(env, dag_id, log)
-            print(f"{dag_id}: {'done' if result.ok else 'FAILED'} in {result.wall_s:.0f} s", flush=True)
-            if not result.ok:
-                raise SystemExit(f"{dag_id} failed; see {log}")
+    with EmbeddedObjectStore(None) as embedded, SmtpSink(home / "outbox") as smtp:
+        def run(dag_ids: tuple[str, ...], migrate: bool = False) -> None:
+            with BawasluApiServer(work, demo.SIM_TOKEN, faults) as bawaslu, ExportsServer(work, faults) as exports:
+                env = _sources_env(work, home, bawaslu, exports, embedded, smtp, None)
+                if migrate:
+                    demo.migrate(env, log)
+                for dag_id in dag_ids:
+                    result = run_dag(env, dag_id, log)
+                    print(f"{dag_id}: {'done' if result.ok else 'FAILED'} in {result.wall_s:.0f} s", flush=True)
+                    if not result.ok:
+                        raise SystemExit(f"{dag_id} failed; see {log}")
+
+        if incremental:  # the full chain's reconcile first, so the day's change meets a store with history
+            run((*INGEST, "pantau_reconcile"), migrate=True)
+            counts = apply_day_change(work, 0.01, 20241127)
+            print("day's change: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
+            run(INGEST)
+        else:
+            run(INGEST, migrate=True)
         store = ObjectStore.connect(embedded.endpoint, embedded.access_key, embedded.secret_key, demo.S3_BUCKET)
         if target.exists():
             shutil.rmtree(target)
@@ -142,12 +157,15 @@ def main() -> None:
     parser.add_argument("--snapshot", type=Path, default=ROOT / ".pantau" / "profile" / "snapshot")
     parser.add_argument("--until", choices=["publish", "link"], default="publish",
                         help="profile: stop after linking (link) or run the whole task (publish)")
+    parser.add_argument("--incremental", action="store_true",
+                        help="snapshot: run the full chain to reconcile, apply a 1 %% day's change (as make bench-chain "
+                             "does), ingest again, and snapshot before the incremental reconcile")
     parser.add_argument("--no-profiler", action="store_true", help="profile: without pyinstrument")
     args = parser.parse_args()
     if args.step == "snapshot":
         if args.world is None or not (args.world / "manifest.json").is_file():
             parser.error("--world must name a generated world (make bench-chain generates one)")
-        snapshot(args.world.resolve(), args.snapshot.resolve())
+        snapshot(args.world.resolve(), args.snapshot.resolve(), args.incremental)
     else:
         if not args.snapshot.is_dir():
             parser.error(f"no snapshot in {args.snapshot}: run the snapshot step first")

@@ -31,6 +31,8 @@ import pyarrow.parquet as pq
 from minio import Minio
 from minio.error import S3Error
 
+from pantau.normalize.frames import plain_frame
+
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -150,6 +152,23 @@ class ObjectStore:
         # UTF-8 with BOM so that Excel (what most agency staff open CSVs with) shows names right.
         data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
         return self.put_bytes(key, data, "text/csv; charset=utf-8")
+
+
+def plain_schema(frame: pd.DataFrame) -> pa.Schema:
+    """``pyarrow.Schema.from_pandas(frame)`` (pandas metadata included) as if its categorical columns held
+    their values: what :meth:`ObjectStore.put_parquet_batches` needs to write, batch by batch, a frame
+    read dictionary-encoded as the plain table it was. The other columns' types come from the whole
+    frame (an empty object column would say nothing of its dates)."""
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    encoded = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not encoded:
+        return schema
+    plain = pa.Schema.from_pandas(plain_frame(frame[encoded].iloc[:0]), preserve_index=False)
+    metadata = json.loads(schema.metadata[b"pandas"])
+    described = {c["name"]: c for c in json.loads(plain.metadata[b"pandas"])["columns"]}
+    metadata["columns"] = [described.get(c["name"], c) for c in metadata["columns"]]
+    fields = [plain.field(f.name) if f.name in described else f for f in schema]
+    return pa.schema(fields, metadata={**schema.metadata, b"pandas": json.dumps(metadata).encode()})
 
 
 #: Tables are encoded in memory up to this size, then in a temporary file: a 6M-row registry's

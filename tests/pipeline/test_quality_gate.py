@@ -183,3 +183,66 @@ def test_index_drops_pages_that_retention_deleted(store):
     index = store.get_bytes("published/validation/index.html").decode()
     assert [e["run_key"] for e in entries] == ["run2"]
     assert 'href="run2/registry.html"' in index and "run1/registry.html" not in index
+
+
+def _registry_with_problems(staged, name: str, **changes) -> None:
+    """A new staged registry version: the current one with a few cells changed (row -> column -> value)."""
+    pointer = staged.get_json("staging/registry/_current.json")
+    frame = staged.get_parquet(pointer["key"])
+    for row, values in changes.items():
+        for column, value in values.items():
+            frame.loc[int(row.removeprefix("r")), column] = value
+    key = staged.put_parquet(f"staging/registry/{name}.parquet", frame)
+    staged.put_json("staging/registry/_current.json", {**pointer, "key": key})
+
+
+def test_registry_validated_dictionary_encoded_as_if_plain(staged, monkeypatch):
+    # FEW_VALUED holds the registry's few-valued columns as codes while it is validated: same verdicts,
+    # same quarantine, same validated version (plain text, as staged) and same per-row state as plain.
+    settings = ValidationSettings.from_env()
+    assert "status" in quality.FEW_VALUED["registry"] and "jenis_asn_mapping" in quality.FEW_VALUED["registry"]
+    _registry_with_problems(staged, "noisy", r0={"status": "cuti panjang"}, r1={"jenis_asn_mapping": "unknown:X"},
+                            r2={"status": "cuti panjang", "nip": "123"})
+
+    def validated(run_key: str) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame, bytes]:
+        for table in quality.SOURCE_TABLES:  # validated again from the start, without prior state
+            staged.delete(f"validated/{table}/_current.json")
+        pointer = quality.validate_sources(staged, run_key, AS_OF, settings)["registry"]
+        quarantine = staged.get_parquet(pointer["quarantine_key"]).drop(columns=["run_key"])
+        return (pointer, staged.get_parquet(pointer["key"]), quarantine,
+                staged.get_parquet(pointer["verdicts_key"]), pq_schema(staged, pointer["key"]))
+
+    encoded = validated("encoded")
+    monkeypatch.setattr(quality, "FEW_VALUED", {})
+    plain = validated("plain")
+    assert {c: str(t) for c, t in encoded[1].dtypes.items()} == {c: str(t) for c, t in plain[1].dtypes.items()}
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in encoded[1].dtypes)
+    pd.testing.assert_frame_equal(encoded[1], plain[1])
+    pd.testing.assert_frame_equal(encoded[2], plain[2])
+    pd.testing.assert_frame_equal(encoded[3], plain[3])
+    assert encoded[4] == plain[4]  # the written schema, pandas metadata included
+    for field in ("rows_in", "rows_valid", "rows_quarantined", "fingerprint"):
+        assert encoded[0][field] == plain[0][field], field
+    assert encoded[2]["detail"].str.contains("status_allowed").sum() == 2  # status outside the vocabulary
+    flagged = encoded[2][encoded[2]["detail"].str.contains("jenis_asn_mapped")]
+    assert len(flagged) == 1
+
+
+def test_encoded_column_of_the_wrong_kind_is_type_drift(staged):
+    _registry_with_problems(staged, "drifted")
+    pointer = staged.get_json("staging/registry/_current.json")
+    frame = staged.get_parquet(pointer["key"])
+    frame["golongan"] = 3  # numbers where the contract has text, in a column read dictionary-encoded
+    key = staged.put_parquet("staging/registry/numbers.parquet", frame)
+    staged.put_json("staging/registry/_current.json", {**pointer, "key": key})
+    with pytest.raises(ValidationFailed, match="type drift: column 'golongan' should hold text values but holds "
+                                               "integer"):
+        quality.validate_sources(staged, "run1", AS_OF, ValidationSettings.from_env())
+
+
+def pq_schema(store, key: str) -> bytes:
+    import io
+
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(io.BytesIO(store.get_bytes(key))).to_string(show_schema_metadata=True).encode()

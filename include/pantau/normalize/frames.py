@@ -26,7 +26,10 @@ def plain(values: pd.Series) -> pd.Series:
     agency names take 267 MB as text, 12 MB as codes); what leaves that step is plain again.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.astype(values.cat.categories.dtype)
+        categories = values.cat.categories
+        # Only text columns are read dictionary-encoded; one with no value at all has no category to
+        # tell its type by (object), and is text like the others.
+        return values.astype("str" if not len(categories) and categories.dtype == object else categories.dtype)
     return values
 
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 from pantau.exceptions import ValidationFailed
 from pantau.pipeline.runs import release_unused_memory
 from pantau.settings import ValidationSettings
-from pantau.storage import ObjectStore, sha256_hex
+from pantau.storage import ObjectStore, plain_schema, sha256_hex
 from pantau.validation.incremental import PriorVerdicts, prior_from
 from pantau.validation.report import (
     REPORT_PREFIX,
@@ -45,6 +45,15 @@ if TYPE_CHECKING:  # for annotations: the validation package is imported where i
     from pantau.validation.validate import ValidationOutcome
 
 SOURCE_TABLES = ("bawaslu_cases", "recommendations", "registry", "follow_ups")
+#: Staged columns of few distinct values, read dictionary-encoded (pandas categoricals) while their table is
+#: validated: a 6M-row registry's 17 such columns take about 1 GB as text and a few MB as codes. The kind
+#: checks, the rules, the row hashes and the written version see the values, not the codes
+#: (:mod:`pantau.validation.validate`); the validated version is written as plain text, as staged.
+FEW_VALUED: dict[str, list[str]] = {
+    "registry": ["gelar_depan", "gelar_belakang", "jenis_kelamin", "jenis_asn", "jenis_asn_raw", "jenis_asn_mapping",
+                 "kode_instansi", "nama_instansi", "unit_kerja", "jabatan", "golongan", "kode_wilayah", "status",
+                 "status_raw", "status_mapping", "nip_reason", "bkd"],
+}
 #: Prefix of the validation report pages and their index.
 DOCS_PREFIX = REPORT_PREFIX
 #: The list behind the index page: counts and names of recent validations, oldest first.
@@ -185,9 +194,7 @@ class _Validated:
 
     def put_valid(self, store: ObjectStore, key: str) -> str:
         """Write the valid rows batch by batch: a 6M-row registry is never held twice."""
-        checked = self.outcome.checked
-        return store.put_parquet_batches(key, self.outcome.valid_batches(),
-                                         pa.Schema.from_pandas(checked, preserve_index=False))
+        return store.put_parquet_batches(key, self.outcome.valid_batches(), plain_schema(self.outcome.checked))
 
 
 def verdicts_key(table: str, run_key: str) -> str:
@@ -218,7 +225,7 @@ def validate_sources(store: ObjectStore, run_key: str, as_of: date, settings: Va
         if done and done.get("staged_key") == staged["key"]:
             results[table] = {"skipped": "this staged version was already validated", **done}
             continue
-        frame = store.get_parquet(staged["key"])
+        frame = store.get_parquet(staged["key"], dictionary=FEW_VALUED.get(table))
         release_unused_memory()  # the read's buffers, before validation allocates
         if table == "recommendations":
             recommendations = frame

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pantau.normalize.frames import plain
 from pantau.settings import ValidationSettings
 from pantau.validation.domain import domain_parameters
 from pantau.validation.suites import Rule, Suite
@@ -103,11 +104,17 @@ class MergedResult:
     expectation_config: Any
 
 
+def _value_dtype(values: pd.Series) -> str:
+    # A dictionary-encoded column is recorded by its values' type: how a table is held in memory
+    # (pantau.pipeline.quality.FEW_VALUED) changes no verdict.
+    return str(plain(values.iloc[:0]).dtype)
+
+
 def fingerprint(suite: Suite, settings: ValidationSettings, runnable: list[str], frame: pd.DataFrame) -> str:
     """Everything besides the rows and the as-of date that a verdict depends on."""
     settings_fields = {k: v for k, v in asdict(settings).items() if k != "expectations_dir"}
     payload = {"scheme": SCHEME, "suite": suite.raw, "settings": settings_fields, "domain": domain_parameters(),
-               "rules": sorted(runnable), "schema": [[str(c), str(frame[c].dtype)] for c in frame.columns]}
+               "rules": sorted(runnable), "schema": [[str(c), _value_dtype(frame[c])] for c in frame.columns]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

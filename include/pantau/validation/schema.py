@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype, is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 from pandas.errors import OutOfBoundsDatetime
@@ -60,7 +61,11 @@ def _iso_text_dates(values: pd.Series) -> bool:
 
 
 def kind_problem(series: pd.Series, column: str, kind: str) -> KindProblem | None:
-    """None when the column's non-null values are all of ``kind``."""
+    """None when the column's non-null values are all of ``kind`` (a dictionary-encoded column's: the
+    distinct values its rows hold)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        series = pd.Series(series.cat.categories.take(np.unique(codes[codes >= 0])))
     decided = _dtype_ok(series, kind)
     if decided is not None:
         return None

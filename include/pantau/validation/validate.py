@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pantau.exceptions import ValidationFailed
+from pantau.normalize.frames import plain, plain_frame
 from pantau.pipeline.runs import quarantine_frame, quarantine_row, release_unused_memory
 from pantau.reasons import reason
 from pantau.settings import ValidationSettings
@@ -76,13 +77,15 @@ class ValidationOutcome:
 
     @cached_property
     def valid(self) -> pd.DataFrame:
-        """The rows let through, as one frame (made on first use: for a clean table, the input itself)."""
+        """The rows let through, as one frame (made on first use: for a clean table, the input itself),
+        dictionary-encoded columns as their values (:func:`~pantau.normalize.frames.plain_frame`)."""
         if not len(self.dropped):
-            return self.checked
-        return self.checked.drop(index=self.dropped).reset_index(drop=True)
+            return plain_frame(self.checked)
+        return plain_frame(self.checked.drop(index=self.dropped).reset_index(drop=True))
 
     def valid_batches(self, rows: int = 250_000) -> Iterator[pd.DataFrame]:
-        """The rows let through, ``rows`` input rows at a time (at least one, possibly empty, batch).
+        """The rows let through, ``rows`` input rows at a time (at least one, possibly empty, batch),
+        dictionary-encoded columns as their values.
 
         Writing a 6M-row registry from these instead of :attr:`valid` never holds a second copy of it.
         """
@@ -90,7 +93,7 @@ class ValidationOutcome:
         keep[self.dropped] = False
         for start in range(0, max(len(self.checked), 1), rows):
             part, kept = self.checked.iloc[start:start + rows], keep[start:start + rows]
-            yield part if kept.all() else part[kept]
+            yield plain_frame(part if kept.all() else part[kept])
 
 
 @dataclass
@@ -290,7 +293,8 @@ def _value_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
 
 def _top_values(frame: pd.DataFrame, rows: list[int], columns: list[str]) -> tuple[list[dict[str, Any]], int]:
     """The most frequent offending values of the failing rows, and how many distinct values there are."""
-    values = frame.iloc[rows][columns] if len(columns) > 1 else frame.iloc[rows][columns[0]]
+    # As values: a categorical's counts would list every category, the ones no failing row holds too.
+    values = plain_frame(frame.iloc[rows][columns]) if len(columns) > 1 else plain(frame.iloc[rows][columns[0]])
     try:
         counts = values.value_counts(dropna=False)
     except TypeError:  # unhashable cells (lists, dicts): count their text
