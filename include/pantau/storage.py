@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from minio import Minio
+from minio.commonconfig import CopySource
 from minio.error import S3Error
 
 from pantau.normalize.frames import plain_frame
@@ -99,6 +100,10 @@ class ObjectStore:
 
     def delete(self, key: str) -> None:
         self.client.remove_object(self.bucket, key)
+
+    def copy(self, source: str, key: str) -> None:
+        """Copy ``source`` to ``key`` on the server (the bytes never pass through this process)."""
+        self.client.copy_object(self.bucket, key, CopySource(self.bucket, source))
 
     # -- JSON -------------------------------------------------------------------------------
     def put_json(self, key: str, value: Any) -> str:

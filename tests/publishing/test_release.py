@@ -120,6 +120,46 @@ def test_changed_content_is_a_new_release_naming_its_predecessor(s3: EmbeddedObj
     assert release.read_dataset(store, "compliance_statistics")["follow_up_rate"].tolist() == [0.6]
 
 
+def _files(store: ObjectStore, manifest: dict) -> dict[str, bytes]:
+    """Every table file of a release by its path inside the release, with its bytes."""
+    base = release.release_prefix(manifest["release"]) + "/"
+    return {e["key"].removeprefix(base): store.get_bytes(e["key"]) for e in release._all_files(manifest)
+            if not e["key"].endswith(".html")}
+
+
+def test_unchanged_tables_reuse_the_previous_releases_files(s3: EmbeddedObjectStore) -> None:
+    store = _store(s3)
+    first = _publish(store, _datasets())
+    assert first.reused_files == 0
+    changed = _datasets()
+    changed["consolidated_cases"].loc[4, "registry_kode_wilayah"] = "13.06"  # one row of bupati-agam's extract
+    second = _publish(store, changed, run="run2")
+    assert second.status == "published"
+    # bupati-klaten's extract and the statistics are unchanged: their CSV and XLSX are copied, not written.
+    assert second.reused_files == 4
+    copied = store.get_json(second.manifest_key)["datasets"]["consolidated_cases"]["extracts"]["bupati-klaten"]
+    before = store.get_json(first.manifest_key)["datasets"]["consolidated_cases"]["extracts"]["bupati-klaten"]
+    for name in ("data.csv", "data.xlsx"):
+        assert copied["files"][name]["key"].startswith(release.release_prefix(second.release) + "/")
+        assert {k: v for k, v in copied["files"][name].items() if k != "key"} == \
+            {k: v for k, v in before["files"][name].items() if k != "key"}
+    # The release is byte for byte what a first publication of the same content writes.
+    fresh = _store(s3)
+    alone = _publish(fresh, changed, run="run2")
+    assert alone.reused_files == 0 and alone.release == second.release
+    assert _files(store, second.manifest) == _files(fresh, alone.manifest)
+
+
+def test_files_of_another_format_version_are_written_again(s3: EmbeddedObjectStore,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _store(s3)
+    _publish(store, _datasets())
+    monkeypatch.setattr(release, "FORMAT_VERSION", release.FORMAT_VERSION + "-next")
+    changed = _datasets(rate=0.7)
+    second = _publish(store, changed, run="run2")
+    assert second.status == "published" and second.reused_files == 0
+
+
 @pytest.mark.parametrize("uploads", [0, 3, 8, 13, 14])
 def test_an_outage_mid_release_leaves_the_previous_release_current(s3: EmbeddedObjectStore, uploads: int) -> None:
     pool = Outage()

@@ -93,10 +93,12 @@ class ReleaseResult:
     manifest: dict[str, Any]
     deleted: list[str] = field(default_factory=list)
     deleted_pages: int = 0  # validation report pages retention removed (their index needs refreshing)
+    #: Files copied from the previous release instead of written again (their table did not change).
+    reused_files: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, "release": self.release, "manifest": self.manifest_key,
-                "deleted_releases": self.deleted}
+                "deleted_releases": self.deleted, "reused_files": self.reused_files}
 
 
 #: Builds the descriptive files of a release (relative path -> bytes) from the draft manifest and the
@@ -143,9 +145,13 @@ class _Table:
     people: pd.DataFrame  # as CSV and XLSX show it (for_people)
     parquet: bytes
 
-    def files(self, sheet: str) -> dict[str, bytes]:
-        return {"data.parquet": self.parquet, "data.csv": csv_from_people(self.people),
-                "data.xlsx": xlsx_from_people(self.people, sheet)}
+    def file(self, filename: str) -> bytes:
+        """The bytes of one of :data:`FORMATS` (the sheet of an XLSX is named after the dataset)."""
+        if filename == "data.parquet":
+            return self.parquet
+        if filename == "data.csv":
+            return csv_from_people(self.people)
+        return xlsx_from_people(self.people, self.relpath.rsplit("/", 1)[1])
 
 
 def _table(relpath: str, tidied: pd.DataFrame, people: pd.DataFrame) -> _Table:
@@ -295,9 +301,25 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
         written[key] = _entry(key, body)
         md5s[key] = hashlib.md5(body, usedforsecurity=False).hexdigest()
 
+    earlier = _earlier_files(store, previous)
+    reused = 0
     for relpath, table in tables.items():
-        for filename, body in table.files(relpath.rsplit("/", 1)[1]).items():
-            write(f"{base}/{relpath}/{filename}", body, data=True)
+        before = earlier.get(relpath)
+        unchanged = before is not None and before["data.parquet"][0]["sha256"] == sha256_hex(table.parquet)
+        for filename in FORMATS:
+            key = f"{base}/{relpath}/{filename}"
+            if unchanged and filename != "data.parquet":
+                # Same table, same format version: the CSV and XLSX are the previous release's bytes,
+                # copied on the server instead of written again (XLSX is most of a release's time).
+                entry, etag = before[filename]  # type: ignore[index]
+                if key not in present:
+                    store.copy(entry["key"], key)
+                written[key] = {**entry, "key": key}
+                if etag:
+                    md5s[key] = etag
+                reused += 1
+            else:
+                write(key, table.file(filename), data=True)
     _attach_files(manifest, written, base)
     manifest["created_at"] = _wib_now()
     documents = describe(manifest, previous) if describe else {}
@@ -309,7 +331,26 @@ def publish_release(store: ObjectStore, datasets: Mapping[str, pd.DataFrame], *,
     manifest["lineage"] = lineage(manifest)  # inputs (validated sources) -> every file just verified
     store.put_once(manifest_key, _json_bytes(manifest), "application/json")
     _move_pointer(store, manifest, manifest_key)
-    return ReleaseResult("published", rid, manifest_key, manifest, *apply_retention(store, keep))
+    return ReleaseResult("published", rid, manifest_key, manifest, *apply_retention(store, keep), reused_files=reused)
+
+
+def _earlier_files(store: ObjectStore, previous: Mapping[str, Any] | None) -> dict[str, dict[str, tuple[dict[str, Any], str | None]]]:
+    """The previous release's files by table path (``restricted/ppk/<slug>/<dataset>``) and file name, each
+    with its ETag when that is the MD5 of its bytes; nothing when that release has another format version
+    (its CSV and XLSX of an unchanged table may differ from what this version writes)."""
+    if previous is None or previous.get("format_version") != FORMAT_VERSION:
+        return {}
+    prefix = release_prefix(previous["release"])
+    etags = {o.object_name: (o.etag or "").strip('"').lower()
+             for o in store.client.list_objects(store.bucket, prefix=f"{prefix}/", recursive=True)}
+    tables: dict[str, dict[str, tuple[dict[str, Any], str | None]]] = {}
+    for dataset in previous.get("datasets", {}).values():
+        for table in [dataset, *dataset.get("extracts", {}).values()]:
+            files = table.get("files") or {}
+            if set(files) >= set(FORMATS) and all(files[f]["key"] in etags for f in FORMATS):
+                tables[table["path"]] = {f: (files[f], etags[files[f]["key"]] if re.fullmatch(
+                    r"[0-9a-f]{32}", etags[files[f]["key"]]) else None) for f in FORMATS}
+    return tables
 
 
 def _draft(rid: str, as_of: date, digest: str, facts: Mapping[str, Any], previous: dict[str, Any] | None,
