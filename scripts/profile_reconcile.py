@@ -71,6 +71,31 @@ def _measured(owner: Any, name: str) -> None:
 INGEST = ("pantau_ingest_bawaslu", "pantau_ingest_recommendations", "pantau_ingest_bkd")
 
 
+_totals: dict[str, list[float]] = {}
+
+
+def _accumulated(owner: Any, name: str) -> None:
+    """Replace ``owner.name`` by a wrapper adding up its calls and wall time (printed by ``_print_totals``)."""
+    function: Callable[..., Any] = getattr(owner, name)
+    label = f"{getattr(owner, '__name__', type(owner).__name__).split('.')[-1]}.{name}"
+    total = _totals.setdefault(label, [0, 0.0])
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            total[0] += 1
+            total[1] += time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+def _print_totals() -> None:
+    for label, (calls, seconds) in sorted(_totals.items(), key=lambda item: -item[1][1]):
+        print(f"  {label:42s} {seconds:7.1f} s in {calls:,} call(s)")
+
+
 def snapshot(world: Path, target: Path, incremental: bool) -> None:
     from pantau import demo
     from pantau.bench.chain import _sources_env, prepare_run, run_dag
@@ -115,7 +140,7 @@ def profile(source: Path, until: str, profiler_on: bool) -> None:
     from pantau import demo
     from pantau.matching import incremental, persons
     from pantau.pipeline import publication, quality, reconcile, service
-    from pantau.publishing import statistics
+    from pantau.publishing import access, release, statistics
     from pantau.settings import FollowUpPolicy, ValidationSettings
     from pantau.simulate.servers import EmbeddedObjectStore
     from pantau.storage import ObjectStore
@@ -133,6 +158,12 @@ def profile(source: Path, until: str, profiler_on: bool) -> None:
                             (statistics, "compliance_statistics"), (quality, "validate_for_publication"),
                             (publication, "publish")]:
             _measured(owner, name)
+        # Inside publication: where a release's time goes (calls added up; nested calls count in both).
+        for owner, name in [(release, "xlsx_from_people"), (release, "csv_from_people"), (release, "parquet_bytes"),
+                            (release, "tidy"), (release, "for_people"), (release, "_verify"), (release, "_draft"),
+                            (release, "_earlier_files"), (release, "apply_retention"), (access, "split_by_ppk"),
+                            (store, "put_bytes"), (store, "copy")]:
+            _accumulated(owner, name)
         profiler = Profiler(interval=0.01)
         if profiler_on:
             profiler.start()
@@ -141,7 +172,11 @@ def profile(source: Path, until: str, profiler_on: bool) -> None:
         if until == "link":
             service._link(store)  # noqa: SLF001 - the first half of reconcile_and_publish, on its own
         else:
-            service.reconcile_and_publish(store, "profile-run-1", "profile-1", as_of, FollowUpPolicy.from_env())
+            outcome = service.reconcile_and_publish(store, "profile-run-1", "profile-1", as_of,
+                                                    FollowUpPolicy.from_env())
+            shown = {k: outcome.get(k) for k in ("status", "release", "reused_files", "matching")}
+            print("release: " + json.dumps(shown, default=str)[:600])
+            _print_totals()
         print(f"total {time.perf_counter() - started:.1f} s, peak RSS {_peak[0]:,.0f} MB")
         if profiler_on:
             profiler.stop()
