@@ -250,17 +250,26 @@ class ValidationSettings:
 
 @dataclass(frozen=True)
 class ReleaseSettings:
-    """How many releases the bucket keeps (docs/DOMAIN.md §5.1). The current release, the one it names
-    as previous and pinned ones are kept beyond this number."""
+    """How many releases the bucket keeps (docs/DOMAIN.md §5.1; ``PANTAU_RELEASES_KEEP``). The current
+    release, the one it names as previous and pinned ones are kept beyond this number.
+
+    ``writers`` (``PANTAU_PUBLISH_WORKERS``, default: the machine's cores, at most 4): processes writing a
+    large release's CSV and XLSX files side by side (1: all in the task's own process).
+    """
 
     keep: int = 10
+    writers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
     @classmethod
     def from_env(cls) -> ReleaseSettings:
         keep = _env_int("PANTAU_RELEASES_KEEP", cls.keep)
         if keep < 1:
             raise ConfigError(f"PANTAU_RELEASES_KEEP must be at least 1 (the current release is always kept), got {keep}")
-        return cls(keep=keep)
+        writers = _env_int("PANTAU_PUBLISH_WORKERS", min(os.cpu_count() or 1, 4))
+        if writers < 1:
+            raise ConfigError(f"PANTAU_PUBLISH_WORKERS must be at least 1 (1 writes every file in the task itself), "
+                              f"got {writers}")
+        return cls(keep=keep, writers=writers)
 
 
 @dataclass(frozen=True)

@@ -243,3 +243,20 @@ def test_a_no_op_run_does_not_grow_the_bucket(s3: EmbeddedObjectStore) -> None:
 def test_reading_before_anything_is_published_says_what_to_run(s3: EmbeddedObjectStore) -> None:
     with pytest.raises(FileNotFoundError, match="run pantau_reconcile first"):
         release.read_dataset(_store(s3), "overdue_recommendations")
+
+
+def test_files_written_by_worker_processes_are_the_same_bytes(s3: EmbeddedObjectStore,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large release's CSV and XLSX files are written by worker processes; the release is the same.
+    datasets = _datasets(n=40)
+    inline = _store(s3)
+    alone = _publish(inline, datasets)
+    monkeypatch.setattr(release, "PARALLEL_ROWS", 1)
+    parallel = _store(s3)
+    result = release.publish_release(parallel, datasets, extracts=_extracts(datasets),
+                                     unassigned={"consolidated_cases": 0}, as_of=AS_OF,
+                                     facts={"run_id": "run1", "run_key": "run1"}, describe=_describe, writers=2)
+    assert result.release == alone.release
+    assert _files(parallel, result.manifest) == _files(inline, alone.manifest)
+    assert release._all_files(result.manifest) == [
+        {**e, "key": e["key"]} for e in release._all_files(alone.manifest)]

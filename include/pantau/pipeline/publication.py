@@ -145,7 +145,7 @@ def publish(store: ObjectStore, frames: Mapping[str, pd.DataFrame], *, run_id: s
 
     result = release.publish_release(store, datasets, extracts=split.extracts, unassigned=split.unassigned,
                                      as_of=as_of, facts=facts, describe=describe, compare=changes,
-                                     keep=settings.keep)
+                                     keep=settings.keep, writers=settings.writers)
     if result.deleted_pages:  # retention removed old validation pages: their index must not link to them
         quality.refresh_index(store)
     return result
