@@ -260,3 +260,41 @@ def test_files_written_by_worker_processes_are_the_same_bytes(s3: EmbeddedObject
     assert _files(parallel, result.manifest) == _files(inline, alone.manifest)
     assert release._all_files(result.manifest) == [
         {**e, "key": e["key"]} for e in release._all_files(alone.manifest)]
+
+
+def test_a_writer_process_that_dies_leaves_its_tables_to_the_task(monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # Killed writers (out of memory, an operator) break the pool: every table not yet written is
+    # written in the task's own process, with a warning, and none is lost or written twice.
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class DyingPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.calls = 0
+
+        def __enter__(self) -> DyingPool:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def submit(self, fn, *args):  # type: ignore[no-untyped-def]
+            future: Future[dict[str, bytes]] = Future()
+            self.calls += 1
+            if self.calls == 1:
+                future.set_result(fn(*args))
+            else:
+                future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+            return future
+
+    monkeypatch.setattr(release, "ProcessPoolExecutor", DyingPool)
+    monkeypatch.setattr(release, "PARALLEL_ROWS", 1)
+    people = pd.DataFrame({"nama": ["Budi", "Siti"]})
+    tables = [release._Table(f"restricted/ppk/p{i}/consolidated_cases", people, people, b"") for i in range(5)]
+    with caplog.at_level("WARNING"):
+        done = list(release._rendered(tables, 2))
+    assert sorted(t.relpath for t, _ in done) == sorted(t.relpath for t in tables)
+    expected = release._render(people, "consolidated_cases")
+    assert all(files == expected for _, files in done)
+    assert "writing the release's remaining" in caplog.text

@@ -197,9 +197,10 @@ def _rendered(tables: list[_Table], writers: int) -> Iterator[tuple[_Table, dict
                     files = future.result()
                     yield running.pop(future), files
     except BrokenProcessPool as exc:  # a writer died (killed, out of memory): the rest is written here
+        rest = [*running.values(), *pending]
         log.warning("a file-writing process stopped (%s); writing the release's remaining %d table(s) in the "
-                    "task's own process", exc, len(running) + sum(1 for _ in pending))
-        for table in [*running.values(), *pending]:
+                    "task's own process", exc, len(rest))
+        for table in rest:
             yield table, _render(table.people, table.relpath.rsplit("/", 1)[1])
 
 
