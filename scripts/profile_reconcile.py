@@ -43,9 +43,24 @@ def _rss_mb() -> float:
     return PROCESS.memory_info().rss / 2**20
 
 
+#: The highest resident memory of this process's children together (publication's file writers).
+_children_peak = [0.0]
+
+
+def _children_mb() -> float:
+    total = 0
+    for child in PROCESS.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:  # gone between the listing and the reading
+            pass
+    return total / 2**20
+
+
 def _sample() -> None:
     while True:
         _peak[0] = max(_peak[0], _rss_mb())
+        _children_peak[0] = max(_children_peak[0], _children_mb())
         time.sleep(0.05)
 
 
@@ -177,7 +192,8 @@ def profile(source: Path, until: str, profiler_on: bool) -> None:
             shown = {k: outcome.get(k) for k in ("status", "release", "reused_files", "matching")}
             print("release: " + json.dumps(shown, default=str)[:600])
             _print_totals()
-        print(f"total {time.perf_counter() - started:.1f} s, peak RSS {_peak[0]:,.0f} MB")
+        print(f"total {time.perf_counter() - started:.1f} s, peak RSS {_peak[0]:,.0f} MB; child processes "
+              f"(file writers and their server) together at most {_children_peak[0]:,.0f} MB")
         if profiler_on:
             profiler.stop()
             out = source.parent / "profile.txt"
