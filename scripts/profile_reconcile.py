@@ -47,11 +47,16 @@ def _rss_mb() -> float:
 _children_peak = [0.0]
 
 
+#: Children not counted by ``_children_mb``: the embedded object store's server (its memory is the S3 server's).
+_not_counted: set[int] = set()
+
+
 def _children_mb() -> float:
     total = 0
     for child in PROCESS.children(recursive=True):
         try:
-            total += child.memory_info().rss
+            if child.pid not in _not_counted and child.ppid() not in _not_counted:
+                total += child.memory_info().rss
         except psutil.Error:  # gone between the listing and the reading
             pass
     return total / 2**20
@@ -166,6 +171,8 @@ def profile(source: Path, until: str, profiler_on: bool) -> None:
         for path in sorted(source.rglob("*")):
             if path.is_file() and path.name != "_as_of.json":
                 store.put_bytes(str(path.relative_to(source)), path.read_bytes())
+        if embedded.pid is not None:
+            _not_counted.add(embedded.pid)
         threading.Thread(target=_sample, daemon=True).start()
         for owner, name in [(quality, "validate_sources"), (quality, "load_validated"), (service, "_link"),
                             (persons.RegistryIndex, "build"), (incremental.IncrementalMatcher, "match"),
@@ -193,7 +200,7 @@ def profile(source: Path, until: str, profiler_on: bool) -> None:
             print("release: " + json.dumps(shown, default=str)[:600])
             _print_totals()
         print(f"total {time.perf_counter() - started:.1f} s, peak RSS {_peak[0]:,.0f} MB; child processes "
-              f"(file writers and their server) together at most {_children_peak[0]:,.0f} MB")
+              f"(publication's file writers and their server) together at most {_children_peak[0]:,.0f} MB")
         if profiler_on:
             profiler.stop()
             out = source.parent / "profile.txt"

@@ -125,11 +125,12 @@ class ObjectStore:
         """One Parquet object from ``batches`` of rows, converted one at a time with ``schema``
         (``pyarrow.Schema.from_pandas`` of the whole table, pandas metadata included): the rows a
         6M-row table keeps need not be copied into one frame first. Read back, it is the frame the
-        batches make together, as :meth:`put_parquet` would have written it."""
+        batches make together, as :meth:`put_parquet` would have written it. A categorical column of a batch
+        is written as its values when ``schema`` says so (:func:`plain_schema`)."""
         with _spool() as buffer:
             with pq.ParquetWriter(buffer, schema) as writer:
                 for batch in batches:
-                    writer.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
+                    writer.write_table(_arrow_batch(batch, schema))
             return self._put_buffer(key, buffer)
 
     def _put_buffer(self, key: str, buffer: IO[bytes]) -> str:
@@ -157,6 +158,18 @@ class ObjectStore:
         # UTF-8 with BOM so that Excel (what most agency staff open CSVs with) shows names right.
         data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
         return self.put_bytes(key, data, "text/csv; charset=utf-8")
+
+
+def _arrow_batch(batch: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """``batch`` as a table of ``schema``; its categorical columns are converted as dictionary arrays and
+    decoded by Arrow (pandas' own ``astype`` of 6M categorical rows took 13 s, measured)."""
+    encoded = {c for c in batch.columns if isinstance(batch[c].dtype, pd.CategoricalDtype)}
+    if not encoded:
+        return pa.Table.from_pandas(batch, schema=schema, preserve_index=False)
+    fields = [pa.field(f.name, pa.dictionary(pa.from_numpy_dtype(batch[f.name].cat.codes.dtype), f.type))
+              if f.name in encoded and not pa.types.is_dictionary(f.type) else f for f in schema]
+    converted = pa.Table.from_pandas(batch, schema=pa.schema(fields, metadata=schema.metadata), preserve_index=False)
+    return converted.cast(schema)
 
 
 def plain_schema(frame: pd.DataFrame) -> pa.Schema:

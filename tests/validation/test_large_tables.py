@@ -100,6 +100,22 @@ def test_valid_rows_written_in_batches_read_back_as_the_valid_frame(store, setti
     assert list(store.get_parquet(nothing).columns) == list(out.checked.columns)
 
 
+def test_dictionary_encoded_batches_are_written_as_their_values(store, settings):
+    from pantau.storage import plain_schema
+
+    # As a staged registry is read: text columns as str (one of them without any value), some as codes.
+    plain = _defective_registry().astype({"status": "str", "bkd": "str", "nip_reason": "str"})
+    assert plain["nip_reason"].isna().all()
+    encoded = plain.astype({"status": "category", "bkd": "category", "nip_reason": "category"})
+    out = _run("registry", encoded, settings)
+    assert isinstance(next(out.valid_batches(rows=4))["status"].dtype, pd.CategoricalDtype)  # codes held
+    streamed = store.put_parquet_batches("validated/registry/encoded.parquet", out.valid_batches(rows=4),
+                                         plain_schema(out.checked))
+    whole = store.put_parquet("validated/registry/plain.parquet", _run("registry", plain, settings).valid)
+    pd.testing.assert_frame_equal(store.get_parquet(streamed), store.get_parquet(whole))
+    assert plain_schema(out.checked).equals(pa.Schema.from_pandas(plain, preserve_index=False), check_metadata=True)
+
+
 def test_repeated_values_are_found_by_sorting_nulls_never_count():
     values = pd.Series(["a", "b", None, "a", "c", None, "b", "a"], dtype="str")
     assert validate._repeated_rows(values).tolist() == [0, 1, 3, 6, 7]
