@@ -5,7 +5,8 @@
 2. copies it into a fresh run folder (BKD databases copied, the rest hard-linked) and starts the simulators
    with the world's own HTTP faults, an embedded S3 server with nothing in it, and an SMTP sink;
 3. migrates a fresh Airflow home and runs every DAG, one ``python -m pantau_airflow.run DAG`` child per
-   DAG, so each stage's wall time and peak RSS are its own (``os.wait4``);
+   DAG, so each stage's wall time and peak RSS are its own (the child's high-water mark, or the child
+   with its own children, publication's file writers, sampled together, whichever is higher);
 4. applies a day's change to the copy (:func:`pantau.simulate.day_change.apply_day_change`: ``--fraction``
    of every source changed or added), restarts the source simulators on it and runs every DAG again, as of
    the next counted day;
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -148,10 +150,11 @@ def stage_records(dag_id: str, output: list[str]) -> int | None:
 
 
 class _RssSampler:
-    """Samples one process's RSS (the moto child) in a thread and keeps the peak."""
+    """Samples one process's RSS (the moto child) in a thread and keeps the peak; with ``tree``, the
+    process's and all its descendants' together (a DAG's task with publication's file writers)."""
 
-    def __init__(self, pid: int | None, interval_s: float = 0.5) -> None:
-        self.pid, self.interval_s, self.peak_mb = pid, interval_s, 0.0
+    def __init__(self, pid: int | None, interval_s: float = 0.5, tree: bool = False) -> None:
+        self.pid, self.interval_s, self.peak_mb, self.tree = pid, interval_s, 0.0, tree
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -161,7 +164,11 @@ class _RssSampler:
         try:
             process = psutil.Process(self.pid)
             while not self._stop.is_set():
-                self.peak_mb = max(self.peak_mb, process.memory_info().rss / 2**20)
+                rss = process.memory_info().rss
+                for child in process.children(recursive=True) if self.tree else ():
+                    with contextlib.suppress(psutil.Error):  # gone between the listing and the reading
+                        rss += child.memory_info().rss
+                self.peak_mb = max(self.peak_mb, rss / 2**20)
                 self._stop.wait(self.interval_s)
         except psutil.Error:
             return
@@ -197,18 +204,21 @@ def run_dag(env: dict[str, str], dag_id: str, log_path: Path) -> StageResult:
         process = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
         assert process.stdout is not None
-        for line in process.stdout:
-            log.write(line)
-            output.append(line.rstrip("\n"))
-            if found := _TASK_LINE.match(line):
-                tasks[found.group("task")] = float(found.group("s"))
-            elif found := _PEAK_LINE.match(line):
-                peak_mb = float(found.group("mib"))
-        _, status, usage = os.wait4(process.pid, 0)
+        with _RssSampler(process.pid, 0.25, tree=True) as together:
+            for line in process.stdout:
+                log.write(line)
+                output.append(line.rstrip("\n"))
+                if found := _TASK_LINE.match(line):
+                    tasks[found.group("task")] = float(found.group("s"))
+                elif found := _PEAK_LINE.match(line):
+                    peak_mb = float(found.group("mib"))
+            _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    return StageResult(dag_id, round(wall, 2), stage_records(dag_id, output),
-                       peak_mb if peak_mb is not None else round(usage.ru_maxrss / 1024, 0),
+    own = peak_mb if peak_mb is not None else round(usage.ru_maxrss / 1024, 0)
+    # The DAG process's own high-water mark, or the process with its children (publication's file
+    # writers) together as sampled every 0.25 s, whichever is higher.
+    return StageResult(dag_id, round(wall, 2), stage_records(dag_id, output), max(own, round(together.peak_mb, 0)),
                        process.returncode == 0, tasks)
 
 
