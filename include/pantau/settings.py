@@ -248,6 +248,10 @@ class ValidationSettings:
         )
 
 
+def _default_writers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
 @dataclass(frozen=True)
 class ReleaseSettings:
     """How many releases the bucket keeps (docs/DOMAIN.md §5.1; ``PANTAU_RELEASES_KEEP``). The current
@@ -258,14 +262,14 @@ class ReleaseSettings:
     """
 
     keep: int = 10
-    writers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+    writers: int = field(default_factory=_default_writers)
 
     @classmethod
     def from_env(cls) -> ReleaseSettings:
         keep = _env_int("PANTAU_RELEASES_KEEP", cls.keep)
         if keep < 1:
             raise ConfigError(f"PANTAU_RELEASES_KEEP must be at least 1 (the current release is always kept), got {keep}")
-        writers = _env_int("PANTAU_PUBLISH_WORKERS", min(os.cpu_count() or 1, 4))
+        writers = _env_int("PANTAU_PUBLISH_WORKERS", _default_writers())
         if writers < 1:
             raise ConfigError(f"PANTAU_PUBLISH_WORKERS must be at least 1 (1 writes every file in the task itself), "
                               f"got {writers}")

@@ -156,11 +156,10 @@ class _Table:
     people: pd.DataFrame  # as CSV and XLSX show it (for_people)
     parquet: bytes
 
-    def file(self, filename: str) -> bytes:
-        """The bytes of one of :data:`FORMATS` (the sheet of an XLSX is named after the dataset)."""
-        if filename == "data.parquet":
-            return self.parquet
-        return _render(self.people, self.relpath.rsplit("/", 1)[1])[filename]
+    @property
+    def sheet(self) -> str:
+        """The XLSX sheet's name: the dataset's."""
+        return self.relpath.rsplit("/", 1)[1]
 
 
 def _render(people: pd.DataFrame, sheet: str) -> dict[str, bytes]:
@@ -179,7 +178,7 @@ def _rendered(tables: list[_Table], writers: int) -> Iterator[tuple[_Table, dict
     rows = sum(len(t.people) for t in tables)
     if writers <= 1 or len(tables) < 2 or rows < PARALLEL_ROWS:
         for table in tables:
-            yield table, _render(table.people, table.relpath.rsplit("/", 1)[1])
+            yield table, _render(table.people, table.sheet)
         return
     # forkserver: workers start from a clean process, not a copy of this one (threads, open sockets).
     context = multiprocessing.get_context("forkserver")
@@ -189,7 +188,7 @@ def _rendered(tables: list[_Table], writers: int) -> Iterator[tuple[_Table, dict
         with ProcessPoolExecutor(max_workers=writers, mp_context=context) as pool:
             while True:
                 for table in itertools.islice(pending, max(2 * writers - len(running), 0)):
-                    running[pool.submit(_render, table.people, table.relpath.rsplit("/", 1)[1])] = table
+                    running[pool.submit(_render, table.people, table.sheet)] = table
                 if not running:
                     return
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -201,7 +200,7 @@ def _rendered(tables: list[_Table], writers: int) -> Iterator[tuple[_Table, dict
         log.warning("a file-writing process stopped (%s); writing the release's remaining %d table(s) in the "
                     "task's own process", exc, len(rest))
         for table in rest:
-            yield table, _render(table.people, table.relpath.rsplit("/", 1)[1])
+            yield table, _render(table.people, table.sheet)
 
 
 def _table(relpath: str, tidied: pd.DataFrame, people: pd.DataFrame) -> _Table:
@@ -288,9 +287,9 @@ def _verify(store: ObjectStore, written: Mapping[str, dict[str, Any]], prefix: s
         if found is None:
             raise OSError(f"object {key} is missing right after it was written; the pointer stays on the previous "
                           "release, re-run the task")
-        etag = (found.etag or "").strip('"').lower()
+        etag = _md5_etag(found.etag)
         md5 = (md5s or {}).get(key)
-        if md5 is not None and re.fullmatch(r"[0-9a-f]{32}", etag):
+        if md5 is not None and etag is not None:
             intact = etag == md5 and found.size == entry["bytes"]
         else:
             intact = sha256_hex(store.get_bytes(key)) == entry["sha256"]
@@ -397,16 +396,21 @@ def _earlier_files(store: ObjectStore, previous: Mapping[str, Any] | None) -> di
     if previous is None or previous.get("format_version") != FORMAT_VERSION:
         return {}
     prefix = release_prefix(previous["release"])
-    etags = {o.object_name: (o.etag or "").strip('"').lower()
+    etags = {o.object_name: _md5_etag(o.etag)
              for o in store.client.list_objects(store.bucket, prefix=f"{prefix}/", recursive=True)}
     tables: dict[str, dict[str, tuple[dict[str, Any], str | None]]] = {}
     for dataset in previous.get("datasets", {}).values():
         for table in [dataset, *dataset.get("extracts", {}).values()]:
             files = table.get("files") or {}
-            if set(files) >= set(FORMATS) and all(files[f]["key"] in etags for f in FORMATS):
-                tables[table["path"]] = {f: (files[f], etags[files[f]["key"]] if re.fullmatch(
-                    r"[0-9a-f]{32}", etags[files[f]["key"]]) else None) for f in FORMATS}
+            if all(f in files and files[f]["key"] in etags for f in FORMATS):
+                tables[table["path"]] = {f: (files[f], etags[files[f]["key"]]) for f in FORMATS}
     return tables
+
+
+def _md5_etag(etag: str | None) -> str | None:
+    """An object's ETag when it is the MD5 of its bytes (a single-part upload or copy), else None."""
+    text = (etag or "").strip('"').lower()
+    return text if re.fullmatch(r"[0-9a-f]{32}", text) else None
 
 
 def _draft(rid: str, as_of: date, digest: str, facts: Mapping[str, Any], previous: dict[str, Any] | None,
